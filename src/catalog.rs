@@ -1,0 +1,252 @@
+//! The catalog: every served API with its contracts, scenarios and routes, built once.
+//!
+//! [`Catalog::load`] reads the contract and scenario folders, picks the served contract and
+//! the active scenario of each API, checks the scenario against the contract (every operation
+//! it names exists, every parameter it reads is a path parameter of that operation), and
+//! compiles the routes. The result is immutable and shared as an `Arc<Catalog>`: the request
+//! path only reads it.
+//!
+//! Each API is mounted at `/<name>` followed by its contract's server base path
+//! (`/teable/api/...`). When only one API is served it also answers at `/`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::contract::{self, Contract, Operation, ParameterLocation};
+use crate::error::LoadError;
+use crate::files::Tree;
+use crate::route::Router;
+use crate::scenario::{self, Scenario};
+
+/// All served APIs.
+#[derive(Debug)]
+pub struct Catalog {
+    /// The APIs, sorted by name.
+    pub apis: Vec<Api>,
+}
+
+/// One served API.
+#[derive(Debug)]
+pub struct Api {
+    /// Its name (the folder name: `teable`).
+    pub name: String,
+    /// Where it is mounted (`/teable`; empty for the root).
+    pub mount: String,
+    /// The contract requests are routed and validated with.
+    pub contract: Arc<Contract>,
+    /// Every contract version of the API, the served one included: responses are checked
+    /// against all of them.
+    pub contracts: Vec<Arc<Contract>>,
+    /// The active scenario.
+    pub scenario: Arc<Scenario>,
+    /// Every scenario of the API, by name.
+    pub scenarios: BTreeMap<String, Arc<Scenario>>,
+    /// Routes of the served contract.
+    pub router: Router,
+}
+
+/// What to load and how to serve it.
+#[derive(Debug, Clone)]
+pub struct CatalogOptions {
+    /// Where contracts come from.
+    pub contracts: Tree,
+    /// Where scenarios come from.
+    pub scenarios: Tree,
+    /// Serve only these APIs (empty: all).
+    pub only: Vec<String>,
+    /// Per-API settings.
+    pub apis: BTreeMap<String, ApiOptions>,
+}
+
+/// Settings of one API.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiOptions {
+    /// Mount prefix (default `/<name>`).
+    pub mount: Option<String>,
+    /// Contract file to serve when the API has several (default: the newest OpenAPI version).
+    pub contract: Option<String>,
+    /// Active scenario (default `default`).
+    pub scenario: Option<String>,
+}
+
+impl CatalogOptions {
+    /// The embedded contracts and scenarios, every API, default settings.
+    pub fn embedded() -> Self {
+        CatalogOptions {
+            contracts: Tree::embedded_contracts(),
+            scenarios: Tree::embedded_scenarios(),
+            only: Vec::new(),
+            apis: BTreeMap::new(),
+        }
+    }
+}
+
+/// Where a request path lands.
+#[derive(Debug)]
+pub struct Mounted<'a> {
+    /// The API.
+    pub api: &'a Api,
+    /// The path inside the API, after mount and base path (`None`: the path is under the mount
+    /// but outside the base path, so nothing can match).
+    pub path: Option<&'a str>,
+}
+
+impl Catalog {
+    /// Loads and checks everything.
+    pub fn load(options: &CatalogOptions) -> Result<Catalog, LoadError> {
+        let available = options.contracts.apis()?;
+        for name in options.only.iter().chain(options.apis.keys()) {
+            if !available.contains(name) {
+                return Err(LoadError::invalid(
+                    options.contracts.describe(),
+                    "-",
+                    format!("/{name}"),
+                    format!("no API `{name}` (available: {})", available.join(", ")),
+                ));
+            }
+        }
+        let names: Vec<&String> = available
+            .iter()
+            .filter(|name| options.only.is_empty() || options.only.contains(name))
+            .collect();
+        let mut apis = Vec::new();
+        for name in names {
+            let settings = options.apis.get(name).cloned().unwrap_or_default();
+            apis.push(load_api(options, name, &settings)?);
+        }
+        Ok(Catalog { apis })
+    }
+
+    /// An API by name.
+    pub fn api(&self, name: &str) -> Option<&Api> {
+        self.apis.iter().find(|a| a.name == name)
+    }
+
+    /// Finds the API a request path belongs to: the longest matching mount, or the only API
+    /// when just one is served.
+    pub fn mount<'a>(&'a self, path: &'a str) -> Option<Mounted<'a>> {
+        let under = |mount: &str| {
+            path.strip_prefix(mount).filter(|rest| rest.is_empty() || rest.starts_with('/'))
+        };
+        let found = self
+            .apis
+            .iter()
+            .filter_map(|api| under(&api.mount).map(|rest| (api, rest)))
+            .max_by_key(|(api, _)| api.mount.len());
+        let (api, rest) = match found {
+            Some(found) => found,
+            None if self.apis.len() == 1 => (&self.apis[0], path),
+            None => return None,
+        };
+        let base = api.contract.base_path.as_str();
+        let inside = rest.strip_prefix(base).filter(|r| r.is_empty() || r.starts_with('/'));
+        Some(Mounted { api, path: inside.map(|p| if p.is_empty() { "/" } else { p }) })
+    }
+}
+
+fn load_api(options: &CatalogOptions, name: &str, settings: &ApiOptions) -> Result<Api, LoadError> {
+    let files = options.contracts.files(name, &[".yaml", ".yml", ".json"])?;
+    if files.is_empty() {
+        let message = "no contract file (.yaml, .yml or .json)";
+        return Err(LoadError::invalid(
+            options.contracts.describe(),
+            "-",
+            format!("/{name}"),
+            message,
+        ));
+    }
+    let contracts: Vec<Arc<Contract>> =
+        files.iter().map(|f| contract::load(f).map(Arc::new)).collect::<Result<_, _>>()?;
+    let served = match &settings.contract {
+        Some(file) => {
+            contracts.iter().find(|c| &c.file_name == file).cloned().ok_or_else(|| {
+                let names: Vec<&str> = contracts.iter().map(|c| c.file_name.as_str()).collect();
+                LoadError::invalid(
+                    options.contracts.describe(),
+                    "-",
+                    format!("/{name}"),
+                    format!("no contract file `{file}` (available: {})", names.join(", ")),
+                )
+            })?
+        }
+        None => contracts
+            .iter()
+            .max_by(|a, b| a.dialect.cmp(&b.dialect).then_with(|| a.version.cmp(&b.version)))
+            .cloned()
+            .expect("at least one contract"),
+    };
+
+    let mut scenarios = BTreeMap::new();
+    for file in options.scenarios.files(name, &[".yaml", ".yml"])? {
+        let scenario = scenario::load(&file)?;
+        check_scenario(&scenario, &served)?;
+        scenarios.insert(scenario.name.clone(), Arc::new(scenario));
+    }
+    let wanted = settings.scenario.as_deref().unwrap_or("default");
+    let scenario = match scenarios.get(wanted) {
+        Some(scenario) => scenario.clone(),
+        None if settings.scenario.is_none() => Arc::new(Scenario::fallback()),
+        None => {
+            let names: Vec<&str> = scenarios.keys().map(String::as_str).collect();
+            return Err(LoadError::invalid(
+                options.scenarios.describe(),
+                "-",
+                format!("/{name}"),
+                format!("no scenario `{wanted}` (available: {})", names.join(", ")),
+            ));
+        }
+    };
+    let router = Router::new(served.operations.iter().map(|op| (&op.method, op.path.as_str())));
+    Ok(Api {
+        name: name.to_owned(),
+        mount: settings
+            .mount
+            .clone()
+            .unwrap_or_else(|| format!("/{name}"))
+            .trim_end_matches('/')
+            .to_owned(),
+        contract: served,
+        contracts,
+        scenario,
+        scenarios,
+        router,
+    })
+}
+
+/// The scenario must only name operations and path parameters the contract has.
+fn check_scenario(scenario: &Scenario, contract: &Contract) -> Result<(), LoadError> {
+    for (id, behaviour) in &scenario.operations {
+        let pointer = format!("/operations/{id}");
+        let Some(operation) = contract.operation(id) else {
+            let known: Vec<&str> = contract.operations.iter().map(|o| o.id.as_str()).collect();
+            let message = format!(
+                "the contract {} has no operation `{id}` (it has: {})",
+                contract.file,
+                known.join(", ")
+            );
+            return Err(LoadError::invalid(&scenario.file, id, pointer, message));
+        };
+        for (role, param) in [("key", &behaviour.key), ("parent", &behaviour.parent)] {
+            if let Some(param) = param
+                && !has_path_parameter(operation, param)
+            {
+                let message = format!(
+                    "`{role}: {param}` is not a path parameter of `{} {}`",
+                    operation.method, operation.path
+                );
+                return Err(LoadError::invalid(
+                    &scenario.file,
+                    id,
+                    format!("{pointer}/{role}"),
+                    message,
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn has_path_parameter(operation: &Operation, name: &str) -> bool {
+    operation.parameters.iter().any(|p| p.location == ParameterLocation::Path && p.name == name)
+}

@@ -1,0 +1,86 @@
+//! The command line, exactly as typed: clap types and no I/O.
+//!
+//! Turning these into a validated configuration (with the config file and the environment
+//! underneath) is `config.rs`'s job.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// understudy: a local mock and contract-testing server.
+#[derive(Debug, Parser)]
+#[command(name = "understudy", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the APIs from their contracts and scenarios.
+    Serve(Box<ServeArgs>),
+    /// Check contracts and scenarios: documents load, examples and seed records match their
+    /// schemas, scenarios name only what the contracts have. Exit 0 clean, 1 problems, 2 could
+    /// not run.
+    Lint(LintArgs),
+}
+
+/// `understudy serve`.
+#[derive(Debug, Args, Default)]
+pub struct ServeArgs {
+    /// Serve only this API (repeatable; default: all).
+    #[arg(long = "api", value_name = "NAME")]
+    pub apis: Vec<String>,
+    /// Address to bind (default 127.0.0.1; a container uses 0.0.0.0).
+    #[arg(long)]
+    pub host: Option<String>,
+    /// Port to bind (default 4010; 0 picks a free one).
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Active scenario of an API, as API=NAME (repeatable).
+    #[arg(long = "scenario", value_name = "API=NAME")]
+    pub scenarios: Vec<String>,
+    /// Contract file an API serves when it has several, as API=FILE (repeatable).
+    #[arg(long = "contract", value_name = "API=FILE")]
+    pub contract_files: Vec<String>,
+    /// Mount prefix of an API, as API=PATH (repeatable; default /<api>).
+    #[arg(long = "mount", value_name = "API=PATH")]
+    pub mounts: Vec<String>,
+    /// Directory of contracts replacing the embedded ones.
+    #[arg(long, value_name = "DIR")]
+    pub contracts: Option<PathBuf>,
+    /// Directory of scenarios replacing the embedded ones.
+    #[arg(long, value_name = "DIR")]
+    pub scenarios_dir: Option<PathBuf>,
+    /// Configuration file (default: understudy.toml in the working directory, if present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Send responses that break the contract instead of answering 500.
+    #[arg(long)]
+    pub lenient: bool,
+    /// Largest request body in bytes (default 1048576).
+    #[arg(long, value_name = "BYTES")]
+    pub body_limit: Option<usize>,
+    /// Seed for generated ids, so they repeat from run to run.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Start a deterministic clock at this instant (RFC 3339), one second per reading.
+    #[arg(long, value_name = "TIMESTAMP")]
+    pub clock: Option<String>,
+    /// Print the effective configuration as TOML and exit.
+    #[arg(long)]
+    pub print_config: bool,
+}
+
+/// `understudy lint`.
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Directory of contracts (default: the embedded ones).
+    #[arg(long, value_name = "DIR")]
+    pub contracts: Option<PathBuf>,
+    /// Directory of scenarios (default: the embedded ones).
+    #[arg(long, value_name = "DIR")]
+    pub scenarios: Option<PathBuf>,
+}

@@ -1,0 +1,286 @@
+//! Configuration: command-line flags, environment, config file and defaults, resolved once.
+//!
+//! Layers, lowest to highest (figment): built-in defaults < `understudy.toml` (or `--config`)
+//! < `UNDERSTUDY_*` environment variables (nested keys with `__`, e.g.
+//! `UNDERSTUDY_API__GITBOOK__SCENARIO=empty`) < flags. Unknown keys are errors, so a typo in
+//! a file or a variable name is reported instead of silently ignored.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{ApiOptions, CatalogOptions};
+use crate::cli::ServeArgs;
+use crate::files::Tree;
+use crate::service::{DEFAULT_BODY_LIMIT, Settings};
+use crate::store::StoreOptions;
+
+/// The default config file, read when present.
+pub const DEFAULT_FILE: &str = "understudy.toml";
+/// Prefix of configuration environment variables.
+pub const ENV_PREFIX: &str = "UNDERSTUDY_";
+
+/// The effective configuration of `understudy serve`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address to bind.
+    pub host: String,
+    /// Port to bind.
+    pub port: u16,
+    /// APIs to serve (empty: all).
+    pub apis: Vec<String>,
+    /// Directory of contracts replacing the embedded ones.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contracts: Option<PathBuf>,
+    /// Directory of scenarios replacing the embedded ones.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scenarios: Option<PathBuf>,
+    /// Answer 500 when a response breaks the contract.
+    pub strict: bool,
+    /// Largest request body in bytes.
+    pub body_limit: usize,
+    /// Seed for generated ids.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    /// Start of a deterministic clock (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clock: Option<String>,
+    /// Per-API settings.
+    pub api: BTreeMap<String, ApiOptions>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            host: "127.0.0.1".into(),
+            port: 4010,
+            apis: Vec::new(),
+            contracts: None,
+            scenarios: None,
+            strict: true,
+            body_limit: DEFAULT_BODY_LIMIT,
+            seed: None,
+            clock: None,
+            api: BTreeMap::new(),
+        }
+    }
+}
+
+/// A configuration that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(String);
+
+impl Config {
+    /// Resolves the layers for `serve`, reading `env` for the environment layer.
+    pub fn resolve(args: &ServeArgs) -> Result<Config, ConfigError> {
+        Config::resolve_with(args, Env::prefixed(ENV_PREFIX).split("__"))
+    }
+
+    fn resolve_with(args: &ServeArgs, env: Env) -> Result<Config, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match &args.config {
+            Some(path) => {
+                if !path.is_file() {
+                    return Err(ConfigError(format!("{}: no such config file", path.display())));
+                }
+                figment = figment.merge(Toml::file_exact(path));
+            }
+            None if Path::new(DEFAULT_FILE).is_file() => {
+                figment = figment.merge(Toml::file_exact(DEFAULT_FILE));
+            }
+            None => {}
+        }
+        figment = figment.merge(env).merge(Serialized::globals(overrides(args)?));
+        let config: Config = figment.extract().map_err(|e| ConfigError(describe(e)))?;
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.host.parse::<std::net::IpAddr>().is_err() && self.host != "localhost" {
+            return Err(ConfigError(format!("host `{}` is not an IP address", self.host)));
+        }
+        if self.body_limit == 0 {
+            return Err(ConfigError("body_limit must be at least 1 byte".into()));
+        }
+        if let Some(clock) = &self.clock {
+            clock.parse::<jiff::Timestamp>().map_err(|e| {
+                ConfigError(format!("clock `{clock}` is not an RFC 3339 timestamp: {e}"))
+            })?;
+        }
+        for (name, api) in &self.api {
+            if let Some(mount) = &api.mount
+                && !mount.is_empty()
+                && !mount.starts_with('/')
+            {
+                return Err(ConfigError(format!("api.{name}.mount `{mount}` must start with `/`")));
+            }
+        }
+        Ok(())
+    }
+
+    /// The address to bind.
+    pub fn address(&self) -> Result<SocketAddr, ConfigError> {
+        let host = if self.host == "localhost" { "127.0.0.1" } else { &self.host };
+        format!("{host}:{}", self.port)
+            .parse()
+            .or_else(|_| format!("[{host}]:{}", self.port).parse())
+            .map_err(|_| ConfigError(format!("cannot bind {}:{}", self.host, self.port)))
+    }
+
+    /// What to load.
+    pub fn catalog_options(&self) -> CatalogOptions {
+        CatalogOptions {
+            contracts: self.contracts.as_deref().map_or_else(Tree::embedded_contracts, tree),
+            scenarios: self.scenarios.as_deref().map_or_else(Tree::embedded_scenarios, tree),
+            only: self.apis.clone(),
+            apis: self.api.clone(),
+        }
+    }
+
+    /// How the service behaves.
+    pub fn settings(&self) -> Settings {
+        Settings { strict: self.strict, body_limit: self.body_limit }
+    }
+
+    /// How the store makes ids and reads time.
+    pub fn store_options(&self) -> StoreOptions {
+        StoreOptions { seed: self.seed, clock: self.clock.as_deref().and_then(|c| c.parse().ok()) }
+    }
+
+    /// The configuration as TOML, for `--print-config`.
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot print: {e}\n"))
+    }
+}
+
+fn tree(path: &Path) -> Tree {
+    Tree::disk(path)
+}
+
+/// The flags the user gave, as a nested map (flags not given are absent, so they do not hide
+/// lower layers).
+fn overrides(args: &ServeArgs) -> Result<serde_json::Value, ConfigError> {
+    let mut map = serde_json::Map::new();
+    let mut set = |key: &str, value: serde_json::Value| {
+        map.insert(key.to_owned(), value);
+    };
+    if !args.apis.is_empty() {
+        set("apis", serde_json::json!(args.apis));
+    }
+    if let Some(host) = &args.host {
+        set("host", host.clone().into());
+    }
+    if let Some(port) = args.port {
+        set("port", port.into());
+    }
+    if let Some(path) = &args.contracts {
+        set("contracts", path.display().to_string().into());
+    }
+    if let Some(path) = &args.scenarios_dir {
+        set("scenarios", path.display().to_string().into());
+    }
+    if args.lenient {
+        set("strict", false.into());
+    }
+    if let Some(limit) = args.body_limit {
+        set("body_limit", limit.into());
+    }
+    if let Some(seed) = args.seed {
+        set("seed", seed.into());
+    }
+    if let Some(clock) = &args.clock {
+        set("clock", clock.clone().into());
+    }
+    let mut apis = serde_json::Map::new();
+    for (flag, key, values) in [
+        ("--scenario", "scenario", &args.scenarios),
+        ("--contract", "contract", &args.contract_files),
+        ("--mount", "mount", &args.mounts),
+    ] {
+        for value in values {
+            let Some((api, setting)) =
+                value.split_once('=').filter(|(a, s)| !a.is_empty() && !s.is_empty())
+            else {
+                return Err(ConfigError(format!("{flag} takes API=VALUE, not `{value}`")));
+            };
+            let entry = apis.entry(api.to_owned()).or_insert_with(|| serde_json::json!({}));
+            entry[key] = setting.into();
+        }
+    }
+    if !apis.is_empty() {
+        map.insert("api".into(), apis.into());
+    }
+    Ok(serde_json::Value::Object(map))
+}
+
+/// A figment error as one readable line per problem, naming the key and where it came from.
+fn describe(error: figment::Error) -> String {
+    error
+        .into_iter()
+        .map(|e| {
+            let key =
+                if e.path.is_empty() { String::new() } else { format!("`{}`: ", e.path.join(".")) };
+            let source =
+                e.metadata.as_ref().map(|m| format!(" (from {})", m.name)).unwrap_or_default();
+            format!("{key}{}{source}", e.kind)
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+#[allow(clippy::result_large_err)] // figment::Jail's closures must return figment::Error
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_apply_in_order() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "understudy.toml",
+                "port = 5000\nhost = \"0.0.0.0\"\n[api.gitbook]\nscenario = \"empty\"\n",
+            )?;
+            jail.set_env("UNDERSTUDY_PORT", "6000");
+            jail.set_env("UNDERSTUDY_API__ADA__SCENARIO", "rate-limited");
+            let args =
+                ServeArgs { scenarios: vec!["gitbook=default".into()], ..ServeArgs::default() };
+            let config = Config::resolve(&args).map_err(|e| e.to_string())?;
+            assert_eq!(config.host, "0.0.0.0");
+            assert_eq!(config.port, 6000);
+            assert_eq!(config.api["gitbook"].scenario.as_deref(), Some("default"));
+            assert_eq!(config.api["ada"].scenario.as_deref(), Some("rate-limited"));
+            let args = ServeArgs { port: Some(7000), ..ServeArgs::default() };
+            assert_eq!(Config::resolve(&args).map_err(|e| e.to_string())?.port, 7000);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_errors() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("UNDERSTUDY_PROT", "1");
+            let error = Config::resolve(&ServeArgs::default()).unwrap_err().to_string();
+            assert!(error.contains("prot"), "{error}");
+            Ok(())
+        });
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("UNDERSTUDY_PORT", "eighty");
+            let error = Config::resolve(&ServeArgs::default()).unwrap_err().to_string();
+            assert!(error.contains("`port`"), "{error}");
+            Ok(())
+        });
+        figment::Jail::expect_with(|_| {
+            let args = ServeArgs { scenarios: vec!["gitbook".into()], ..ServeArgs::default() };
+            let error = Config::resolve(&args).unwrap_err().to_string();
+            assert!(error.contains("--scenario takes API=VALUE"), "{error}");
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,88 @@
+//! The `Prefer` request header, in Prism's words: `Prefer: code=404`, `Prefer: example=NAME`.
+//!
+//! Both pick a documented response instead of the scenario's behaviour, and leave the store
+//! untouched. Clients that cannot set headers may use the query parameters `__code` and
+//! `__example` instead. Preferences understudy does not know are ignored, as RFC 7240 asks.
+
+use crate::request::Request;
+use crate::respond::Failure;
+
+/// Query parameters understudy reads itself, never passed to validation.
+pub const QUERY_KEYS: &[&str] = &["__code", "__example", "__dynamic"];
+
+/// What the client prefers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Prefer {
+    /// A documented status to answer with.
+    pub code: Option<u16>,
+    /// A named example to answer with.
+    pub example: Option<String>,
+}
+
+impl Prefer {
+    /// Whether the client asked for a documented response.
+    pub fn is_set(&self) -> bool {
+        self.code.is_some() || self.example.is_some()
+    }
+}
+
+/// Reads `Prefer` headers and the `__code` / `__example` query parameters.
+pub fn parse(request: &Request) -> Result<Prefer, Failure> {
+    let mut prefer = Prefer::default();
+    let header = request.header_list("prefer");
+    let pairs = header
+        .split([',', ';'])
+        .filter_map(|token| token.split_once('='))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().trim_matches('"').to_owned()));
+    let query = request
+        .query_pairs()
+        .into_iter()
+        .filter_map(|(k, v)| k.strip_prefix("__").map(|k| (k.to_owned(), v)));
+    for (key, value) in pairs.chain(query) {
+        match key.as_str() {
+            "code" => {
+                let code = value.parse::<u16>().ok().filter(|c| (100..=599).contains(c));
+                prefer.code = Some(code.ok_or_else(|| Failure::BadPrefer {
+                    reason: format!("Prefer: code={value} is not an HTTP status code"),
+                })?);
+            }
+            "example" if !value.is_empty() => prefer.example = Some(value),
+            _ => {}
+        }
+    }
+    Ok(prefer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::{HeaderMap, HeaderValue, Method};
+
+    fn parse_with(headers: &[&str], target: &str) -> Result<Prefer, Failure> {
+        let mut map = HeaderMap::new();
+        for value in headers {
+            map.append("prefer", HeaderValue::from_str(value).unwrap());
+        }
+        parse(&Request::new(Method::GET, target, map, ""))
+    }
+
+    #[test]
+    fn reads_header_lists_and_query_fallbacks() {
+        assert_eq!(
+            parse_with(&["code=404, example=\"missing\""], "/").unwrap(),
+            Prefer { code: Some(404), example: Some("missing".into()) }
+        );
+        assert_eq!(parse_with(&["respond-async", "code=201"], "/").unwrap().code, Some(201));
+        assert_eq!(
+            parse_with(&[], "/x?__example=big&__code=200").unwrap(),
+            Prefer { code: Some(200), example: Some("big".into()) }
+        );
+        assert_eq!(parse_with(&["wait=10"], "/").unwrap(), Prefer::default());
+    }
+
+    #[test]
+    fn a_code_that_is_not_a_status_is_refused() {
+        assert!(matches!(parse_with(&["code=abc"], "/"), Err(Failure::BadPrefer { .. })));
+        assert!(matches!(parse_with(&["code=999"], "/"), Err(Failure::BadPrefer { .. })));
+    }
+}

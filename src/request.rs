@@ -1,0 +1,110 @@
+//! Our own request type: the hyper request read once, body included.
+//!
+//! Routing, auth, validation, the engine and the journal all take `&Request`; reading the
+//! body once, with a size limit, and keeping it as bytes means nobody has to deal with
+//! streaming or with a body already consumed.
+
+use bytes::Bytes;
+use http::{HeaderMap, Method};
+use http_body_util::{BodyExt, Limited};
+
+/// A request as understudy sees it.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The method.
+    pub method: Method,
+    /// The path as sent (still percent-encoded).
+    pub path: String,
+    /// The query string without `?`, if any.
+    pub query: Option<String>,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// The whole body (empty when none was sent).
+    pub body: Bytes,
+}
+
+/// Why a body could not be read.
+#[derive(Debug)]
+pub enum ReadError {
+    /// The body is larger than the limit.
+    TooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The connection failed while reading.
+    Io(String),
+}
+
+impl Request {
+    /// Reads a hyper request, refusing bodies longer than `limit` bytes.
+    pub async fn read<B>(request: http::Request<B>, limit: usize) -> Result<Request, ReadError>
+    where
+        B: hyper::body::Body,
+        B::Error: std::error::Error + Send + Sync + 'static,
+    {
+        let (parts, body) = request.into_parts();
+        let declared = parts
+            .headers
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > limit as u64) {
+            return Err(ReadError::TooLarge { limit });
+        }
+        let body = match Limited::new(body, limit).collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(error) if error.is::<http_body_util::LengthLimitError>() => {
+                return Err(ReadError::TooLarge { limit });
+            }
+            Err(error) => return Err(ReadError::Io(error.to_string())),
+        };
+        Ok(Request {
+            method: parts.method,
+            path: parts.uri.path().to_owned(),
+            query: parts.uri.query().map(str::to_owned),
+            headers: parts.headers,
+            body,
+        })
+    }
+
+    /// Builds a request directly (tests, and the conformance runner's replay).
+    pub fn new(method: Method, target: &str, headers: HeaderMap, body: impl Into<Bytes>) -> Self {
+        let (path, query) = match target.split_once('?') {
+            Some((path, query)) => (path.to_owned(), Some(query.to_owned())),
+            None => (target.to_owned(), None),
+        };
+        Request { method, path, query, headers, body: body.into() }
+    }
+
+    /// A header as text (`None` when absent or not visible ASCII).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Every value of a header, joined by commas as RFC 9110 allows for list headers.
+    pub fn header_list(&self, name: &str) -> String {
+        let values: Vec<&str> =
+            self.headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).collect();
+        values.join(", ")
+    }
+
+    /// The decoded query parameters, in order, repeated keys kept.
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        match &self.query {
+            Some(query) => form_urlencoded::parse(query.as_bytes()).into_owned().collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// The media type of the body, lower-cased, without parameters (`application/json`).
+    pub fn media_type(&self) -> Option<String> {
+        let value = self.header("content-type")?;
+        let media = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+        (!media.is_empty()).then_some(media)
+    }
+
+    /// The `X-Understudy-Session` header, or `default`.
+    pub fn session(&self) -> &str {
+        self.header("x-understudy-session").filter(|s| !s.is_empty()).unwrap_or("default")
+    }
+}

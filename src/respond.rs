@@ -1,0 +1,426 @@
+//! Responses: the [`Reply`] every step produces, and the one mapping from a [`Failure`] to the
+//! API's own error envelope.
+//!
+//! Everything understudy rejects (an unknown path, a missing token, a broken body, an unknown
+//! record, a response that breaks the contract) is a `Failure`. [`failure`] renders it with the
+//! scenario's `errors` templates, so that Teable's errors look like Teable's and Arize's are
+//! RFC 9457 problem details. No other module builds an error body.
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use http_body_util::Full;
+use serde_json::{Value, json};
+
+use crate::request::Request;
+use crate::scenario::Errors;
+use crate::validate::{Rejection, Violation};
+
+/// A response before it is written: the body stays a JSON value so the self-check and the
+/// journal can read it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    /// The status.
+    pub status: StatusCode,
+    /// The headers (`Content-Type` included when there is a body).
+    pub headers: HeaderMap,
+    /// The body.
+    pub body: Body,
+}
+
+/// A response body.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    /// No body.
+    Empty,
+    /// A JSON document (serialized when written).
+    Json(Value),
+}
+
+impl Reply {
+    /// A JSON reply with the given content type.
+    pub fn json(status: StatusCode, value: Value, content_type: &str) -> Reply {
+        let mut headers = HeaderMap::new();
+        if let Ok(value) = HeaderValue::from_str(content_type) {
+            headers.insert(http::header::CONTENT_TYPE, value);
+        }
+        Reply { status, headers, body: Body::Json(value) }
+    }
+
+    /// A reply without a body.
+    pub fn empty(status: StatusCode) -> Reply {
+        Reply { status, headers: HeaderMap::new(), body: Body::Empty }
+    }
+
+    /// Adds a header, ignoring values that are not valid header text.
+    pub fn insert_header(&mut self, name: &str, value: &str) {
+        if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::from_str(value)) {
+            self.headers.insert(name, value);
+        }
+    }
+
+    /// The JSON body, if any.
+    pub fn json_body(&self) -> Option<&Value> {
+        match &self.body {
+            Body::Json(value) => Some(value),
+            Body::Empty => None,
+        }
+    }
+
+    /// The media type of the body, without parameters.
+    pub fn media_type(&self) -> Option<String> {
+        let value = self.headers.get(http::header::CONTENT_TYPE)?.to_str().ok()?;
+        Some(value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
+    }
+
+    /// The body as bytes, as it goes on the wire.
+    pub fn body_bytes(&self) -> Bytes {
+        match &self.body {
+            Body::Empty => Bytes::new(),
+            Body::Json(value) => Bytes::from(serde_json::to_vec(value).unwrap_or_default()),
+        }
+    }
+
+    /// Turns the reply into a hyper response. `HEAD` requests get the headers only.
+    pub fn into_http(self, method: &Method) -> http::Response<Full<Bytes>> {
+        let bytes = if *method == Method::HEAD { Bytes::new() } else { self.body_bytes() };
+        let mut response = http::Response::new(Full::new(bytes));
+        *response.status_mut() = self.status;
+        *response.headers_mut() = self.headers;
+        response
+    }
+}
+
+/// Why understudy refuses a request, or cannot answer it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Failure {
+    /// No operation has this path (404).
+    RouteNotFound,
+    /// The path exists with other methods (405).
+    MethodNotAllowed {
+        /// The methods it accepts.
+        allowed: Vec<Method>,
+    },
+    /// Missing or malformed credentials (401).
+    Unauthorized {
+        /// What is wrong with them.
+        reason: String,
+    },
+    /// The request broke the contract (400 or 415).
+    Rejected(Rejection),
+    /// `Prefer` asked for something the contract does not document (400).
+    BadPrefer {
+        /// What is wrong.
+        reason: String,
+    },
+    /// The record (or its parent) does not exist (404).
+    NotFound {
+        /// The resource.
+        resource: String,
+        /// The key that was asked for.
+        id: String,
+    },
+    /// The body is larger than the limit (413).
+    PayloadTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The response understudy built breaks the contract (500): a bug of the scenario.
+    SelfCheck(Vec<Violation>),
+    /// A documented error status the client asked for with `Prefer: code=`.
+    Forced {
+        /// The status.
+        status: StatusCode,
+    },
+}
+
+impl Failure {
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Failure::RouteNotFound | Failure::NotFound { .. } => StatusCode::NOT_FOUND,
+            Failure::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Failure::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Failure::Rejected(Rejection::UnsupportedMediaType { .. }) => {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
+            }
+            Failure::Rejected(_) | Failure::BadPrefer { .. } => StatusCode::BAD_REQUEST,
+            Failure::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Failure::SelfCheck(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Failure::Forced { status } => *status,
+        }
+    }
+
+    /// The error kind, as scenario files name it (see `scenario.rs`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Failure::RouteNotFound => "route-not-found",
+            Failure::MethodNotAllowed { .. } => "method-not-allowed",
+            Failure::Unauthorized { .. } => "unauthorized",
+            Failure::Rejected(Rejection::UnsupportedMediaType { .. }) => "unsupported-media-type",
+            Failure::Rejected(Rejection::InvalidJson { .. }) => "invalid-json",
+            Failure::Rejected(Rejection::MissingBody) => "missing-body",
+            Failure::Rejected(Rejection::Invalid(_)) => "validation",
+            Failure::BadPrefer { .. } => "bad-prefer",
+            Failure::NotFound { .. } => "not-found",
+            Failure::PayloadTooLarge { .. } => "payload-too-large",
+            Failure::SelfCheck(_) => "self-check",
+            Failure::Forced { status } => match status.as_u16() {
+                400 => "validation",
+                401 => "unauthorized",
+                403 => "forbidden",
+                404 => "not-found",
+                405 => "method-not-allowed",
+                413 => "payload-too-large",
+                415 => "unsupported-media-type",
+                409 => "conflict",
+                422 => "unprocessable",
+                429 => "rate-limited",
+                _ => "error",
+            },
+        }
+    }
+
+    fn violations(&self) -> &[Violation] {
+        match self {
+            Failure::Rejected(Rejection::Invalid(violations)) | Failure::SelfCheck(violations) => {
+                violations
+            }
+            _ => &[],
+        }
+    }
+
+    /// Variables specific to this failure, for message templates, and the default message.
+    fn variables(&self, request: &Request) -> (Value, String) {
+        let (method, path) = (request.method.as_str(), request.path.as_str());
+        match self {
+            Failure::RouteNotFound => (json!({}), format!("Cannot {method} {path}")),
+            Failure::MethodNotAllowed { allowed } => {
+                let allowed = join_methods(allowed);
+                (json!({}), format!("Method {method} is not allowed on {path}; allowed: {allowed}"))
+            }
+            Failure::Unauthorized { reason } => (json!({"reason": reason}), reason.clone()),
+            Failure::Rejected(Rejection::UnsupportedMediaType { got, accepted }) => {
+                let got_text = got.clone().unwrap_or_else(|| "no Content-Type".into());
+                let accepted = accepted.join(", ");
+                (
+                    json!({"got": got_text, "accepted": accepted}),
+                    format!("Unsupported media type: {got_text}; send {accepted}"),
+                )
+            }
+            Failure::Rejected(Rejection::InvalidJson { line, column, error }) => (
+                json!({"line": line, "column": column, "error": error}),
+                format!("The body is not valid JSON: {error}"),
+            ),
+            Failure::Rejected(Rejection::MissingBody) => {
+                (json!({}), "A request body is required".into())
+            }
+            Failure::Rejected(Rejection::Invalid(violations)) => {
+                (json!({}), format!("Invalid request: {}", one_line(violations)))
+            }
+            Failure::BadPrefer { reason } => (json!({"reason": reason}), reason.clone()),
+            Failure::NotFound { resource, id } => (
+                json!({"resource": resource, "id": id}),
+                format!("{} `{id}` not found", singular(resource)),
+            ),
+            Failure::PayloadTooLarge { limit } => {
+                (json!({"limit": limit}), format!("The request body is larger than {limit} bytes"))
+            }
+            Failure::Forced { status } => {
+                (json!({}), status.canonical_reason().unwrap_or("Error").to_owned())
+            }
+            Failure::SelfCheck(violations) => (
+                json!({}),
+                format!(
+                    "understudy self-check: the response the scenario built does not match the \
+                     contract ({}); fix the scenario",
+                    one_line(violations)
+                ),
+            ),
+        }
+    }
+}
+
+/// Renders a failure in the API's envelope.
+pub fn failure(errors: &Errors, failure: &Failure, request: &Request) -> Reply {
+    let status = failure.status();
+    let kind = failure.kind();
+    let violations = failure.violations();
+    let (extra, default_message) = failure.variables(request);
+    let allowed = match failure {
+        Failure::MethodNotAllowed { allowed } => join_methods(allowed),
+        _ => String::new(),
+    };
+    let mut context = json!({
+        "status": status.as_u16(),
+        "title": status.canonical_reason().unwrap_or("Error"),
+        "kind": kind,
+        "method": request.method.as_str(),
+        "path": request.path,
+        "allowed": allowed,
+        "violations": one_line(violations),
+    });
+    merge_into(&mut context, extra);
+    let message = match errors.messages.get(kind) {
+        Some(template) => crate::template::as_text(&template.render(&context)),
+        None => default_message,
+    };
+    let code = errors
+        .codes
+        .get(kind)
+        .or_else(|| errors.codes.get(&status.as_u16().to_string()))
+        .cloned()
+        .unwrap_or_else(|| snake_reason(status));
+    let details = match (&errors.details, violations.is_empty()) {
+        (Some(template), false) => Value::Array(
+            violations
+                .iter()
+                .map(|v| {
+                    template.render(&json!({
+                        "message": v.message,
+                        "pointer": v.pointer,
+                        "jsonpath": v.jsonpath(),
+                        "location": v.location.as_str(),
+                        "parameter": v.field(),
+                        "text": v.to_string(),
+                    }))
+                })
+                .collect(),
+        ),
+        _ => Value::Null,
+    };
+    context["message"] = Value::String(message);
+    context["code"] = Value::String(code);
+    context["details"] = details;
+    let mut reply = Reply::json(status, errors.body.render(&context), &errors.content_type);
+    match failure {
+        Failure::Unauthorized { .. } => reply.insert_header("www-authenticate", "Bearer"),
+        Failure::MethodNotAllowed { .. } => reply.insert_header("allow", &allowed),
+        _ => {}
+    }
+    reply
+}
+
+fn join_methods(methods: &[Method]) -> String {
+    methods.iter().map(Method::as_str).collect::<Vec<_>>().join(", ")
+}
+
+fn one_line(violations: &[Violation]) -> String {
+    violations.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+}
+
+/// `Not Found` → `not_found`.
+fn snake_reason(status: StatusCode) -> String {
+    status.canonical_reason().unwrap_or("error").to_ascii_lowercase().replace([' ', '-'], "_")
+}
+
+/// `integrations` → `Integration` for messages.
+fn singular(resource: &str) -> String {
+    let name = resource.strip_suffix('s').unwrap_or(resource).replace(['_', '-'], " ");
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => name,
+    }
+}
+
+fn merge_into(target: &mut Value, extra: Value) {
+    if let (Value::Object(target), Value::Object(extra)) = (target, extra) {
+        target.extend(extra);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::template::Template;
+    use crate::validate::Location;
+
+    fn request() -> Request {
+        Request::new(Method::PATCH, "/teable/api/space/x", HeaderMap::new(), Bytes::new())
+    }
+
+    fn teable() -> Errors {
+        Errors {
+            content_type: "application/json".into(),
+            body: Template::parse(
+                &json!({"message": "{{message}}", "status": "{{status}}", "code": "{{code}}"}),
+            )
+            .unwrap(),
+            details: None,
+            codes: [("400".to_owned(), "validation_error".to_owned())].into(),
+            messages: [(
+                "validation".to_owned(),
+                Template::parse(&json!("Validation error: {{violations}}")).unwrap(),
+            )]
+            .into(),
+        }
+    }
+
+    #[test]
+    fn violations_are_listed_in_the_envelope() {
+        let violations = vec![
+            Violation {
+                location: Location::Body,
+                parameter: None,
+                pointer: "/enable".into(),
+                message: "\"yes\" is not of type \"boolean\"".into(),
+            },
+            Violation {
+                location: Location::Query,
+                parameter: Some("limit".into()),
+                pointer: String::new(),
+                message: "is required".into(),
+            },
+        ];
+        let reply =
+            failure(&teable(), &Failure::Rejected(Rejection::Invalid(violations)), &request());
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            reply.json_body().unwrap(),
+            &json!({
+                "message": "Validation error: body /enable: \"yes\" is not of type \"boolean\"; query parameter `limit`: is required",
+                "status": 400,
+                "code": "validation_error"
+            })
+        );
+    }
+
+    #[test]
+    fn default_envelope_is_problem_json_with_details() {
+        let violations = vec![Violation {
+            location: Location::Body,
+            parameter: None,
+            pointer: "/name".into(),
+            message: "bad".into(),
+        }];
+        let reply = failure(
+            &Errors::default(),
+            &Failure::Rejected(Rejection::Invalid(violations)),
+            &request(),
+        );
+        assert_eq!(reply.media_type().as_deref(), Some("application/problem+json"));
+        assert_eq!(
+            reply.json_body().unwrap(),
+            &json!({"type": "about:blank", "title": "Bad Request", "status": 400, "detail": "Invalid request: body /name: bad",
+                    "errors": [{"pointer": "/name", "location": "body", "detail": "bad"}]})
+        );
+    }
+
+    #[test]
+    fn method_not_allowed_and_unauthorized_carry_their_headers() {
+        let reply = failure(
+            &teable(),
+            &Failure::MethodNotAllowed { allowed: vec![Method::GET, Method::POST] },
+            &request(),
+        );
+        assert_eq!(reply.headers["allow"], "GET, POST");
+        assert_eq!(reply.json_body().unwrap()["code"], "method_not_allowed");
+        let reply = failure(
+            &teable(),
+            &Failure::Unauthorized { reason: "Missing token".into() },
+            &request(),
+        );
+        assert_eq!(reply.headers["www-authenticate"], "Bearer");
+        assert_eq!(reply.json_body().unwrap()["message"], "Missing token");
+    }
+}

@@ -1,0 +1,278 @@
+//! The in-memory store: collections of JSON records per API and per session.
+//!
+//! [`Store`] is a cheap-to-clone handle; every clone sees the same data. Its methods are
+//! synchronous and take a closure that runs with the session's data locked, so a whole
+//! read-modify-write (find, merge, check, replace) is one atomic step and no lock can be held
+//! across an `.await` (the delay of a response is slept after the closure returns). One mutex
+//! is enough for a mock server; shard it only if a benchmark shows contention.
+//!
+//! A session's data is created from the scenario's seed records the first time the session is
+//! used. What to store and return is decided by `engine.rs`; this module only keeps records,
+//! makes ids, and reads the clock.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use base64::Engine as _;
+use indexmap::IndexMap;
+use jiff::Timestamp;
+use serde_json::{Value, json};
+
+use crate::scenario::{Alphabet, Encoding, IdGenerator, Resource, Scenario, TimestampFormat};
+
+/// Cheap to clone; every clone sees the same data.
+#[derive(Debug, Clone, Default)]
+pub struct Store {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug, Default)]
+struct Shared {
+    /// A `std::sync::Mutex`, not Tokio's: nothing awaits while holding it.
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// Data by (API, session).
+    sessions: HashMap<(String, String), Data>,
+    /// Random source for ids; seeded with `--seed` for repeatable ids.
+    rng: fastrand::Rng,
+    /// A fixed clock (`--clock`), advanced by one second at each reading; `None`: real time.
+    clock: Option<Timestamp>,
+}
+
+/// How a store makes ids and reads time.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StoreOptions {
+    /// Seed for random ids (`None`: from the OS).
+    pub seed: Option<u64>,
+    /// Start of a deterministic clock (`None`: real time).
+    pub clock: Option<Timestamp>,
+}
+
+/// The collections of one API in one session.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Data {
+    /// Records by resource, keyed by their key as text, in insertion order.
+    pub collections: IndexMap<String, IndexMap<String, Value>>,
+    /// Sequence counters by resource (the last `n` used).
+    pub counters: IndexMap<String, u64>,
+}
+
+/// A session's data while its lock is held.
+#[derive(Debug)]
+pub struct Tx<'a> {
+    data: &'a mut Data,
+    rng: &'a mut fastrand::Rng,
+    clock: &'a mut Option<Timestamp>,
+}
+
+impl Store {
+    /// A store with the given id and clock options.
+    pub fn new(options: StoreOptions) -> Store {
+        let rng = match options.seed {
+            Some(seed) => fastrand::Rng::with_seed(seed),
+            None => fastrand::Rng::new(),
+        };
+        let state = State { sessions: HashMap::new(), rng, clock: options.clock };
+        Store { shared: Arc::new(Shared { state: Mutex::new(state) }) }
+    }
+
+    /// Runs `f` with the data of `api` in `session`, seeding it from `scenario` on first use.
+    pub fn with<R>(
+        &self,
+        api: &str,
+        session: &str,
+        scenario: &Scenario,
+        f: impl FnOnce(&mut Tx<'_>) -> R,
+    ) -> R {
+        let mut state = self.lock();
+        let State { sessions, rng, clock } = &mut *state;
+        let data = sessions
+            .entry((api.to_owned(), session.to_owned()))
+            .or_insert_with(|| Data::seeded(scenario));
+        f(&mut Tx { data, rng, clock })
+    }
+
+    /// Drops every session of `api` (all APIs when `None`), so they are re-seeded on next use.
+    pub fn reset(&self, api: Option<&str>) {
+        self.lock().sessions.retain(|(a, _), _| api.is_some_and(|api| api != a));
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave a record half-written (records are
+        // replaced whole), so a poisoned lock is still safe to use.
+        self.shared.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl Data {
+    /// The data a scenario starts with.
+    pub fn seeded(scenario: &Scenario) -> Data {
+        let mut data = Data::default();
+        for resource in &scenario.resources {
+            let records = resource
+                .seed
+                .iter()
+                .map(|record| (key_text(record.get(&resource.key)), record.clone()))
+                .collect();
+            data.collections.insert(resource.name.clone(), records);
+            data.counters.insert(resource.name.clone(), resource.seed.len() as u64);
+        }
+        data
+    }
+}
+
+/// A record key as text (numbers too, so `1` and `"1"` find the same record).
+pub fn key_text(value: Option<&Value>) -> String {
+    match value {
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    }
+}
+
+impl Tx<'_> {
+    /// The records of a resource, in insertion order.
+    pub fn records(&self, resource: &str) -> impl Iterator<Item = &Value> {
+        self.data.collections.get(resource).into_iter().flat_map(|c| c.values())
+    }
+
+    /// One record by key.
+    pub fn get(&self, resource: &str, key: &str) -> Option<&Value> {
+        self.data.collections.get(resource)?.get(key)
+    }
+
+    /// Inserts or replaces a record under `key`, keeping its position when it existed.
+    pub fn put(&mut self, resource: &str, key: String, record: Value) {
+        self.data.collections.entry(resource.to_owned()).or_default().insert(key, record);
+    }
+
+    /// Removes a record, returning it.
+    pub fn remove(&mut self, resource: &str, key: &str) -> Option<Value> {
+        self.data.collections.get_mut(resource)?.shift_remove(key)
+    }
+
+    /// `length` random characters of `alphabet`.
+    pub fn random(&mut self, alphabet: Alphabet, length: usize) -> String {
+        let chars = alphabet.chars();
+        (0..length).map(|_| chars[self.rng.usize(..chars.len())] as char).collect()
+    }
+
+    /// A new key for `resource`, not used by any of its records.
+    pub fn new_key(&mut self, resource: &Resource) -> String {
+        loop {
+            let key = match &resource.id {
+                IdGenerator::Random { prefix, alphabet, length } => {
+                    format!("{prefix}{}", self.random(*alphabet, *length))
+                }
+                IdGenerator::Sequence { template, encoding } => {
+                    let counter = self.data.counters.entry(resource.name.clone()).or_default();
+                    *counter += 1;
+                    let text = crate::template::as_text(&template.render(&json!({"n": *counter})));
+                    match encoding {
+                        Encoding::None => text,
+                        Encoding::Base64 => base64::engine::general_purpose::STANDARD.encode(text),
+                    }
+                }
+            };
+            if self.get(&resource.name, &key).is_none() {
+                return key;
+            }
+        }
+    }
+
+    /// The current time in `format`. A fixed clock advances one second per reading, so that
+    /// records made one after the other have distinct, ordered timestamps.
+    pub fn now(&mut self, format: TimestampFormat) -> String {
+        let now = match self.clock {
+            Some(clock) => {
+                let now = *clock;
+                *clock = now.checked_add(jiff::SignedDuration::from_secs(1)).unwrap_or(now);
+                now
+            }
+            None => Timestamp::now(),
+        };
+        format_timestamp(now, format)
+    }
+
+    /// A copy of the data (for dumps and tests).
+    pub fn snapshot(&self) -> Data {
+        self.data.clone()
+    }
+}
+
+/// Writes a timestamp in one of the scenario formats.
+pub fn format_timestamp(at: Timestamp, format: TimestampFormat) -> String {
+    match format {
+        TimestampFormat::Rfc3339 => at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        TimestampFormat::Rfc3339Millis => at.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+        TimestampFormat::Rfc3339Offset => at.strftime("%Y-%m-%dT%H:%M:%S+00:00").to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::files::TextFile;
+
+    fn scenario() -> Scenario {
+        crate::scenario::load(&TextFile {
+            name: "t".into(),
+            file_name: "default.yaml".into(),
+            text: r#"
+resources:
+  things:
+    id: {template: "Thing:{{n}}", encoding: base64}
+    seed: [{id: "VGhpbmc6MQ==", name: a}]
+  others:
+    id: {prefix: oth, alphabet: hex, length: 4}
+"#
+            .into(),
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn sessions_start_from_the_seed_and_stay_apart() {
+        let store = Store::new(StoreOptions { seed: Some(1), clock: None });
+        let s = scenario();
+        store.with("api", "one", &s, |tx| tx.put("things", "x".into(), json!({"id": "x"})));
+        let count = |session| store.with("api", session, &s, |tx| tx.records("things").count());
+        assert_eq!(count("one"), 2);
+        assert_eq!(count("two"), 1);
+        store.reset(Some("api"));
+        assert_eq!(count("one"), 1);
+    }
+
+    #[test]
+    fn sequence_ids_continue_after_the_seed_and_random_ids_repeat_with_a_seed() {
+        let s = scenario();
+        let store = Store::new(StoreOptions { seed: Some(7), clock: None });
+        let (a, b) = store
+            .with("api", "s", &s, |tx| (tx.new_key(&s.resources[0]), tx.new_key(&s.resources[1])));
+        assert_eq!(a, base64::engine::general_purpose::STANDARD.encode("Thing:2"));
+        assert!(b.starts_with("oth") && b.len() == 7, "{b}");
+        let again = Store::new(StoreOptions { seed: Some(7), clock: None });
+        assert_eq!(
+            again.with("api", "s", &s, |tx| {
+                tx.new_key(&s.resources[0]);
+                tx.new_key(&s.resources[1])
+            }),
+            b
+        );
+    }
+
+    #[test]
+    fn fixed_clock_ticks_per_reading() {
+        let clock: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
+        let store = Store::new(StoreOptions { seed: None, clock: Some(clock) });
+        let s = scenario();
+        let (a, b) = store.with("api", "s", &s, |tx| {
+            (tx.now(TimestampFormat::Rfc3339Millis), tx.now(TimestampFormat::Rfc3339Offset))
+        });
+        assert_eq!(a, "2026-01-01T00:00:00.000Z");
+        assert_eq!(b, "2026-01-01T00:00:01+00:00");
+    }
+}

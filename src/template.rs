@@ -1,0 +1,380 @@
+//! JSON templates: the small language scenario files use for error envelopes and responses.
+//!
+//! # Format
+//!
+//! A template is any JSON (or YAML) value. Strings may hold placeholders `{{ path | filter }}`:
+//!
+//! ```text
+//! {"message": "{{message}}", "status": "{{status}}", "code": "{{code}}"}
+//! ```
+//!
+//! * A string that is exactly one placeholder is replaced by the value itself, keeping its JSON
+//!   type: `"{{status}}"` becomes the number `400`, `"{{items}}"` an array.
+//! * Placeholders inside a longer string are interpolated as text (strings unquoted, other
+//!   values as compact JSON).
+//! * `path` is dotted (`record.config.provider`, `items.0.id`) into the context the caller
+//!   provides; each use documents its variables.
+//! * When a whole-value placeholder names nothing, the object key holding it is left out (an
+//!   array item becomes `null`). Write `"{{x | or_null}}"` to keep the key with `null`.
+//! * Filters, applied left to right: `json` (the value as a JSON text), `base64`, `lower`,
+//!   `upper`, `string` (as text), `default:<JSON>` (this value when missing or `null`, e.g.
+//!   `{{record.enable | default:false}}`), and `or_null` (`null` when missing).
+//!
+//! Templates are parsed once, when the scenario loads; rendering does no parsing.
+
+use std::fmt;
+
+use base64::Engine as _;
+use serde_json::{Map, Value};
+
+/// A parsed template.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Template {
+    /// A literal value with no placeholders.
+    Literal(Value),
+    /// A string that is exactly one placeholder.
+    Whole(Expression),
+    /// A string mixing text and placeholders.
+    Text(Vec<Piece>),
+    /// An array of templates.
+    Array(Vec<Template>),
+    /// An object of templates.
+    Object(Vec<(String, Template)>),
+}
+
+/// Part of an interpolated string.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Piece {
+    /// Literal text.
+    Text(String),
+    /// A placeholder.
+    Expression(Expression),
+}
+
+/// `path | filter | filter`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expression {
+    path: Vec<String>,
+    filters: Vec<Filter>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Filter {
+    Json,
+    Base64,
+    Lower,
+    Upper,
+    OrNull,
+    String,
+    Default(Value),
+}
+
+/// A template that does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("template {location}: {message}")]
+pub struct TemplateError {
+    /// JSON pointer of the string inside the template.
+    pub location: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl Template {
+    /// Parses a template value.
+    pub fn parse(value: &Value) -> Result<Template, TemplateError> {
+        parse_at(value, "")
+    }
+
+    /// Renders with `context`. Missing values follow the rules in the module docs.
+    pub fn render(&self, context: &Value) -> Value {
+        self.render_opt(context).unwrap_or(Value::Null)
+    }
+
+    fn render_opt(&self, context: &Value) -> Option<Value> {
+        match self {
+            Template::Literal(value) => Some(value.clone()),
+            Template::Whole(expression) => expression.evaluate(context),
+            Template::Text(pieces) => {
+                let mut out = String::new();
+                for piece in pieces {
+                    match piece {
+                        Piece::Text(text) => out.push_str(text),
+                        Piece::Expression(e) => {
+                            if let Some(value) = e.evaluate(context) {
+                                out.push_str(&as_text(&value));
+                            }
+                        }
+                    }
+                }
+                Some(Value::String(out))
+            }
+            Template::Array(items) => {
+                Some(Value::Array(items.iter().map(|t| t.render(context)).collect()))
+            }
+            Template::Object(entries) => {
+                let mut map = Map::new();
+                for (key, template) in entries {
+                    if let Some(value) = template.render_opt(context) {
+                        map.insert(key.clone(), value);
+                    }
+                }
+                Some(Value::Object(map))
+            }
+        }
+    }
+
+    /// Every variable path the template reads (`record.id`), for lint.
+    pub fn variables(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        self.collect_variables(&mut out);
+        out
+    }
+
+    fn collect_variables(&self, out: &mut Vec<String>) {
+        match self {
+            Template::Literal(_) => {}
+            Template::Whole(e) => out.push(e.path.join(".")),
+            Template::Text(pieces) => {
+                for piece in pieces {
+                    if let Piece::Expression(e) = piece {
+                        out.push(e.path.join("."));
+                    }
+                }
+            }
+            Template::Array(items) => items.iter().for_each(|t| t.collect_variables(out)),
+            Template::Object(entries) => entries.iter().for_each(|(_, t)| t.collect_variables(out)),
+        }
+    }
+}
+
+fn parse_at(value: &Value, location: &str) -> Result<Template, TemplateError> {
+    Ok(match value {
+        Value::String(text) if text.contains("{{") => parse_string(text, location)?,
+        Value::Array(items) => {
+            let parsed: Result<Vec<_>, _> = items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| parse_at(item, &format!("{location}/{i}")))
+                .collect();
+            let parsed = parsed?;
+            if parsed.iter().all(|t| matches!(t, Template::Literal(_))) {
+                Template::Literal(value.clone())
+            } else {
+                Template::Array(parsed)
+            }
+        }
+        Value::Object(map) => {
+            let mut entries = Vec::with_capacity(map.len());
+            for (key, item) in map {
+                let pointer = crate::schema::push_token(location, key);
+                entries.push((key.clone(), parse_at(item, &pointer)?));
+            }
+            if entries.iter().all(|(_, t)| matches!(t, Template::Literal(_))) {
+                Template::Literal(value.clone())
+            } else {
+                Template::Object(entries)
+            }
+        }
+        other => Template::Literal(other.clone()),
+    })
+}
+
+fn parse_string(text: &str, location: &str) -> Result<Template, TemplateError> {
+    let error = |message: String| TemplateError {
+        location: if location.is_empty() { "/".into() } else { location.to_owned() },
+        message,
+    };
+    let mut pieces = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        if start > 0 {
+            pieces.push(Piece::Text(rest[..start].to_owned()));
+        }
+        let Some(end) = rest[start..].find("}}") else {
+            return Err(error(format!("unclosed `{{{{` in `{text}`")));
+        };
+        let inner = &rest[start + 2..start + end];
+        pieces.push(Piece::Expression(parse_expression(inner).map_err(error)?));
+        rest = &rest[start + end + 2..];
+    }
+    if !rest.is_empty() {
+        pieces.push(Piece::Text(rest.to_owned()));
+    }
+    Ok(match pieces.as_slice() {
+        [Piece::Expression(e)] => Template::Whole(e.clone()),
+        _ => Template::Text(pieces),
+    })
+}
+
+fn parse_expression(text: &str) -> Result<Expression, String> {
+    let mut parts = text.split('|').map(str::trim);
+    let path = parts.next().unwrap_or_default();
+    if path.is_empty()
+        || !path.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    {
+        return Err(format!("`{{{{{text}}}}}` needs a dotted path such as `record.id`"));
+    }
+    let filters = parts
+        .map(|name| match name {
+            name if name.starts_with("default:") => {
+                let literal = &name["default:".len()..];
+                serde_json::from_str(literal).map(Filter::Default).map_err(|e| {
+                    format!("`default:` takes a JSON value (`default:false`, `default:\"x\"`): {e}")
+                })
+            }
+            "json" => Ok(Filter::Json),
+            "base64" => Ok(Filter::Base64),
+            "lower" => Ok(Filter::Lower),
+            "upper" => Ok(Filter::Upper),
+            "or_null" => Ok(Filter::OrNull),
+            "string" => Ok(Filter::String),
+            other => Err(format!(
+                "unknown filter `{other}` (known: json, base64, lower, upper, string, default:<JSON>, or_null)"
+            )),
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Expression { path: path.split('.').map(str::to_owned).collect(), filters })
+}
+
+impl Expression {
+    fn evaluate(&self, context: &Value) -> Option<Value> {
+        let mut value = lookup(context, &self.path).cloned();
+        for filter in &self.filters {
+            value = match (filter, value) {
+                (Filter::Default(fallback), None | Some(Value::Null)) => Some(fallback.clone()),
+                (Filter::Default(_), Some(v)) => Some(v),
+                (Filter::OrNull, None) => Some(Value::Null),
+                (_, None) => None,
+                (Filter::OrNull, Some(v)) => Some(v),
+                (Filter::Json, Some(v)) => Some(Value::String(v.to_string())),
+                (Filter::String, Some(v)) => Some(Value::String(as_text(&v))),
+                (Filter::Base64, Some(v)) => Some(Value::String(
+                    base64::engine::general_purpose::STANDARD.encode(as_text(&v)),
+                )),
+                (Filter::Lower, Some(v)) => Some(Value::String(as_text(&v).to_lowercase())),
+                (Filter::Upper, Some(v)) => Some(Value::String(as_text(&v).to_uppercase())),
+            };
+        }
+        value
+    }
+}
+
+impl fmt::Display for Expression {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.join("."))
+    }
+}
+
+/// Looks up a dotted path; numeric segments index arrays.
+pub fn lookup<'a>(context: &'a Value, path: &[String]) -> Option<&'a Value> {
+    let mut value = context;
+    for segment in path {
+        value = match value {
+            Value::Object(map) => map.get(segment)?,
+            Value::Array(items) => items.get(segment.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(value)
+}
+
+/// A value as text: strings unquoted, anything else as compact JSON.
+pub fn as_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn render(template: Value, context: Value) -> Value {
+        Template::parse(&template).unwrap().render(&context)
+    }
+
+    #[test]
+    fn whole_placeholders_keep_their_type() {
+        let context = json!({"status": 400, "items": [1, 2], "message": "bad"});
+        assert_eq!(
+            render(
+                json!({"status": "{{status}}", "list": "{{ items }}", "m": "{{message}}"}),
+                context
+            ),
+            json!({"status": 400, "list": [1, 2], "m": "bad"})
+        );
+    }
+
+    #[test]
+    fn interpolation_renders_text() {
+        let context = json!({"method": "PUT", "path": "/a", "n": 3, "o": {"k": true}});
+        assert_eq!(
+            render(json!("Cannot {{method}} {{path}} ({{n}}, {{o}})"), context),
+            json!("Cannot PUT /a (3, {\"k\":true})")
+        );
+    }
+
+    #[test]
+    fn missing_values_drop_keys_unless_or_null() {
+        let context = json!({"present": null});
+        assert_eq!(
+            render(
+                json!({"a": "{{missing}}", "b": "{{missing | or_null}}", "c": "{{present}}", "d": ["{{missing}}"]}),
+                context
+            ),
+            json!({"b": null, "c": null, "d": [null]})
+        );
+    }
+
+    #[test]
+    fn filters_apply_in_order() {
+        let context = json!({"n": 12, "config": {"a": 1}, "name": "Teable"});
+        assert_eq!(render(json!("{{n | string}}"), context.clone()), json!("12"));
+        assert_eq!(render(json!("{{config | json}}"), context.clone()), json!("{\"a\":1}"));
+        assert_eq!(
+            render(json!("LlmIntegration:{{n}}"), context.clone()),
+            json!("LlmIntegration:12")
+        );
+        assert_eq!(render(json!("{{name | lower}}"), context.clone()), json!("teable"));
+        assert_eq!(render(json!("{{name | base64}}"), context), json!("VGVhYmxl"));
+    }
+
+    #[test]
+    fn default_fills_missing_and_null_values() {
+        let context = json!({"off": null, "on": true});
+        assert_eq!(
+            render(
+                json!({"a": "{{off | default:false}}", "b": "{{on | default:false}}", "c": "{{gone | default:[]}}"}),
+                context
+            ),
+            json!({"a": false, "b": true, "c": []})
+        );
+        assert!(Template::parse(&json!("{{x | default:nope}}")).is_err());
+    }
+
+    #[test]
+    fn paths_index_into_arrays() {
+        assert_eq!(
+            render(json!("{{items.1.id}}"), json!({"items": [{"id": "a"}, {"id": "b"}]})),
+            json!("b")
+        );
+    }
+
+    #[test]
+    fn bad_templates_are_rejected_with_their_location() {
+        let error = Template::parse(&json!({"a": {"b": "{{oops"}})).unwrap_err();
+        assert_eq!(error.location, "/a/b");
+        let error = Template::parse(&json!({"a": "{{x | shout}}"})).unwrap_err();
+        assert!(error.message.contains("unknown filter `shout`"), "{}", error.message);
+        let error = Template::parse(&json!("{{ }}")).unwrap_err();
+        assert!(error.message.contains("dotted path"), "{}", error.message);
+    }
+
+    #[test]
+    fn variables_lists_every_path() {
+        let t = Template::parse(&json!({"a": "{{record.id}}", "b": "x {{status}} y"})).unwrap();
+        assert_eq!(t.variables(), ["record.id", "status"]);
+    }
+}

@@ -1,0 +1,17 @@
+//! Integration tests: the service through `oneshot`, and the binary through real sockets.
+//!
+//! One test binary (ripgrep's layout) so the crate links once; each module is one topic.
+
+#[path = "../util/mod.rs"]
+mod util;
+
+// Every operation of every contract: success, 401, broken JSON, schema violations, 404, 405.
+mod operations;
+// The seed documents' operations are in the served contracts, unchanged.
+mod seeds;
+// The Teable seed's code samples run against the binary.
+mod samples;
+// Prefer, the strict self-check, and the store behind writes.
+mod responses;
+// The binary: embedded defaults, broken contracts, lint, configuration errors.
+mod binary;

@@ -1,0 +1,177 @@
+//! Where responses come from: `Prefer` picks documented ones (Prism's words), and the strict
+//! self-check refuses to send a response that breaks the contract.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use understudy::catalog::{Catalog, CatalogOptions};
+use understudy::files::Tree;
+use understudy::{App, Settings, Store, StoreOptions};
+
+use crate::util::{Dialect, TOKEN, app, assert_envelope, authed, call};
+
+const BLOCKS: &str = "/gitbook/v1/spaces/NoK4wQzHOEVavmwBhb3l/integration-blocks";
+const ADA_PATCH: &str = "/ada/api/v2/platform-integrations/5df263b7db5a7e6ea03fae9b";
+
+#[tokio::test]
+async fn prefer_code_answers_the_documented_status_in_the_envelope() {
+    let app = app(Dialect::V31);
+    let answer =
+        call(&app, "GET", BLOCKS, &[("authorization", TOKEN), ("prefer", "code=404")], None).await;
+    assert_envelope("gitbook", &answer, 404);
+
+    // The query-string fallback for clients that cannot set headers.
+    let answer = authed(&app, "GET", &format!("{BLOCKS}?__code=404"), None).await;
+    assert_envelope("gitbook", &answer, 404);
+
+    // A documented 2xx other than the default one.
+    let answer = call(&app, "DELETE", "/gitbook/v1/integrations/slack/installations/tR7cP2xVnK9mLq4WsB1d/spaces/NoK4wQzHOEVavmwBhb3l",
+        &[("authorization", TOKEN), ("prefer", "code=205")], None).await;
+    assert_eq!(answer.status.as_u16(), 205);
+    assert!(answer.text.is_empty());
+}
+
+#[tokio::test]
+async fn prefer_example_answers_that_example() {
+    let app = app(Dialect::V31);
+    let headers = [
+        ("authorization", TOKEN),
+        ("content-type", "application/json"),
+        ("prefer", "example=coolShop"),
+    ];
+    let answer = call(&app, "PATCH", ADA_PATCH, &headers, Some(r#"{"name": "Other"}"#)).await;
+    assert_eq!(answer.status.as_u16(), 200, "{}", answer.text);
+    assert_eq!(answer.json["name"], "Connect to Cool Shop Knowledge Hub");
+
+    // The documented example, not the store: the name sent was not stored either.
+    let list = authed(&app, "GET", "/ada/api/v2/platform-integrations/", None).await;
+    assert!(!list.text.contains("\"Other\""), "{}", list.text);
+
+    // Error examples come back with their status.
+    let answer = call(
+        &app,
+        "GET",
+        "/arize/v2/integrations",
+        &[("authorization", TOKEN), ("prefer", "example=invalid_request")],
+        None,
+    )
+    .await;
+    assert_eq!(answer.status.as_u16(), 400, "{}", answer.text);
+    assert_eq!(answer.json["detail"], "JSON parse error: unexpected token '}' at position 42.");
+}
+
+#[tokio::test]
+async fn prefer_with_an_undocumented_code_or_example_is_400_naming_what_exists() {
+    let app = app(Dialect::V31);
+    let answer =
+        call(&app, "GET", BLOCKS, &[("authorization", TOKEN), ("prefer", "code=418")], None).await;
+    let message = assert_envelope("gitbook", &answer, 400);
+    assert!(message.contains("code=418") && message.contains("documented: 200, 404"), "{message}");
+
+    let answer = call(
+        &app,
+        "PATCH",
+        ADA_PATCH,
+        &[
+            ("authorization", TOKEN),
+            ("content-type", "application/json"),
+            ("prefer", "example=nope"),
+        ],
+        Some("{}"),
+    )
+    .await;
+    let message = assert_envelope("ada", &answer, 400);
+    assert!(message.contains("example=nope") && message.contains("coolShop (200)"), "{message}");
+
+    let answer =
+        call(&app, "GET", BLOCKS, &[("authorization", TOKEN), ("prefer", "code=abc")], None).await;
+    assert_envelope("gitbook", &answer, 400);
+}
+
+#[tokio::test]
+async fn prefer_still_needs_a_token_and_a_valid_request() {
+    let app = app(Dialect::V31);
+    let answer = call(&app, "GET", BLOCKS, &[("prefer", "code=200")], None).await;
+    assert_envelope("gitbook", &answer, 401);
+    let headers =
+        [("authorization", TOKEN), ("content-type", "application/json"), ("prefer", "code=200")];
+    let answer = call(&app, "PATCH", ADA_PATCH, &headers, Some(r#"{"name": ""}"#)).await;
+    assert_envelope("ada", &answer, 400);
+}
+
+fn bad_scenario_app(strict: bool) -> App {
+    let mut options = CatalogOptions::embedded();
+    options.only = vec!["teable".into()];
+    options.scenarios =
+        Tree::disk(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/bad-scenario"));
+    let catalog = Arc::new(Catalog::load(&options).unwrap());
+    App::new(
+        catalog,
+        Store::new(StoreOptions::default()),
+        Settings { strict, ..Settings::default() },
+    )
+}
+
+#[tokio::test]
+async fn the_strict_self_check_answers_500_naming_the_violation() {
+    let answer = authed(
+        &bad_scenario_app(true),
+        "GET",
+        "/teable/api/space/spcTeSYe43VZTSG4Uu3/integration",
+        None,
+    )
+    .await;
+    let message = assert_envelope("teable", &answer, 500);
+    assert!(
+        message.contains("self-check")
+            && message.contains("/0")
+            && message.contains("\"spaceId\" is a required property"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn without_strict_the_response_is_sent_as_built() {
+    let answer = authed(
+        &bad_scenario_app(false),
+        "GET",
+        "/teable/api/space/spcTeSYe43VZTSG4Uu3/integration",
+        None,
+    )
+    .await;
+    assert_eq!(answer.status.as_u16(), 200);
+    assert_eq!(answer.json[0]["id"], "intH0sBtuGK6ikltC7E");
+    assert!(answer.json[0].get("spaceId").is_none());
+}
+
+#[tokio::test]
+async fn writes_change_later_reads() {
+    let app = app(Dialect::V31);
+    let created = authed(&app, "POST", "/arize/v2/integrations", Some(r#"{"type": "llm", "name": "Fresh", "config": {"provider": "anthropic", "api_key": "k"}}"#)).await;
+    assert_eq!(created.status.as_u16(), 201, "{}", created.text);
+    let id = created.json["id"].as_str().unwrap().to_owned();
+    assert_eq!(id, "TGxtSW50ZWdyYXRpb246NA==", "the next id after the three seeded ones");
+    assert_eq!(
+        created.json["config"],
+        serde_json::json!({"provider": "anthropic", "is_function_calling_enabled": true, "has_api_key": true})
+    );
+
+    let updated = authed(
+        &app,
+        "PATCH",
+        &format!("/arize/v2/integrations/{id}"),
+        Some(r#"{"type": "llm", "config": {"api_key": null}}"#),
+    )
+    .await;
+    assert_eq!(updated.status.as_u16(), 200, "{}", updated.text);
+    assert_eq!(updated.json["config"]["has_api_key"], false);
+
+    let read = authed(&app, "GET", &format!("/arize/v2/integrations/{id}"), None).await;
+    assert_eq!(read.json, updated.json);
+    assert!(!read.text.contains("\"api_key\""), "the key is never returned: {}", read.text);
+
+    let deleted = authed(&app, "DELETE", &format!("/arize/v2/integrations/{id}"), None).await;
+    assert_eq!(deleted.status.as_u16(), 204);
+    let gone = authed(&app, "GET", &format!("/arize/v2/integrations/{id}"), None).await;
+    assert_envelope("arize", &gone, 404);
+}
