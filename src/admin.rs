@@ -1,30 +1,114 @@
 //! understudy's own routes under `/__understudy/`.
 //!
-//! `GET /__understudy/health` answers `{"status": "ok", ...}` with the served APIs and where
-//! they are mounted: what a container health check or a test's start-up wait polls.
+//! ```text
+//! GET    /__understudy/health                     {"status": "ok", "apis": [...]} (always open)
+//! POST   /__understudy/reset[?api=A[&session=S]]  back to the seed: everything, one API, one session
+//! GET    /__understudy/state[?api=A[&session=S]]  {"A": {"S": {"collections": ..., "counters": ...}}}
+//! PUT    /__understudy/state                      the same shape, loaded back (sessions replaced)
+//! GET    /__understudy/journal[?api=&session=&operation=&method=&status=&since=&limit=]
+//! DELETE /__understudy/journal
+//! GET    /__understudy/scenario/A                 the active scenario and the others
+//! PUT    /__understudy/scenario/A                 {"scenario": "empty"}: switch, and reset A's data
+//! ```
+//!
+//! With an admin token configured, every route but health needs `Authorization: Bearer <it>`.
+//! Answers are plain JSON (`{"error": ...}` on failure): these routes belong to understudy,
+//! not to any vendor.
+
+use std::collections::BTreeMap;
 
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use crate::journal::Query;
+use crate::request::Request;
 use crate::respond::Reply;
 use crate::service::{ADMIN_PREFIX, App};
+use crate::store::Data;
 
 /// Answers an admin request.
-pub fn handle(app: &App, method: &Method, path: &str) -> Reply {
-    let route = path.strip_prefix(ADMIN_PREFIX).unwrap_or_default().trim_end_matches('/');
-    match (method, route) {
-        (&Method::GET | &Method::HEAD, "/health") => health(app),
-        (_, "/health") => error(StatusCode::METHOD_NOT_ALLOWED, "use GET /__understudy/health"),
+pub fn handle(app: &App, request: &Request) -> Reply {
+    let route = request.path.strip_prefix(ADMIN_PREFIX).unwrap_or_default().trim_end_matches('/');
+    let method = &request.method;
+    if route == "/health" {
+        return match *method {
+            Method::GET | Method::HEAD => health(app),
+            _ => not_allowed("GET"),
+        };
+    }
+    if let Some(token) = &app.settings().admin_token {
+        let presented =
+            request.header("authorization").and_then(|v| v.strip_prefix("Bearer ")).map(str::trim);
+        if presented != Some(token.as_str()) {
+            let mut reply = error(
+                StatusCode::UNAUTHORIZED,
+                "the admin routes need `Authorization: Bearer <admin token>`",
+            );
+            reply.insert_header("www-authenticate", "Bearer");
+            return reply;
+        }
+    }
+    let query: BTreeMap<String, String> = request.query_pairs().into_iter().collect();
+    let api = query.get("api").map(String::as_str);
+    let session = query.get("session").map(String::as_str);
+    if let Some(api) = api
+        && app.catalog().api(api).is_none()
+    {
+        return error(StatusCode::NOT_FOUND, &format!("no API `{api}`"));
+    }
+    if session.is_some() && api.is_none() {
+        return error(StatusCode::BAD_REQUEST, "`session` needs `api`");
+    }
+    match (route, method) {
+        ("/reset", &Method::POST) => {
+            app.store().reset(api, session);
+            if session.is_none() {
+                app.limiter().reset(api);
+            }
+            Reply::json(
+                StatusCode::OK,
+                json!({"reset": {"api": api, "session": session}}),
+                "application/json",
+            )
+        }
+        ("/reset", _) => not_allowed("POST"),
+        ("/state", &Method::GET) => {
+            let dump = app.store().dump(api, session);
+            Reply::json(
+                StatusCode::OK,
+                serde_json::to_value(dump).unwrap_or_default(),
+                "application/json",
+            )
+        }
+        ("/state", &Method::PUT) => load_state(app, request),
+        ("/state", _) => not_allowed("GET, PUT"),
+        ("/journal", &Method::GET) => journal(app, &query),
+        ("/journal", &Method::DELETE) => {
+            app.journal().clear();
+            Reply::empty(StatusCode::NO_CONTENT)
+        }
+        ("/journal", _) => not_allowed("GET, DELETE"),
+        (route, method) if route.starts_with("/scenario/") => {
+            let name = &route["/scenario/".len()..];
+            match *method {
+                Method::GET => scenario(app, name),
+                Method::PUT => switch(app, name, request),
+                _ => not_allowed("GET, PUT"),
+            }
+        }
         _ => error(
             StatusCode::NOT_FOUND,
-            &format!("no admin route {path}; try GET {ADMIN_PREFIX}/health"),
+            &format!(
+                "no admin route {} {}; see GET {ADMIN_PREFIX}/health",
+                request.method, request.path
+            ),
         ),
     }
 }
 
 fn health(app: &App) -> Reply {
-    let apis: Vec<Value> = app
-        .catalog()
+    let catalog = app.catalog();
+    let apis: Vec<Value> = catalog
         .apis
         .iter()
         .map(|api| {
@@ -44,6 +128,127 @@ fn health(app: &App) -> Reply {
     )
 }
 
-fn error(status: StatusCode, message: &str) -> Reply {
+/// `PUT /state`: `{api: {session: {"collections": {resource: {key: record}}, "counters": {}}}}`.
+/// Everything is checked before anything is loaded, so a bad document changes nothing.
+fn load_state(app: &App, request: &Request) -> Reply {
+    let document: BTreeMap<String, BTreeMap<String, Data>> = match serde_json::from_slice(
+        &request.body,
+    ) {
+        Ok(document) => document,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                &format!(
+                    "expected {{api: {{session: {{\"collections\": {{resource: {{key: record}}}}, \"counters\": {{}}}}}}}}: {e}"
+                ),
+            );
+        }
+    };
+    let catalog = app.catalog();
+    for (api_name, sessions) in &document {
+        let Some(api) = catalog.api(api_name) else {
+            return error(StatusCode::BAD_REQUEST, &format!("no API `{api_name}`"));
+        };
+        for (session, data) in sessions {
+            for (resource_name, records) in &data.collections {
+                let Some(resource) = api.scenario.resource(resource_name) else {
+                    let known: Vec<&str> =
+                        api.scenario.resources.iter().map(|r| r.name.as_str()).collect();
+                    return error(
+                        StatusCode::BAD_REQUEST,
+                        &format!(
+                            "{api_name}/{session}: scenario `{}` has no resource `{resource_name}` (it has: {})",
+                            api.scenario.name,
+                            known.join(", ")
+                        ),
+                    );
+                };
+                for (key, record) in records {
+                    if !record.is_object() || resource.key_of(record) != *key {
+                        return error(
+                            StatusCode::BAD_REQUEST,
+                            &format!(
+                                "{api_name}/{session}/{resource_name}/{key}: a record must be an object, stored under its own key"
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    let mut loaded = Vec::new();
+    for (api, sessions) in document {
+        for (session, data) in sessions {
+            app.store().load(&api, &session, data);
+            loaded.push(json!({"api": api, "session": session}));
+        }
+    }
+    Reply::json(StatusCode::OK, json!({"loaded": loaded}), "application/json")
+}
+
+fn journal(app: &App, query: &BTreeMap<String, String>) -> Reply {
+    let number = |name: &str| {
+        query.get(name).map(|v| v.parse::<u64>().map_err(|_| name.to_owned())).transpose()
+    };
+    let (status, since, limit) = match (number("status"), number("since"), number("limit")) {
+        (Ok(status), Ok(since), Ok(limit)) => (status, since, limit),
+        (Err(name), ..) | (_, Err(name), _) | (.., Err(name)) => {
+            return error(StatusCode::BAD_REQUEST, &format!("`{name}` must be a number"));
+        }
+    };
+    let query = Query {
+        api: query.get("api").cloned(),
+        session: query.get("session").cloned(),
+        operation: query.get("operation").cloned(),
+        method: query.get("method").cloned(),
+        status: status.and_then(|s| u16::try_from(s).ok()),
+        since,
+        limit: Some(limit.map_or(100, |l| l as usize)),
+    };
+    let entries = app.journal().entries(&query);
+    Reply::json(StatusCode::OK, json!({"entries": entries}), "application/json")
+}
+
+fn scenario(app: &App, api: &str) -> Reply {
+    let catalog = app.catalog();
+    let Some(entry) = catalog.api(api) else {
+        return error(StatusCode::NOT_FOUND, &format!("no API `{api}`"));
+    };
+    let scenarios: Vec<Value> = entry
+        .scenarios
+        .values()
+        .map(|s| json!({"name": s.name, "description": s.description.trim()}))
+        .collect();
+    Reply::json(
+        StatusCode::OK,
+        json!({"api": api, "active": entry.scenario.name, "scenarios": scenarios}),
+        "application/json",
+    )
+}
+
+fn switch(app: &App, api: &str, request: &Request) -> Reply {
+    let wanted = serde_json::from_slice::<Value>(&request.body)
+        .ok()
+        .and_then(|v| v.get("scenario").and_then(Value::as_str).map(str::to_owned));
+    let Some(wanted) = wanted else {
+        return error(StatusCode::BAD_REQUEST, "send {\"scenario\": \"<name>\"}");
+    };
+    match app.switch_scenario(api, &wanted) {
+        Ok(()) => {
+            tracing::info!(api, scenario = %wanted, "scenario switched; the API's data was reset");
+            Reply::json(StatusCode::OK, json!({"api": api, "active": wanted}), "application/json")
+        }
+        Err(message) => error(StatusCode::NOT_FOUND, &message),
+    }
+}
+
+fn not_allowed(allowed: &str) -> Reply {
+    let mut reply = error(StatusCode::METHOD_NOT_ALLOWED, &format!("use {allowed}"));
+    reply.insert_header("allow", allowed);
+    reply
+}
+
+/// An admin error: `{"error": message}`.
+pub fn error(status: StatusCode, message: &str) -> Reply {
     Reply::json(status, json!({"error": message}), "application/json")
 }

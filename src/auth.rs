@@ -1,20 +1,82 @@
 //! Authentication: does the request carry the credentials its operation requires?
 //!
-//! An operation lists alternative security requirements; the request must satisfy one of
-//! them completely. This module checks that credentials are present and well formed
-//! (`Authorization: Bearer <token68>`), and names the principal by its token. Which tokens a
-//! scenario accepts, and what each may touch, is decided on top of this by the scenario's
-//! `tokens` (DESIGN §7).
+//! Two steps. [`authenticate`]: an operation lists alternative security requirements and the
+//! request must satisfy one of them completely, with credentials present and well formed
+//! (`Authorization: Bearer <token68>`); failing that is 401. [`authorize`]: when the scenario
+//! lists `tokens`, the credential must be one of them (else 401), a read-only token may not
+//! write (403), and a token limited to some path parameter values may not use others (403, or
+//! 404 where the vendor hides what exists).
+
+use http::{Method, StatusCode};
+use serde_json::{Map, Value, json};
 
 use crate::contract::{Contract, Operation, ParameterLocation, SecurityScheme};
 use crate::request::Request;
 use crate::respond::Failure;
+use crate::scenario::Scenario;
 
 /// Who is calling.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Principal {
     /// The credential that authenticated the request (`None`: the operation is open).
     pub token: Option<String>,
+    /// The token's name in the scenario.
+    pub name: Option<String>,
+    /// The token's claims (`installation`...).
+    pub claims: Map<String, Value>,
+}
+
+impl Principal {
+    /// The principal as templates see it: `token`, `name` and every claim.
+    pub fn to_value(&self) -> Value {
+        let mut value = json!({"token": self.token, "name": self.name});
+        if let Value::Object(map) = &mut value {
+            map.extend(self.claims.clone());
+        }
+        value
+    }
+}
+
+/// Applies the scenario's `tokens`: known token, read-only, allowed parameter values.
+pub fn authorize(
+    scenario: &Scenario,
+    operation: &Operation,
+    request: &Request,
+    params: &[(String, String)],
+    mut principal: Principal,
+) -> Result<Principal, Failure> {
+    let (Some(tokens), Some(token)) = (&scenario.tokens, principal.token.as_deref()) else {
+        return Ok(principal);
+    };
+    let Some(rules) = tokens.get(token) else {
+        return Err(Failure::Unauthorized { reason: "The token is not valid".into() });
+    };
+    if rules.read_only && !matches!(request.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        let message = match &rules.read_only_message {
+            Some(template) => {
+                crate::template::as_text(&template.render(&json!({"operation": operation.id})))
+            }
+            None => format!("This token is read-only: it cannot call `{}`", operation.id),
+        };
+        return Err(Failure::Rule { status: StatusCode::FORBIDDEN, message: Some(message) });
+    }
+    for (name, allowed) in &rules.allow {
+        let Some((_, value)) = params.iter().find(|(n, _)| n == name) else { continue };
+        if !allowed.contains(value) {
+            let context = json!({"field": name, "value": value});
+            let message = match &rules.deny_message {
+                Some(template) => crate::template::as_text(&template.render(&context)),
+                None => format!("This token may not access {name} `{value}`"),
+            };
+            return Err(Failure::Rule {
+                status: StatusCode::from_u16(rules.deny_status).unwrap_or(StatusCode::FORBIDDEN),
+                message: Some(message),
+            });
+        }
+    }
+    principal.name = rules.name.clone();
+    principal.claims = rules.claims.clone();
+    Ok(principal)
 }
 
 /// Checks the operation's security requirements.
@@ -41,7 +103,7 @@ pub fn authenticate(
             }
         }
         match problem {
-            None => return Ok(Principal { token }),
+            None => return Ok(Principal { token, ..Principal::default() }),
             Some(reason) => {
                 first_problem.get_or_insert(reason);
             }

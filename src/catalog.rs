@@ -18,15 +18,15 @@ use crate::files::Tree;
 use crate::route::Router;
 use crate::scenario::{self, Scenario};
 
-/// All served APIs.
-#[derive(Debug)]
+/// All served APIs. Cloning is cheap: contracts, scenarios and routes are shared.
+#[derive(Debug, Clone)]
 pub struct Catalog {
     /// The APIs, sorted by name.
     pub apis: Vec<Api>,
 }
 
 /// One served API.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Api {
     /// Its name (the folder name: `teable`).
     pub name: String,
@@ -42,7 +42,7 @@ pub struct Api {
     /// Every scenario of the API, by name.
     pub scenarios: BTreeMap<String, Arc<Scenario>>,
     /// Routes of the served contract.
-    pub router: Router,
+    pub router: Arc<Router>,
 }
 
 /// What to load and how to serve it.
@@ -93,6 +93,14 @@ pub struct Mounted<'a> {
 }
 
 impl Catalog {
+    /// A copy with `api`'s active scenario replaced by `scenario` (one of its scenarios).
+    pub fn with_scenario(&self, api: &str, scenario: &str) -> Option<Catalog> {
+        let mut catalog = self.clone();
+        let entry = catalog.apis.iter_mut().find(|a| a.name == api)?;
+        entry.scenario = entry.scenarios.get(scenario)?.clone();
+        Some(catalog)
+    }
+
     /// Loads and checks everything.
     pub fn load(options: &CatalogOptions) -> Result<Catalog, LoadError> {
         let available = options.contracts.apis()?;
@@ -177,11 +185,11 @@ fn load_api(options: &CatalogOptions, name: &str, settings: &ApiOptions) -> Resu
             .expect("at least one contract"),
     };
 
+    let files = options.scenarios.files(name, &[".yaml", ".yml"])?;
     let mut scenarios = BTreeMap::new();
-    for file in options.scenarios.files(name, &[".yaml", ".yml"])? {
-        let scenario = scenario::load(&file)?;
+    for (scenario_name, scenario) in scenario::load_all(&files)? {
         check_scenario(&scenario, &served)?;
-        scenarios.insert(scenario.name.clone(), Arc::new(scenario));
+        scenarios.insert(scenario_name, Arc::new(scenario));
     }
     let wanted = settings.scenario.as_deref().unwrap_or("default");
     let scenario = match scenarios.get(wanted) {
@@ -197,7 +205,8 @@ fn load_api(options: &CatalogOptions, name: &str, settings: &ApiOptions) -> Resu
             ));
         }
     };
-    let router = Router::new(served.operations.iter().map(|op| (&op.method, op.path.as_str())));
+    let router =
+        Arc::new(Router::new(served.operations.iter().map(|op| (&op.method, op.path.as_str()))));
     Ok(Api {
         name: name.to_owned(),
         mount: settings
@@ -227,7 +236,11 @@ fn check_scenario(scenario: &Scenario, contract: &Contract) -> Result<(), LoadEr
             );
             return Err(LoadError::invalid(&scenario.file, id, pointer, message));
         };
-        for (role, param) in [("key", &behaviour.key), ("parent", &behaviour.parent)] {
+        let key = match &behaviour.key {
+            Some(crate::scenario::KeySource::Param(name)) => Some(name),
+            _ => None,
+        };
+        for (role, param) in [("key", key), ("parent", behaviour.parent.as_ref())] {
             if let Some(param) = param
                 && !has_path_parameter(operation, param)
             {

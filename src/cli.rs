@@ -69,6 +69,9 @@ pub struct ServeArgs {
     /// Start a deterministic clock at this instant (RFC 3339), one second per reading.
     #[arg(long, value_name = "TIMESTAMP")]
     pub clock: Option<String>,
+    /// Require this bearer token on the admin routes (health stays open).
+    #[arg(long, value_name = "TOKEN")]
+    pub admin_token: Option<String>,
     /// Print the effective configuration as TOML and exit.
     #[arg(long)]
     pub print_config: bool,

@@ -50,6 +50,11 @@ pub struct Config {
     /// Start of a deterministic clock (RFC 3339).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub clock: Option<String>,
+    /// Token the admin routes require (health stays open).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub admin_token: Option<String>,
+    /// How many exchanges the journal keeps.
+    pub journal_size: usize,
     /// Per-API settings.
     pub api: BTreeMap<String, ApiOptions>,
 }
@@ -66,6 +71,8 @@ impl Default for Config {
             body_limit: DEFAULT_BODY_LIMIT,
             seed: None,
             clock: None,
+            admin_token: None,
+            journal_size: crate::journal::DEFAULT_CAPACITY,
             api: BTreeMap::new(),
         }
     }
@@ -146,7 +153,12 @@ impl Config {
 
     /// How the service behaves.
     pub fn settings(&self) -> Settings {
-        Settings { strict: self.strict, body_limit: self.body_limit }
+        Settings {
+            strict: self.strict,
+            body_limit: self.body_limit,
+            admin_token: self.admin_token.clone(),
+            journal_capacity: self.journal_size,
+        }
     }
 
     /// How the store makes ids and reads time.
@@ -197,6 +209,9 @@ fn overrides(args: &ServeArgs) -> Result<serde_json::Value, ConfigError> {
     }
     if let Some(clock) = &args.clock {
         set("clock", clock.clone().into());
+    }
+    if let Some(token) = &args.admin_token {
+        set("admin_token", token.clone().into());
     }
     let mut apis = serde_json::Map::new();
     for (flag, key, values) in [

@@ -35,6 +35,8 @@ pub mod contract;
 pub mod engine;
 pub mod error;
 pub mod files;
+pub mod journal;
+pub mod limit;
 pub mod lint;
 pub mod merge;
 pub mod prefer;

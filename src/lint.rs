@@ -59,15 +59,16 @@ pub fn run(contracts: &Tree, scenarios: &Tree) -> Result<Report, LoadError> {
         if loaded.is_empty() {
             continue;
         }
-        for file in scenarios.files(&api, &[".yaml", ".yml"])? {
-            report.checked.scenarios += 1;
-            let scenario = match scenario::load(&file) {
-                Ok(scenario) => scenario,
-                Err(error) => {
-                    report.problems.push(error.to_string());
-                    continue;
-                }
-            };
+        let files = scenarios.files(&api, &[".yaml", ".yml"])?;
+        report.checked.scenarios += files.len();
+        let loaded_scenarios = match scenario::load_all(&files) {
+            Ok(loaded) => loaded,
+            Err(error) => {
+                report.problems.push(error.to_string());
+                continue;
+            }
+        };
+        for scenario in loaded_scenarios.values() {
             // The same checks `serve` makes, for each contract version the scenario may meet.
             for contract_file in loaded.iter().map(|c| c.file_name.clone()) {
                 let options = CatalogOptions {

@@ -25,6 +25,10 @@ pub struct Reply {
     pub headers: HeaderMap,
     /// The body.
     pub body: Body,
+    /// How long to wait before answering (slept after every lock is released).
+    pub delay: Option<std::time::Duration>,
+    /// Close the connection instead of answering (a fault a scenario asked for).
+    pub drop: bool,
 }
 
 /// A response body.
@@ -43,12 +47,12 @@ impl Reply {
         if let Ok(value) = HeaderValue::from_str(content_type) {
             headers.insert(http::header::CONTENT_TYPE, value);
         }
-        Reply { status, headers, body: Body::Json(value) }
+        Reply { status, headers, body: Body::Json(value), delay: None, drop: false }
     }
 
     /// A reply without a body.
     pub fn empty(status: StatusCode) -> Reply {
-        Reply { status, headers: HeaderMap::new(), body: Body::Empty }
+        Reply { status, headers: HeaderMap::new(), body: Body::Empty, delay: None, drop: false }
     }
 
     /// Adds a header, ignoring values that are not valid header text.
@@ -131,6 +135,14 @@ pub enum Failure {
         /// The status.
         status: StatusCode,
     },
+    /// A scenario rule refused the request (unique → 409, immutable → 422, precondition and
+    /// token restrictions → 403, require-any → 400, rate limits → 429...).
+    Rule {
+        /// The status.
+        status: StatusCode,
+        /// The message; the envelope's default for the status when `None`.
+        message: Option<String>,
+    },
 }
 
 impl Failure {
@@ -146,7 +158,7 @@ impl Failure {
             Failure::Rejected(_) | Failure::BadPrefer { .. } => StatusCode::BAD_REQUEST,
             Failure::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Failure::SelfCheck(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            Failure::Forced { status } => *status,
+            Failure::Forced { status } | Failure::Rule { status, .. } => *status,
         }
     }
 
@@ -164,7 +176,7 @@ impl Failure {
             Failure::NotFound { .. } => "not-found",
             Failure::PayloadTooLarge { .. } => "payload-too-large",
             Failure::SelfCheck(_) => "self-check",
-            Failure::Forced { status } => match status.as_u16() {
+            Failure::Forced { status } | Failure::Rule { status, .. } => match status.as_u16() {
                 400 => "validation",
                 401 => "unauthorized",
                 403 => "forbidden",
@@ -219,15 +231,16 @@ impl Failure {
             }
             Failure::BadPrefer { reason } => (json!({"reason": reason}), reason.clone()),
             Failure::NotFound { resource, id } => (
-                json!({"resource": resource, "id": id}),
+                json!({"resource": resource, "item": singular(resource), "id": id}),
                 format!("{} `{id}` not found", singular(resource)),
             ),
             Failure::PayloadTooLarge { limit } => {
                 (json!({"limit": limit}), format!("The request body is larger than {limit} bytes"))
             }
-            Failure::Forced { status } => {
+            Failure::Forced { status } | Failure::Rule { status, message: None } => {
                 (json!({}), status.canonical_reason().unwrap_or("Error").to_owned())
             }
+            Failure::Rule { message: Some(message), .. } => (json!({}), message.clone()),
             Failure::SelfCheck(violations) => (
                 json!({}),
                 format!(

@@ -1,27 +1,37 @@
 //! The mock service: one request's way through understudy (DESIGN §5).
 //!
 //! ```text
+//! admin     /__understudy/...                              (admin.rs)
 //! mount     /<api> + server base path → the API          (unknown mount → 404 listing the APIs)
 //! read      body collected once, size-limited              (→ 413 in the API's envelope)
+//! limit     the scenario's windows, per token              (→ 429; headers on every response)
 //! route     path template → operation + path parameters    (→ 404 / 405)
 //! auth      the operation's security requirements          (→ 401)
+//! tokens    the scenario's tokens: known, read-only, allowed values (→ 401 / 403 / 404)
 //! prefer    Prefer: code= / example=                       (→ 400 for undocumented ones)
 //! validate  parameters, content type, JSON, body schema    (→ 415 / 400 listing every violation)
-//! engine    Prefer's documented response, the scenario's store action, or the contract example
+//! engine    Prefer's documented response, a canned answer, the store action, or the example
 //! render    success body, or the failure in the API's envelope
 //! check     the response against every contract version  (strict: → 500 naming the violation)
+//! journal   request and response kept for /__understudy/journal
+//! delay     slept last, with no lock held
 //! ```
 //!
-//! [`App`] is a `tower::Service`, so tests drive it with `oneshot` and the server wraps it in
-//! its layers; it holds the immutable catalog and a handle to the store.
+//! Limits come before routing and auth (DESIGN puts them after auth) so that every response
+//! of a limited API carries its rate-limit headers, as GitBook documents, 401s and 404s
+//! included; a request is counted against the credential it presents, valid or not.
+//!
+//! [`App`] is a `tower::Service`, so tests drive it with `oneshot` and the server wraps it; it
+//! holds the catalog (swappable, for scenario switches and reloads), the store, the limiter
+//! and the journal.
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
+use arc_swap::ArcSwap;
 use bytes::Bytes;
 use http::StatusCode;
 use http_body_util::Full;
@@ -30,6 +40,8 @@ use serde_json::{Value, json};
 use crate::catalog::{Api, Catalog};
 use crate::contract::Operation;
 use crate::engine::{self, Call};
+use crate::journal::{self, Entry, Exchange, Journal};
+use crate::limit::Limiter;
 use crate::request::{ReadError, Request};
 use crate::respond::{self, Failure, Reply};
 use crate::route::RouteMatch;
@@ -51,11 +63,20 @@ pub struct Settings {
     pub strict: bool,
     /// Largest accepted request body, in bytes.
     pub body_limit: usize,
+    /// Token the admin routes require (`None`: open). Health is always open.
+    pub admin_token: Option<String>,
+    /// How many exchanges the journal keeps.
+    pub journal_capacity: usize,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { strict: true, body_limit: DEFAULT_BODY_LIMIT }
+        Settings {
+            strict: true,
+            body_limit: DEFAULT_BODY_LIMIT,
+            admin_token: None,
+            journal_capacity: journal::DEFAULT_CAPACITY,
+        }
     }
 }
 
@@ -67,22 +88,64 @@ pub struct App {
 
 #[derive(Debug)]
 struct Inner {
-    catalog: Arc<Catalog>,
+    catalog: ArcSwap<Catalog>,
     store: Store,
     settings: Settings,
+    limiter: Limiter,
+    journal: Journal,
 }
+
+/// The connection was dropped on purpose (a scenario's `fault: drop`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("connection dropped by a scenario fault")]
+pub struct Dropped;
 
 type Response = http::Response<Full<Bytes>>;
 
 impl App {
     /// A service over a loaded catalog and a store.
     pub fn new(catalog: Arc<Catalog>, store: Store, settings: Settings) -> App {
-        App { inner: Arc::new(Inner { catalog, store, settings }) }
+        let journal = Journal::new(settings.journal_capacity);
+        App {
+            inner: Arc::new(Inner {
+                catalog: ArcSwap::new(catalog),
+                store,
+                settings,
+                limiter: Limiter::default(),
+                journal,
+            }),
+        }
     }
 
-    /// The catalog being served.
-    pub fn catalog(&self) -> &Arc<Catalog> {
-        &self.inner.catalog
+    /// The catalog being served now.
+    pub fn catalog(&self) -> Arc<Catalog> {
+        self.inner.catalog.load_full()
+    }
+
+    /// Serves `catalog` from the next request on.
+    pub fn replace_catalog(&self, catalog: Arc<Catalog>) {
+        self.inner.catalog.store(catalog);
+    }
+
+    /// Makes `scenario` the active scenario of `api`, and drops the API's data and rate-limit
+    /// counters so every session starts again from the new scenario's seed.
+    pub fn switch_scenario(&self, api: &str, scenario: &str) -> Result<(), String> {
+        let current = self.catalog();
+        let Some(entry) = current.api(api) else { return Err(format!("no API `{api}`")) };
+        if !entry.scenarios.contains_key(scenario) {
+            let names: Vec<&str> = entry.scenarios.keys().map(String::as_str).collect();
+            return Err(format!(
+                "API `{api}` has no scenario `{scenario}` (available: {})",
+                names.join(", ")
+            ));
+        }
+        // rcu: a concurrent switch of another API is not lost.
+        self.inner.catalog.rcu(|catalog| {
+            Arc::new(catalog.with_scenario(api, scenario).unwrap_or_else(|| (**catalog).clone()))
+        });
+        self.inner.store.reset(Some(api), None);
+        self.inner.limiter.reset(Some(api));
+        Ok(())
     }
 
     /// The store.
@@ -90,45 +153,83 @@ impl App {
         &self.inner.store
     }
 
-    /// Answers one request.
-    pub async fn handle<B>(&self, request: http::Request<B>) -> Response
+    /// The rate limiter.
+    pub fn limiter(&self) -> &Limiter {
+        &self.inner.limiter
+    }
+
+    /// The journal.
+    pub fn journal(&self) -> &Journal {
+        &self.inner.journal
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+
+    /// Answers one request (`Err` only when a scenario asks to drop the connection).
+    pub async fn handle<B>(&self, request: http::Request<B>) -> Result<Response, Dropped>
     where
         B: hyper::body::Body,
         B::Error: std::error::Error + Send + Sync + 'static,
     {
         let started = Instant::now();
+        let time = jiff::Timestamp::now().to_string();
         let method = request.method().clone();
         let path = request.uri().path().to_owned();
+        let limit = self.inner.settings.body_limit;
         if path == ADMIN_PREFIX || path.starts_with(&format!("{ADMIN_PREFIX}/")) {
-            return crate::admin::handle(self, &method, &path).into_http(&method);
+            let reply = match Request::read(request, limit).await {
+                Ok(request) => crate::admin::handle(self, &request),
+                Err(_) => crate::admin::error(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "the admin request body is too large",
+                ),
+            };
+            return Ok(reply.into_http(&method));
         }
-        let catalog = &self.inner.catalog;
+        let catalog = self.catalog();
         let Some(mounted) = catalog.mount(&path) else {
-            return unmounted(catalog, &path).into_http(&method);
+            return Ok(unmounted(&catalog, &path).into_http(&method));
         };
         let api = mounted.api;
         let (parts, body) = request.into_parts();
-        let head = Request::new(parts.method.clone(), &path, parts.headers.clone(), Bytes::new());
-        let head = Request { query: parts.uri.query().map(str::to_owned), ..head };
-        let request = match Request::read(
-            http::Request::from_parts(parts, body),
-            self.inner.settings.body_limit,
-        )
-        .await
-        {
+        let head = Request {
+            query: parts.uri.query().map(str::to_owned),
+            ..Request::new(parts.method.clone(), &path, parts.headers.clone(), Bytes::new())
+        };
+        let request = match Request::read(http::Request::from_parts(parts, body), limit).await {
             Ok(request) => request,
             Err(ReadError::TooLarge { limit }) => {
-                let failure = Failure::PayloadTooLarge { limit };
-                let reply = respond::failure(&api.scenario.errors, &failure, &head);
-                log(api, None, &head, &reply, started);
-                return reply.into_http(&method);
+                let reply = respond::failure(
+                    &api.scenario.errors,
+                    &Failure::PayloadTooLarge { limit },
+                    &head,
+                );
+                self.record_exchange(api, None, &head, &reply, &time, started);
+                return Ok(reply.into_http(&method));
             }
             Err(ReadError::Io(error)) => {
                 tracing::debug!(%error, "request body could not be read");
-                return Reply::empty(StatusCode::BAD_REQUEST).into_http(&method);
+                return Ok(Reply::empty(StatusCode::BAD_REQUEST).into_http(&method));
             }
         };
-        let (operation, outcome) = self.pipeline(api, mounted.path, &request);
+
+        let limited = self.limit(api, &request);
+        let (operation, outcome) = match &limited {
+            Some((verdict, context)) if !verdict.allowed => {
+                // The message may name the wait: render it here, where the numbers are known.
+                let message = api
+                    .scenario
+                    .errors
+                    .messages
+                    .get("rate-limited")
+                    .map(|t| crate::template::as_text(&t.render(context)));
+                (None, Err(Failure::Rule { status: StatusCode::TOO_MANY_REQUESTS, message }))
+            }
+            _ => self.pipeline(api, mounted.path, &request),
+        };
         let mut reply = match outcome {
             Ok(reply) => reply,
             Err(failure) => respond::failure(&api.scenario.errors, &failure, &request),
@@ -136,8 +237,39 @@ impl App {
         if let Some(operation) = operation {
             reply = self.self_check(api, operation, &request, reply);
         }
+        if let (Some((verdict, context)), Some(limits)) = (&limited, &api.scenario.limits) {
+            let exceeded = if verdict.allowed { &[][..] } else { &limits.exceeded_headers[..] };
+            for (name, template) in limits.headers.iter().chain(exceeded) {
+                reply.insert_header(name, &crate::template::as_text(&template.render(context)));
+            }
+        }
+        self.record_exchange(api, operation, &request, &reply, &time, started);
         log(api, operation, &request, &reply, started);
-        reply.into_http(&method)
+        if let Some(delay) = reply.delay {
+            tokio::time::sleep(delay).await;
+        }
+        if reply.drop {
+            return Err(Dropped);
+        }
+        Ok(reply.into_http(&method))
+    }
+
+    /// Counts the request against the scenario's limits; the verdict and the template context
+    /// of the limit headers.
+    fn limit(&self, api: &Api, request: &Request) -> Option<(crate::limit::Verdict, Value)> {
+        let limits = api.scenario.limits.as_ref()?;
+        let credential = request
+            .header("authorization")
+            .and_then(|v| v.split_once(' ').map(|(_, t)| t.trim().to_owned()))
+            .unwrap_or_else(|| "anonymous".into());
+        let verdict = self.inner.limiter.check(&api.name, &credential, &limits.windows);
+        let context = json!({
+            "limit": verdict.limit,
+            "remaining": verdict.remaining,
+            "reset": verdict.reset,
+            "retry_after": verdict.retry_after,
+        });
+        Some((verdict, context))
     }
 
     fn pipeline<'a>(
@@ -157,6 +289,7 @@ impl App {
         let operation = &api.contract.operations[index];
         let outcome = (|| {
             let principal = auth::authenticate(&api.contract, operation, request)?;
+            let principal = auth::authorize(&api.scenario, operation, request, &params, principal)?;
             let prefer = prefer::parse(request)?;
             let validated = validate::request(operation, request, &params, prefer::QUERY_KEYS)
                 .map_err(Failure::Rejected)?;
@@ -221,9 +354,51 @@ impl App {
                 .collect();
             respond::failure(&api.scenario.errors, &Failure::SelfCheck(violations), request)
         } else {
-            tracing::warn!(api = %api.name, operation = %operation.id, violations = %summary.join("; "), "response breaks the contract");
+            tracing::warn!(
+                api = %api.name,
+                operation = %operation.id,
+                violations = %summary.join("; "),
+                "response breaks the contract"
+            );
             reply
         }
+    }
+
+    fn record_exchange(
+        &self,
+        api: &Api,
+        operation: Option<&Operation>,
+        request: &Request,
+        reply: &Reply,
+        time: &str,
+        started: Instant,
+    ) {
+        let path = match &request.query {
+            Some(query) => format!("{}?{query}", request.path),
+            None => request.path.clone(),
+        };
+        self.inner.journal.record(Entry {
+            seq: 0,
+            time: time.to_owned(),
+            api: api.name.clone(),
+            session: request.session().to_owned(),
+            operation: operation.map_or("-", |o| o.id.as_str()).to_owned(),
+            request: Exchange {
+                method: Some(request.method.to_string()),
+                path: Some(path),
+                status: None,
+                headers: journal::headers(&request.headers),
+                body: journal::body(&request.body),
+            },
+            response: Exchange {
+                method: None,
+                path: None,
+                status: Some(reply.status.as_u16()),
+                headers: journal::headers(&reply.headers),
+                body: reply.json_body().cloned().unwrap_or(Value::Null),
+            },
+            ms: started.elapsed().as_secs_f64() * 1000.0,
+        });
     }
 }
 
@@ -269,15 +444,15 @@ where
     B::Error: std::error::Error + Send + Sync + 'static,
 {
     type Response = Response;
-    type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+    type Error = Dropped;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Dropped>> + Send>>;
 
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Dropped>> {
         Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
         let app = self.clone();
-        Box::pin(async move { Ok(app.handle(request).await) })
+        Box::pin(async move { app.handle(request).await })
     }
 }

@@ -51,12 +51,15 @@ pub struct StoreOptions {
     pub clock: Option<Timestamp>,
 }
 
-/// The collections of one API in one session.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// The collections of one API in one session. Its JSON form is what
+/// `GET/PUT /__understudy/state` exchange: `{"collections": {resource: {key: record}}, "counters": {...}}`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Data {
     /// Records by resource, keyed by their key as text, in insertion order.
     pub collections: IndexMap<String, IndexMap<String, Value>>,
     /// Sequence counters by resource (the last `n` used).
+    #[serde(default)]
     pub counters: IndexMap<String, u64>,
 }
 
@@ -95,9 +98,37 @@ impl Store {
         f(&mut Tx { data, rng, clock })
     }
 
-    /// Drops every session of `api` (all APIs when `None`), so they are re-seeded on next use.
-    pub fn reset(&self, api: Option<&str>) {
-        self.lock().sessions.retain(|(a, _), _| api.is_some_and(|api| api != a));
+    /// Drops sessions so they are re-seeded on next use: every session of every API, of one
+    /// API, or one session of one API.
+    pub fn reset(&self, api: Option<&str>, session: Option<&str>) {
+        self.lock().sessions.retain(|(a, s), _| match (api, session) {
+            (None, _) => false,
+            (Some(api), None) => api != a,
+            (Some(api), Some(session)) => api != a || session != s,
+        });
+    }
+
+    /// A copy of the sessions' data, by API then session; filtered like [`Store::reset`].
+    pub fn dump(
+        &self,
+        api: Option<&str>,
+        session: Option<&str>,
+    ) -> std::collections::BTreeMap<String, std::collections::BTreeMap<String, Data>> {
+        let state = self.lock();
+        let mut out: std::collections::BTreeMap<String, std::collections::BTreeMap<String, Data>> =
+            Default::default();
+        for ((a, s), data) in &state.sessions {
+            if api.is_some_and(|api| api != a) || session.is_some_and(|session| session != s) {
+                continue;
+            }
+            out.entry(a.clone()).or_default().insert(s.clone(), data.clone());
+        }
+        out
+    }
+
+    /// Replaces (or creates) a session's data.
+    pub fn load(&self, api: &str, session: &str, data: Data) {
+        self.lock().sessions.insert((api.to_owned(), session.to_owned()), data);
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -115,7 +146,7 @@ impl Data {
             let records = resource
                 .seed
                 .iter()
-                .map(|record| (key_text(record.get(&resource.key)), record.clone()))
+                .map(|record| (resource.key_of(record), record.clone()))
                 .collect();
             data.collections.insert(resource.name.clone(), records);
             data.counters.insert(resource.name.clone(), resource.seed.len() as u64);
@@ -160,8 +191,9 @@ impl Tx<'_> {
         (0..length).map(|_| chars[self.rng.usize(..chars.len())] as char).collect()
     }
 
-    /// A new key for `resource`, not used by any of its records.
-    pub fn new_key(&mut self, resource: &Resource) -> String {
+    /// A new key for `resource`, not used by any of its records. Sequence templates see the
+    /// counter `n` and the `record` being created.
+    pub fn new_key(&mut self, resource: &Resource, record: &Value) -> String {
         loop {
             let key = match &resource.id {
                 IdGenerator::Random { prefix, alphabet, length } => {
@@ -170,7 +202,8 @@ impl Tx<'_> {
                 IdGenerator::Sequence { template, encoding } => {
                     let counter = self.data.counters.entry(resource.name.clone()).or_default();
                     *counter += 1;
-                    let text = crate::template::as_text(&template.render(&json!({"n": *counter})));
+                    let context = json!({"n": *counter, "record": record});
+                    let text = crate::template::as_text(&template.render(&context));
                     match encoding {
                         Encoding::None => text,
                         Encoding::Base64 => base64::engine::general_purpose::STANDARD.encode(text),
@@ -242,7 +275,9 @@ resources:
         let count = |session| store.with("api", session, &s, |tx| tx.records("things").count());
         assert_eq!(count("one"), 2);
         assert_eq!(count("two"), 1);
-        store.reset(Some("api"));
+        store.reset(Some("api"), Some("two"));
+        assert_eq!(count("one"), 2);
+        store.reset(Some("api"), None);
         assert_eq!(count("one"), 1);
     }
 
@@ -250,18 +285,19 @@ resources:
     fn sequence_ids_continue_after_the_seed_and_random_ids_repeat_with_a_seed() {
         let s = scenario();
         let store = Store::new(StoreOptions { seed: Some(7), clock: None });
-        let (a, b) = store
-            .with("api", "s", &s, |tx| (tx.new_key(&s.resources[0]), tx.new_key(&s.resources[1])));
+        let things = s.resource("things").unwrap();
+        let others = s.resource("others").unwrap();
+        let (a, b) = store.with("api", "s", &s, |tx| {
+            (tx.new_key(things, &Value::Null), tx.new_key(others, &Value::Null))
+        });
         assert_eq!(a, base64::engine::general_purpose::STANDARD.encode("Thing:2"));
         assert!(b.starts_with("oth") && b.len() == 7, "{b}");
         let again = Store::new(StoreOptions { seed: Some(7), clock: None });
-        assert_eq!(
-            again.with("api", "s", &s, |tx| {
-                tx.new_key(&s.resources[0]);
-                tx.new_key(&s.resources[1])
-            }),
-            b
-        );
+        let repeated = again.with("api", "s", &s, |tx| {
+            tx.new_key(things, &Value::Null);
+            tx.new_key(others, &Value::Null)
+        });
+        assert_eq!(repeated, b);
     }
 
     #[test]

@@ -53,7 +53,7 @@ fn valid(operation: &str) -> Valid {
             "POST",
             "/arize/v2/integrations",
             Some(
-                r#"{"type": "llm", "name": "Staging OpenAI", "config": {"provider": "openAI", "api_key": "sk-test"}}"#,
+                r#"{"type": "llm", "name": "Experiments OpenAI", "config": {"provider": "openAI", "api_key": "sk-test"}}"#,
             ),
         ),
         "integrations_get" => {
@@ -166,7 +166,8 @@ async fn a_valid_request_gets_a_documented_2xx_that_validates(
     let answer = authed(&app, request.method, request.path, request.body).await;
 
     // Assert: a documented 2xx, valid against every contract version of the API.
-    let api = app.catalog().api(request.api).unwrap();
+    let catalog = app.catalog();
+    let api = catalog.api(request.api).unwrap();
     assert!(answer.status.is_success(), "{operation}: {} {}", answer.status, answer.text);
     for contract in &api.contracts {
         let documented = contract.operation(operation).unwrap();

@@ -16,8 +16,8 @@ use tower::ServiceExt;
 use understudy::catalog::{ApiOptions, Catalog, CatalogOptions};
 use understudy::{App, Settings, Store, StoreOptions};
 
-/// A development token any test may use (any well-formed bearer token is accepted).
-pub const TOKEN: &str = "Bearer understudy-test-token";
+/// The development token every default scenario accepts.
+pub const TOKEN: &str = "Bearer dev-token";
 
 /// Which GitBook contract the catalog serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,0 +1,117 @@
+//! Rate limits: per API and per token, in fixed windows.
+//!
+//! A window starts with a token's first request and lasts its length; a request must fit
+//! every window of the scenario (Ada: 10 per second, 100 per minute, 10,000 per day). Windows
+//! start at first use rather than on the clock's boundaries so that a test sending four
+//! requests under a limit of three sees the fourth refused, whenever it runs. The numbers sent
+//! back (`limit`, `remaining`, `reset`, `retry_after`) are those of the tightest window.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use crate::scenario::Window;
+
+/// Counters of every (API, token). Shared by all connections.
+#[derive(Debug, Default)]
+pub struct Limiter {
+    /// A `std::sync::Mutex`: nothing awaits while holding it.
+    windows: Mutex<HashMap<(String, String), Vec<Count>>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Count {
+    started: Instant,
+    started_wall: SystemTime,
+    used: u64,
+}
+
+/// The outcome of counting one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verdict {
+    /// Whether the request fits.
+    pub allowed: bool,
+    /// Requests allowed in the tightest window.
+    pub limit: u64,
+    /// Requests left in it.
+    pub remaining: u64,
+    /// When it ends, in Unix seconds.
+    pub reset: u64,
+    /// Seconds until it ends (at least 1).
+    pub retry_after: u64,
+}
+
+impl Limiter {
+    /// Counts a request of `token` to `api` against `windows`. A refused request is not
+    /// counted.
+    pub fn check(&self, api: &str, token: &str, windows: &[Window]) -> Verdict {
+        let now = Instant::now();
+        let wall = SystemTime::now();
+        let mut state = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        let counts = state.entry((api.to_owned(), token.to_owned())).or_default();
+        counts.resize(windows.len(), Count { started: now, started_wall: wall, used: 0 });
+        for (count, window) in counts.iter_mut().zip(windows) {
+            if now.duration_since(count.started) >= Duration::from_secs(window.seconds) {
+                *count = Count { started: now, started_wall: wall, used: 0 };
+            }
+        }
+        let allowed = counts.iter().zip(windows).all(|(c, w)| c.used < w.requests);
+        if allowed {
+            counts.iter_mut().for_each(|c| c.used += 1);
+        }
+        // The tightest window: the fewest requests left (when refused: one that is full).
+        let (count, window) = counts
+            .iter()
+            .zip(windows)
+            .min_by_key(|(c, w)| (w.requests.saturating_sub(c.used), std::cmp::Reverse(w.seconds)))
+            .expect("at least one window");
+        let ends = count.started_wall + Duration::from_secs(window.seconds);
+        let left =
+            (count.started + Duration::from_secs(window.seconds)).saturating_duration_since(now);
+        Verdict {
+            allowed,
+            limit: window.requests,
+            remaining: window.requests.saturating_sub(count.used),
+            reset: ends.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs().max(1)),
+            retry_after: left.as_secs_f64().ceil().max(1.0) as u64,
+        }
+    }
+
+    /// Forgets the counters of `api` (all APIs when `None`).
+    pub fn reset(&self, api: Option<&str>) {
+        let mut state = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        state.retain(|(a, _), _| api.is_some_and(|api| api != a));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_window_refuses_and_names_when_to_retry() {
+        let limiter = Limiter::default();
+        let windows = [Window { requests: 2, seconds: 60 }];
+        let first = limiter.check("api", "t", &windows);
+        assert!(first.allowed);
+        assert_eq!((first.limit, first.remaining), (2, 1));
+        assert!(limiter.check("api", "t", &windows).allowed);
+        let refused = limiter.check("api", "t", &windows);
+        assert!(!refused.allowed);
+        assert_eq!(refused.remaining, 0);
+        assert!((59..=60).contains(&refused.retry_after), "{refused:?}");
+        // Other tokens and APIs have counters of their own.
+        assert!(limiter.check("api", "other", &windows).allowed);
+        assert!(limiter.check("other", "t", &windows).allowed);
+        limiter.reset(Some("api"));
+        assert!(limiter.check("api", "t", &windows).allowed);
+    }
+
+    #[test]
+    fn every_window_must_fit_and_the_tightest_is_reported() {
+        let limiter = Limiter::default();
+        let windows = [Window { requests: 3, seconds: 1 }, Window { requests: 100, seconds: 60 }];
+        let verdict = limiter.check("ada", "t", &windows);
+        assert_eq!((verdict.limit, verdict.remaining), (3, 2));
+    }
+}
