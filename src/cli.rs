@@ -25,6 +25,23 @@ pub enum Command {
     /// schemas, scenarios name only what the contracts have. Exit 0 clean, 1 problems, 2 could
     /// not run.
     Lint(LintArgs),
+    /// Print the JSON Schema of a file format, for editors to complete and check.
+    Schema(SchemaArgs),
+}
+
+/// `understudy schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Which format.
+    #[arg(value_enum)]
+    pub format: SchemaFormat,
+}
+
+/// File formats with a JSON Schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SchemaFormat {
+    /// Scenario files (`scenarios/<api>/<name>.yaml`).
+    Scenario,
 }
 
 /// `understudy serve`.

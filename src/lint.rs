@@ -92,6 +92,9 @@ pub fn run(contracts: &Tree, scenarios: &Tree) -> Result<Report, LoadError> {
                     }
                 }
             }
+            for contract in &loaded {
+                rule_fields(scenario, contract, &mut report);
+            }
             for resource in &scenario.resources {
                 let Some(pointer) = &resource.schema else { continue };
                 for contract in &loaded {
@@ -130,6 +133,112 @@ pub fn run(contracts: &Tree, scenarios: &Tree) -> Result<Report, LoadError> {
         }
     }
     Ok(report)
+}
+
+/// Every field a rule of the scenario names must exist in the resource's schema or in the
+/// operation's request body schema (when there is one to look in).
+fn rule_fields(scenario: &crate::scenario::Scenario, contract: &Contract, report: &mut Report) {
+    let document = &contract.document;
+    for (id, behaviour) in &scenario.operations {
+        let Some(operation) = contract.operation(id) else { continue };
+        let Some(resource) = scenario.resource(&behaviour.resource) else { continue };
+        let mut schemas: Vec<&Value> = Vec::new();
+        if let Some(schema) =
+            resource.schema.as_deref().and_then(|p| document.pointer(p.trim_start_matches('#')))
+        {
+            schemas.push(schema);
+        }
+        let body = operation.body.iter().flat_map(|b| &b.content).filter_map(|m| m.schema.as_ref());
+        schemas.extend(body.filter_map(|s| document.pointer(&s.pointer)));
+        if schemas.is_empty() {
+            continue;
+        }
+        let mut named: Vec<(&str, &str)> = Vec::new();
+        named.extend(
+            behaviour.filters.iter().flat_map(|f| f.fields.iter().map(|p| ("filters", p.as_str()))),
+        );
+        if let crate::scenario::Order::Field { field, .. } = &behaviour.order {
+            named.push(("order", field));
+        }
+        named.extend(
+            behaviour.unique.iter().flat_map(|r| r.fields.iter().map(|p| ("unique", p.as_str()))),
+        );
+        named.extend(
+            behaviour
+                .immutable
+                .iter()
+                .flat_map(|r| r.fields.iter().map(|p| ("immutable", p.as_str()))),
+        );
+        named.extend(
+            behaviour
+                .require_any
+                .iter()
+                .flat_map(|r| r.fields.iter().map(|p| ("require-any", p.as_str()))),
+        );
+        named.extend(behaviour.precondition.iter().map(|p| ("precondition", p.field.as_str())));
+        named.extend(behaviour.paths.keys().map(|p| ("paths", p.as_str())));
+        named.extend(
+            behaviour.upsert.iter().flat_map(|u| {
+                u.fields.iter().chain(u.paths.keys()).map(|p| ("upsert", p.as_str()))
+            }),
+        );
+        for (rule, pointer) in named {
+            if !schemas.iter().any(|schema| has_field(document, schema, pointer)) {
+                report.problems.push(format!(
+                    "{}: operations.{id}.{rule}: `{pointer}` is in neither the schema of resource `{}` nor the request body of `{id}` in {}",
+                    scenario.file, resource.name, contract.file_name
+                ));
+            }
+        }
+        for filter in &behaviour.filters {
+            let Some(query) = &filter.query else { continue };
+            let declared = operation.parameters.iter().any(|p| {
+                p.location == crate::contract::ParameterLocation::Query && &p.name == query
+            });
+            if !declared {
+                report.problems.push(format!(
+                    "{}: operations.{id}.filters: query parameter `{query}` is not declared by `{id}` in {}",
+                    scenario.file, contract.file_name
+                ));
+            }
+        }
+    }
+}
+
+/// Whether a JSON pointer (`/config/provider`, `/scopings/*/space_id`) names a property the
+/// schema declares, looking through `$ref`, compositions and array items.
+fn has_field(document: &Value, schema: &Value, pointer: &str) -> bool {
+    let tokens: Vec<String> =
+        pointer.split('/').skip(1).map(|t| t.replace("~1", "/").replace("~0", "~")).collect();
+    has_path(document, schema, &tokens, 0)
+}
+
+fn has_path(document: &Value, schema: &Value, tokens: &[String], depth: usize) -> bool {
+    let Some((first, rest)) = tokens.split_first() else { return true };
+    if depth > 32 {
+        return false;
+    }
+    let schema = schema::deref(document, schema);
+    for keyword in ["allOf", "anyOf", "oneOf"] {
+        if let Some(branches) = schema.get(keyword).and_then(Value::as_array)
+            && branches.iter().any(|b| has_path(document, b, tokens, depth + 1))
+        {
+            return true;
+        }
+    }
+    if (first == "*" || first.parse::<usize>().is_ok())
+        && let Some(items) = schema.get("items")
+    {
+        return has_path(document, items, rest, depth + 1);
+    }
+    if let Some(property) = schema.get("properties").and_then(|p| p.get(first.as_str())) {
+        return has_path(document, property, rest, depth + 1);
+    }
+    // A map of free-form keys (`additionalProperties: {schema}`) holds any name.
+    match schema.get("additionalProperties") {
+        Some(extra @ Value::Object(_)) => has_path(document, extra, rest, depth + 1),
+        _ => false,
+    }
 }
 
 /// Checks every example of a contract against its schema.
@@ -199,6 +308,20 @@ fn examples(contract: &Contract, report: &mut Report) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn has_field_looks_through_refs_compositions_and_items() {
+        let document = serde_json::json!({"components": {"schemas": {
+            "A": {"type": "object", "properties": {"config": {"oneOf": [{"$ref": "#/components/schemas/B"}]},
+                   "scopings": {"type": "array", "items": {"properties": {"space_id": {"type": "string"}}}}}},
+            "B": {"properties": {"provider": {"type": "string"}}}
+        }}});
+        let a = &document["components"]["schemas"]["A"];
+        assert!(has_field(&document, a, "/config/provider"));
+        assert!(has_field(&document, a, "/scopings/*/space_id"));
+        assert!(!has_field(&document, a, "/config/colour"));
+        assert!(!has_field(&document, a, "/nope"));
+    }
 
     #[test]
     fn the_embedded_contracts_and_scenarios_are_clean() {

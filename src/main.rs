@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Parser;
-use understudy::cli::{Cli, Command, LintArgs, ServeArgs};
+use understudy::cli::{Cli, Command, LintArgs, SchemaArgs, SchemaFormat, ServeArgs};
 use understudy::config::Config;
 use understudy::files::Tree;
 use understudy::{App, Catalog, Store};
@@ -28,7 +28,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => serve(&args),
         Command::Lint(args) => lint(&args),
+        Command::Schema(args) => schema(&args),
     }
+}
+
+fn schema(args: &SchemaArgs) -> anyhow::Result<ExitCode> {
+    let schema = match args.format {
+        SchemaFormat::Scenario => understudy::scenario::json_schema(),
+    };
+    println!("{}", serde_json::to_string_pretty(&schema)?);
+    Ok(ExitCode::SUCCESS)
 }
 
 fn init_logging() {

@@ -273,9 +273,10 @@ pub fn failure(errors: &Errors, failure: &Failure, request: &Request) -> Reply {
         "violations": one_line(violations),
     });
     merge_into(&mut context, extra);
-    let message = match errors.messages.get(kind) {
-        Some(template) => crate::template::as_text(&template.render(&context)),
-        None => default_message,
+    // A rule's own message wins; otherwise the scenario's message for the kind, else ours.
+    let message = match (failure, errors.messages.get(kind)) {
+        (Failure::Rule { message: Some(_), .. }, _) | (_, None) => default_message,
+        (_, Some(template)) => crate::template::as_text(&template.render(&context)),
     };
     let code = errors
         .codes

@@ -234,7 +234,9 @@ impl App {
             Ok(reply) => reply,
             Err(failure) => respond::failure(&api.scenario.errors, &failure, &request),
         };
-        if let Some(operation) = operation {
+        if let Some(operation) = operation
+            && !reply.drop
+        {
             reply = self.self_check(api, operation, &request, reply);
         }
         if let (Some((verdict, context)), Some(limits)) = (&limited, &api.scenario.limits) {

@@ -149,3 +149,73 @@ fn print_config_shows_the_effective_configuration() {
         "{stdout}"
     );
 }
+
+#[test]
+fn scenario_flags_pick_a_scenario_and_seed_the_ids() {
+    let dir = std::env::temp_dir();
+    let args = [
+        "serve",
+        "--port",
+        "0",
+        "--scenario",
+        "arize=empty",
+        "--seed",
+        "11",
+        "--clock",
+        "2026-03-01T00:00:00Z",
+    ];
+    let (mut child, address) = spawn_binary(&args, &dir, &[]);
+    let token = [("Authorization", "Bearer dev-token")];
+    let (status, body) = http(address, "GET", "/arize/v2/integrations", &token, "");
+    assert_eq!(
+        (status, body.as_str()),
+        (200, r#"{"integrations":[],"pagination":{"has_more":false}}"#)
+    );
+    let create = [("Authorization", "Bearer dev-token"), ("Content-Type", "application/json")];
+    let (status, first) = http(
+        address,
+        "POST",
+        "/teable/api/space/spcFlagsAndSeeds001/integration",
+        &create,
+        r#"{"type": "AI", "config": {"llmProviders": []}}"#,
+    );
+    assert_eq!(status, 201, "{first}");
+    let _ = child.kill();
+    let _ = child.wait();
+    let (mut child, address) = spawn_binary(&args, &dir, &[]);
+    let (_, second) = http(
+        address,
+        "POST",
+        "/teable/api/space/spcFlagsAndSeeds001/integration",
+        &create,
+        r#"{"type": "AI", "config": {"llmProviders": []}}"#,
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(first, second, "the same seed and clock give the same answer");
+    assert!(first.contains("2026-03-01T00:00:00.000Z"), "{first}");
+}
+
+#[test]
+fn lint_reports_rules_naming_fields_that_do_not_exist() {
+    let output =
+        binary().args(["lint", "--scenarios"]).arg(data("bad-rule/scenarios")).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    for fragment in [
+        "`/colour` is in neither",
+        "query parameter `colour` is not declared",
+        "`/config/flavour` is in neither",
+    ] {
+        assert!(stdout.contains(fragment), "`{fragment}` missing: {stdout}");
+    }
+}
+
+#[test]
+fn schema_scenario_prints_the_json_schema() {
+    let output = binary().args(["schema", "scenario"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let schema: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(schema["title"], "understudy scenario");
+    assert!(schema["$defs"]["RawOperation"]["properties"]["upsert"].is_object(), "{schema}");
+}

@@ -13,5 +13,13 @@ mod seeds;
 mod samples;
 // Prefer, the strict self-check, and the store behind writes.
 mod responses;
+// Writes change reads: a full flow per API.
+mod flows;
+// Every documented error status of every API, from the scenarios' rules.
+mod errors;
+// Sessions, the admin API, a fifth API, concurrent writers.
+mod admin;
+// Canned answers, faults, delays, deterministic ids and clocks.
+mod faults;
 // The binary: embedded defaults, broken contracts, lint, configuration errors.
 mod binary;

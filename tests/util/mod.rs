@@ -299,3 +299,46 @@ pub fn http(
     let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
     (status, body)
 }
+
+/// `call` with a given token (`None`: no Authorization), an optional session, and JSON.
+pub async fn call_as(
+    app: &App,
+    token: Option<&str>,
+    session: Option<&str>,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+) -> Answer {
+    let bearer = token.map(|t| format!("Bearer {t}"));
+    let mut headers: Vec<(&str, &str)> = Vec::new();
+    if let Some(bearer) = &bearer {
+        headers.push(("authorization", bearer));
+    }
+    if let Some(session) = session {
+        headers.push(("x-understudy-session", session));
+    }
+    if body.is_some() {
+        headers.push(("content-type", "application/json"));
+    }
+    call(app, method, path, &headers, body).await
+}
+
+/// A service over the contracts and scenarios of a fixture under `tests/data/<dir>`.
+pub fn fixture_app(dir: &str) -> App {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(dir);
+    let options = CatalogOptions {
+        contracts: understudy::files::Tree::disk(root.join("contracts")),
+        scenarios: understudy::files::Tree::disk(root.join("scenarios")),
+        only: Vec::new(),
+        apis: BTreeMap::new(),
+    };
+    let catalog = Arc::new(Catalog::load(&options).expect("the fixture loads"));
+    App::new(catalog, Store::new(StoreOptions::default()), Settings::default())
+}
+
+/// `app(dialect)` with one API switched to another scenario.
+pub fn app_with_scenario(api: &str, scenario: &str) -> App {
+    let app = app(Dialect::V31);
+    app.switch_scenario(api, scenario).expect("the scenario exists");
+    app
+}
