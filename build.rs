@@ -2,7 +2,7 @@
 //! it read, but not files added later.
 
 fn main() {
-    for folder in ["contracts", "scenarios"] {
+    for folder in ["contracts", "scenarios", "conformance"] {
         println!("cargo:rerun-if-changed={folder}");
     }
 }

@@ -2,16 +2,16 @@
 //!
 //! The mock runs this on every response it sends (the strict self-check of DESIGN §5 step 9),
 //! against every contract version of the API; the conformance runner runs it on responses of
-//! a real service. The rules:
+//! any target for its contract verdict. Each finding carries the stable check id of
+//! `conformance.md` §6.2:
 //!
-//! * a 2xx status the operation does not document is a violation; an undocumented 4xx or 5xx
-//!   is not (vendors document their errors incompletely, and understudy's own rejections such
+//! * `C001` status documented: an undocumented 2xx is an error; an undocumented 4xx or 5xx a
+//!   warning (vendors document their errors incompletely, and understudy's own rejections such
 //!   as 401 or 405 apply to every operation);
-//! * a documented response with a schema must have a body of a documented media type that
-//!   validates (`writeOnly` properties count as violations: see `schema.rs`);
-//! * 204, 205 and 304 never have a body;
-//! * documented `required` headers must be present, and every documented header that is
-//!   present must validate.
+//! * `C003` content type: a body must have a documented media type;
+//! * `C004` headers: documented `required` headers present, present ones valid;
+//! * `C005` body: valid against the schema (`writeOnly` properties count as violations);
+//! * `C007` no body for 204, 205, 304 and HEAD.
 
 use http::HeaderMap;
 use serde_json::Value;
@@ -19,64 +19,119 @@ use serde_json::Value;
 use crate::contract::Operation;
 use crate::validate::{self, Location, Violation};
 
+/// How much a finding matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Fails the check.
+    Error,
+    /// Reported, never failing.
+    Warning,
+}
+
+/// One way a response breaks its contract.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// The check id (`C005`).
+    pub check: &'static str,
+    /// How much it matters.
+    pub severity: Severity,
+    /// What is wrong, where.
+    pub violation: Violation,
+}
+
+/// The name of a check, for reports.
+pub fn check_name(check: &str) -> &'static str {
+    match check {
+        "S001" => "operation-exists",
+        "S002" => "request-conforms",
+        "C001" => "status-documented",
+        "C002" => "server-error",
+        "C003" => "content-type-conforms",
+        "C004" => "headers-conform",
+        "C005" => "body-conforms",
+        "C007" => "no-body-allowed",
+        "E001" => "status-matches",
+        "E002" => "headers-match",
+        "E003" => "body-matches",
+        "X001" => "transport",
+        _ => "check",
+    }
+}
+
 /// Every way `status`, `headers` and `body` (with media type `media`) break `operation`'s
-/// documentation.
-pub fn response(
+/// documentation. `head` says the request was HEAD (no body allowed).
+pub fn findings(
     operation: &Operation,
     status: u16,
     headers: &HeaderMap,
     media: Option<&str>,
     body: Option<&Value>,
-) -> Vec<Violation> {
-    let violation = |pointer: &str, message: String| Violation {
-        location: Location::Response,
-        parameter: None,
-        pointer: pointer.to_owned(),
-        message,
+    head: bool,
+) -> Vec<Finding> {
+    let finding = |check, severity, pointer: &str, message: String| Finding {
+        check,
+        severity,
+        violation: Violation {
+            location: Location::Response,
+            parameter: None,
+            pointer: pointer.to_owned(),
+            message,
+        },
     };
-    let mut violations = Vec::new();
+    let mut findings = Vec::new();
+    if body.is_some() && (head || matches!(status, 204 | 205 | 304)) {
+        let why =
+            if head { "a response to HEAD".to_owned() } else { format!("a {status} response") };
+        findings.push(finding("C007", Severity::Error, "", format!("{why} must not have a body")));
+    }
     let Some(spec) = operation.response(status) else {
-        if (200..300).contains(&status) {
-            violations.push(violation(
-                "",
-                format!(
-                    "status {status} is not documented for `{}` (documented: {})",
-                    operation.id,
-                    operation.documented_statuses().join(", ")
-                ),
-            ));
-        }
-        return violations;
+        let severity =
+            if (200..300).contains(&status) { Severity::Error } else { Severity::Warning };
+        findings.push(finding(
+            "C001",
+            severity,
+            "",
+            format!(
+                "status {status} is not documented for `{}` (documented: {})",
+                operation.id,
+                operation.documented_statuses().join(", ")
+            ),
+        ));
+        return findings;
     };
-    if matches!(status, 204 | 205 | 304) {
-        if body.is_some() {
-            violations.push(violation("", format!("a {status} response must not have a body")));
-        }
-    } else if !spec.content.is_empty() {
-        match (body, media) {
-            (None, _) => {
+    if !spec.content.is_empty() && !matches!(status, 204 | 205 | 304) && !head {
+        match body {
+            None => {
                 if spec.content.iter().any(|m| m.schema.is_some()) {
-                    violations.push(violation(
-                        "",
-                        format!("the documented {status} response has a body; none was sent"),
-                    ));
+                    let message =
+                        format!("the documented {status} response has a body; none was sent");
+                    findings.push(finding("C005", Severity::Error, "", message));
                 }
             }
-            (Some(body), media) => {
+            Some(body) => {
                 let media = media.unwrap_or_default();
                 match validate::find_media(&spec.content, media) {
                     None => {
                         let documented: Vec<&str> =
                             spec.content.iter().map(|m| m.media.as_str()).collect();
-                        violations.push(violation(
+                        let shown = if media.is_empty() { "(none)" } else { media };
+                        findings.push(finding(
+                            "C003",
+                            Severity::Error,
                             "",
-                            format!("content type `{media}` is not documented for {status} (documented: {})", documented.join(", ")),
+                            format!("content type `{shown}` is not documented for {status} (documented: {})", documented.join(", ")),
                         ));
                     }
                     Some(declared) => {
                         if let Some(schema) = &declared.schema {
                             for error in schema.errors(body) {
-                                violations.push(violation(&error.pointer, error.message));
+                                findings.push(finding(
+                                    "C005",
+                                    Severity::Error,
+                                    &error.pointer,
+                                    error.message,
+                                ));
                             }
                         }
                     }
@@ -88,30 +143,49 @@ pub fn response(
         if header.name.eq_ignore_ascii_case("content-type") {
             continue;
         }
+        let header_finding = |pointer: String, message: String| Finding {
+            check: "C004",
+            severity: Severity::Error,
+            violation: Violation {
+                location: Location::Header,
+                parameter: Some(header.name.clone()),
+                pointer,
+                message,
+            },
+        };
         match headers.get(header.name.as_str()).and_then(|v| v.to_str().ok()) {
             None if header.required => {
-                violations.push(Violation {
-                    location: Location::Header,
-                    parameter: Some(header.name.clone()),
-                    pointer: String::new(),
-                    message: format!("the documented {status} response requires this header"),
-                });
+                findings.push(header_finding(
+                    String::new(),
+                    format!("the documented {status} response requires this header"),
+                ));
             }
             None => {}
             Some(text) => {
                 if let Some(schema) = &header.schema {
                     let value = validate::scalar(text, header.kind);
                     for error in schema.errors(&value) {
-                        violations.push(Violation {
-                            location: Location::Header,
-                            parameter: Some(header.name.clone()),
-                            pointer: error.pointer,
-                            message: error.message,
-                        });
+                        findings.push(header_finding(error.pointer, error.message));
                     }
                 }
             }
         }
     }
-    violations
+    findings
+}
+
+/// The errors among [`findings`] (warnings left out), as violations: what the self-check
+/// refuses to send.
+pub fn response(
+    operation: &Operation,
+    status: u16,
+    headers: &HeaderMap,
+    media: Option<&str>,
+    body: Option<&Value>,
+) -> Vec<Violation> {
+    findings(operation, status, headers, media, body, false)
+        .into_iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| f.violation)
+        .collect()
 }

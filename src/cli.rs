@@ -25,8 +25,74 @@ pub enum Command {
     /// schemas, scenarios name only what the contracts have. Exit 0 clean, 1 problems, 2 could
     /// not run.
     Lint(LintArgs),
+    /// Replay a suite of recorded exchanges against a target; check every response against
+    /// the contract and against the recording. Exit 0 all conform, 1 differences, 2 could not run.
+    Check(CheckArgs),
+    /// Run a recording proxy: forward requests to a target and write each exchange as a case
+    /// file (secrets replaced by ${env.NAME} placeholders, volatile values given rules).
+    Record(RecordArgs),
     /// Print the JSON Schema of a file format, for editors to complete and check.
     Schema(SchemaArgs),
+}
+
+/// `understudy check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The API whose contract and suite to use.
+    #[arg(long)]
+    pub api: String,
+    /// The target's base URL as a vendor client takes it (https://api.gitbook.com, or
+    /// http://localhost:4010/gitbook); the contract's server base path is added.
+    #[arg(long)]
+    pub target: String,
+    /// Value of ${env.TOKEN} in the suite (default: the TOKEN environment variable).
+    #[arg(long, env = "UNDERSTUDY_CHECK_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Directory of exchange files (or of per-API folders); default: the embedded suite.
+    #[arg(long, value_name = "DIR")]
+    pub suite: Option<PathBuf>,
+    /// Directory of contracts replacing the embedded ones.
+    #[arg(long, value_name = "DIR")]
+    pub contracts: Option<PathBuf>,
+    /// Contract file to check against when the API has several (default: the newest).
+    #[arg(long, value_name = "FILE")]
+    pub contract: Option<String>,
+    /// Run only these case ids (repeatable; `*` wildcards), with the cases they need.
+    #[arg(long, value_name = "ID")]
+    pub only: Vec<String>,
+    /// Leave out cases whose id matches (repeatable; `*` wildcards), e.g. `'*-prefer'` against
+    /// a real vendor, which ignores `Prefer`.
+    #[arg(long, value_name = "ID")]
+    pub skip: Vec<String>,
+    /// Write a JSON report here.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Write a JUnit XML report here.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Seconds to wait for each response.
+    #[arg(long, default_value_t = 10)]
+    pub timeout: u64,
+}
+
+/// `understudy record`.
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// The API whose contract names the operations.
+    #[arg(long)]
+    pub api: String,
+    /// Where to forward requests (as for `check --target`).
+    #[arg(long)]
+    pub target: String,
+    /// Directory to write case files to (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Port to listen on, on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 4011)]
+    pub port: u16,
+    /// Directory of contracts replacing the embedded ones.
+    #[arg(long, value_name = "DIR")]
+    pub contracts: Option<PathBuf>,
 }
 
 /// `understudy schema`.
@@ -42,6 +108,10 @@ pub struct SchemaArgs {
 pub enum SchemaFormat {
     /// Scenario files (`scenarios/<api>/<name>.yaml`).
     Scenario,
+    /// Exchange files (`conformance/<api>/<case>.json`).
+    Exchange,
+    /// The JSON report of `understudy check --json`.
+    Report,
 }
 
 /// `understudy serve`.
@@ -103,4 +173,7 @@ pub struct LintArgs {
     /// Directory of scenarios (default: the embedded ones).
     #[arg(long, value_name = "DIR")]
     pub scenarios: Option<PathBuf>,
+    /// Directory of conformance suites, one folder per API (default: the embedded ones).
+    #[arg(long, value_name = "DIR")]
+    pub suites: Option<PathBuf>,
 }

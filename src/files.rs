@@ -13,6 +13,7 @@ use crate::error::LoadError;
 
 static CONTRACTS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/contracts");
 static SCENARIOS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/scenarios");
+static CONFORMANCE: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/conformance");
 
 /// One folder of per-API subfolders: `contracts/`, `scenarios/` or `conformance/`.
 #[derive(Debug, Clone)]
@@ -48,6 +49,11 @@ impl Tree {
     /// The embedded `scenarios/` folder.
     pub fn embedded_scenarios() -> Self {
         Tree::Embedded { name: "scenarios", dir: &SCENARIOS }
+    }
+
+    /// The embedded `conformance/` folder.
+    pub fn embedded_conformance() -> Self {
+        Tree::Embedded { name: "conformance", dir: &CONFORMANCE }
     }
 
     /// A directory on disk.
@@ -135,6 +141,23 @@ impl Tree {
             Tree::Disk(path) => path.display().to_string(),
         }
     }
+}
+
+/// The files of a suite directory given on the command line: its `<api>` subfolder when it has
+/// one, else the directory itself.
+pub fn suite_files(dir: &Path, api: &str, extensions: &[&str]) -> Result<Vec<TextFile>, LoadError> {
+    if dir.join(api).is_dir() {
+        return Tree::disk(dir).files(api, extensions);
+    }
+    if !dir.is_dir() {
+        return Err(read_error(
+            dir,
+            std::io::Error::new(std::io::ErrorKind::NotFound, "not a directory"),
+        ));
+    }
+    let parent = dir.parent().map(Path::to_path_buf).unwrap_or_default();
+    let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    Tree::disk(parent).files(name, extensions)
 }
 
 /// Reads one file from disk as UTF-8 text.

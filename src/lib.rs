@@ -19,6 +19,8 @@
 //!   `check`: the steps of a request, in `service`, which is a `tower::Service`.
 //! * `server`: the accept loop and graceful shutdown; `admin`: `/__understudy/` routes.
 //! * `config`, `cli`, `lint`: the command line's configuration and the `lint` command.
+//! * `exchange`, `runner`, `diff`, `report`, `client`, `record`: the conformance runner
+//!   (`understudy check`) and the recording proxy (`understudy record`).
 //!
 //! # Request flow
 //!
@@ -30,19 +32,25 @@ pub mod auth;
 pub mod catalog;
 pub mod check;
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod contract;
+pub mod diff;
 pub mod engine;
 pub mod error;
+pub mod exchange;
 pub mod files;
 pub mod journal;
 pub mod limit;
 pub mod lint;
 pub mod merge;
 pub mod prefer;
+pub mod record;
+pub mod report;
 pub mod request;
 pub mod respond;
 pub mod route;
+pub mod runner;
 pub mod sample;
 pub mod scenario;
 pub mod schema;

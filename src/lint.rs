@@ -7,7 +7,10 @@
 //! * every example in a contract (media types, parameters, headers, schemas) is valid against
 //!   the schema it illustrates, in the direction it travels;
 //! * each scenario loads, names only operations and path parameters its contract has, and
-//!   each seed record is valid against the schema its resource names (`schema:`).
+//!   each seed record is valid against the schema its resource names (`schema:`);
+//! * each exchange of the conformance suites loads, its operation exists and its path routes to
+//!   it, the request of a case expecting success is valid, and the recorded response is valid
+//!   against the contract (captures are filled from the recorded responses they name).
 
 use serde_json::Value;
 
@@ -38,11 +41,13 @@ pub struct Counts {
     pub examples: usize,
     /// Seed records.
     pub records: usize,
+    /// Exchanges.
+    pub exchanges: usize,
 }
 
 /// Lints every API under `contracts` with its scenarios. An unreadable folder is an error (the
 /// lint could not run); everything else is a problem in the report.
-pub fn run(contracts: &Tree, scenarios: &Tree) -> Result<Report, LoadError> {
+pub fn run(contracts: &Tree, scenarios: &Tree, suites: &Tree) -> Result<Report, LoadError> {
     let mut report = Report::default();
     for api in contracts.apis()? {
         let mut loaded = Vec::new();
@@ -58,6 +63,9 @@ pub fn run(contracts: &Tree, scenarios: &Tree) -> Result<Report, LoadError> {
         }
         if loaded.is_empty() {
             continue;
+        }
+        for contract in &loaded {
+            exchanges(&api, contract, suites, &mut report)?;
         }
         let files = scenarios.files(&api, &[".yaml", ".yml"])?;
         report.checked.scenarios += files.len();
@@ -133,6 +141,172 @@ pub fn run(contracts: &Tree, scenarios: &Tree) -> Result<Report, LoadError> {
         }
     }
     Ok(report)
+}
+
+/// Checks the exchanges of an API's suite against one contract version.
+fn exchanges(
+    api: &str,
+    contract: &Contract,
+    suites: &Tree,
+    report: &mut Report,
+) -> Result<(), LoadError> {
+    use crate::exchange::{Capture, Variables};
+    let files = suites.files(api, &[".json"])?;
+    if files.is_empty() {
+        return Ok(());
+    }
+    let cases = match crate::exchange::load_suite(&files) {
+        Ok(cases) => cases,
+        Err(error) => {
+            let line = error.to_string();
+            if !report.problems.contains(&line) {
+                report.problems.push(line);
+            }
+            return Ok(());
+        }
+    };
+    let Ok(ordered) = crate::runner::plan(&cases, &[], &[]) else { return Ok(()) };
+    let router = crate::route::Router::new(
+        contract.operations.iter().map(|op| (&op.method, op.path.as_str())),
+    );
+    let mut variables = Variables::default();
+    for case in &ordered {
+        report.checked.exchanges += 1;
+        let exchange = &case.exchange;
+        let mut problem = |message: String| {
+            report.problems.push(format!("{}: {message} (per {})", case.file, contract.file_name));
+        };
+        // Env placeholders without a fallback lint as an arbitrary value.
+        for name in crate::exchange::env_names(exchange) {
+            variables.env.entry(name).or_insert_with(|| "x".into());
+        }
+        let Some(operation) = contract.operation(&exchange.operation) else {
+            problem(format!("S001 operation `{}` is not in the contract", exchange.operation));
+            continue;
+        };
+        let path = variables
+            .text(&exchange.request.path)
+            .unwrap_or_else(|_| exchange.request.path.clone());
+        let method =
+            http::Method::from_bytes(exchange.request.method.to_ascii_uppercase().as_bytes())
+                .unwrap_or(http::Method::GET);
+        match router.route(&method, &path) {
+            crate::route::RouteMatch::Found { operation: index, params } => {
+                if contract.operations[index].id != operation.id {
+                    problem(format!(
+                        "S001 {method} {path} routes to `{}`, not `{}`",
+                        contract.operations[index].id, operation.id
+                    ));
+                } else if exchange.expect.status < 400 {
+                    let mut headers = http::HeaderMap::new();
+                    for (name, value) in &exchange.request.headers {
+                        let value = variables.text(value).unwrap_or_else(|_| value.clone());
+                        if let (Ok(n), Ok(v)) = (
+                            http::HeaderName::try_from(name.as_str()),
+                            http::HeaderValue::from_str(&value),
+                        ) {
+                            headers.append(n, v);
+                        }
+                    }
+                    let body = match (&exchange.request.body, &exchange.request.body_text) {
+                        (Some(json), _) => serde_json::to_vec(
+                            &variables.json(json).unwrap_or_else(|_| json.clone()),
+                        )
+                        .unwrap_or_default(),
+                        (None, Some(text)) => text.clone().into_bytes(),
+                        (None, None) => Vec::new(),
+                    };
+                    let query: Vec<(String, String)> = exchange
+                        .request
+                        .query
+                        .iter()
+                        .flat_map(|(k, v)| {
+                            v.values().into_iter().map(move |v| (k.clone(), v.to_owned()))
+                        })
+                        .collect();
+                    let target = if query.is_empty() {
+                        path.clone()
+                    } else {
+                        format!(
+                            "{path}?{}",
+                            form_urlencoded::Serializer::new(String::new())
+                                .extend_pairs(query)
+                                .finish()
+                        )
+                    };
+                    let request =
+                        crate::request::Request::new(method.clone(), &target, headers, body);
+                    if let Err(rejection) = crate::validate::request(
+                        operation,
+                        &request,
+                        &params,
+                        crate::prefer::QUERY_KEYS,
+                    ) {
+                        problem(format!("S002 the recorded request is not valid: {rejection:?}"));
+                    }
+                }
+            }
+            _ => problem(format!("S001 {method} {path} matches no operation")),
+        }
+        let expected =
+            exchange.expect.body.as_ref().map(|b| variables.json(b).unwrap_or_else(|_| b.clone()));
+        let mut headers = http::HeaderMap::new();
+        for (name, expectation) in &exchange.expect.headers {
+            if let crate::exchange::HeaderExpectation::Exact(value) = expectation
+                && let (Ok(n), Ok(v)) =
+                    (http::HeaderName::try_from(name.as_str()), http::HeaderValue::from_str(value))
+            {
+                headers.append(n, v);
+            }
+        }
+        let media = headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.split(';').next().unwrap_or_default().trim().to_owned());
+        let ignored = |pointer: &str| {
+            let tokens: Vec<&str> = pointer.split('/').skip(1).collect();
+            exchange.rules.iter().any(|(pattern, rule)| {
+                let pattern: Vec<&str> = pattern.split('/').skip(1).collect();
+                matches!(rule, crate::exchange::Rule::Keyword(crate::exchange::RuleKeyword::Ignore))
+                    && pattern.len() <= tokens.len()
+                    && pattern.iter().zip(&tokens).all(|(p, t)| *p == "*" || p == t)
+            })
+        };
+        for finding in crate::check::findings(
+            operation,
+            exchange.expect.status,
+            &headers,
+            media.as_deref(),
+            expected.as_ref(),
+            method == http::Method::HEAD,
+        ) {
+            let unlisted_header = finding.check == "C004"
+                && finding.violation.parameter.as_ref().is_some_and(|h| {
+                    !matches!(
+                        exchange.expect.headers.get(&h.to_ascii_lowercase()),
+                        Some(crate::exchange::HeaderExpectation::Exact(_))
+                    )
+                });
+            // What the suite does not record (ignored values, unlisted headers) cannot be judged.
+            if finding.severity == crate::check::Severity::Error
+                && !unlisted_header
+                && !ignored(&finding.violation.pointer)
+            {
+                problem(format!(
+                    "L001 the recorded response breaks the contract: {} {}",
+                    finding.check, finding.violation
+                ));
+            }
+        }
+        for (name, capture) in &exchange.capture {
+            if let Capture::Body(pointer) = capture
+                && let Some(value) = expected.as_ref().and_then(|b| b.pointer(pointer))
+            {
+                variables.captures.insert(name.clone(), value.clone());
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Every field a rule of the scenario names must exist in the resource's schema or in the
@@ -325,7 +499,12 @@ mod tests {
 
     #[test]
     fn the_embedded_contracts_and_scenarios_are_clean() {
-        let report = run(&Tree::embedded_contracts(), &Tree::embedded_scenarios()).unwrap();
+        let report = run(
+            &Tree::embedded_contracts(),
+            &Tree::embedded_scenarios(),
+            &Tree::embedded_conformance(),
+        )
+        .unwrap();
         assert_eq!(report.problems, Vec::<String>::new());
         assert!(
             report.checked.contracts >= 5 && report.checked.examples > 20,

@@ -8,7 +8,10 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Parser;
-use understudy::cli::{Cli, Command, LintArgs, SchemaArgs, SchemaFormat, ServeArgs};
+use understudy::catalog::{ApiOptions, CatalogOptions};
+use understudy::cli::{
+    CheckArgs, Cli, Command, LintArgs, RecordArgs, SchemaArgs, SchemaFormat, ServeArgs,
+};
 use understudy::config::Config;
 use understudy::files::Tree;
 use understudy::{App, Catalog, Store};
@@ -28,6 +31,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => serve(&args),
         Command::Lint(args) => lint(&args),
+        Command::Check(args) => check(&args),
+        Command::Record(args) => record(&args),
         Command::Schema(args) => schema(&args),
     }
 }
@@ -35,6 +40,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 fn schema(args: &SchemaArgs) -> anyhow::Result<ExitCode> {
     let schema = match args.format {
         SchemaFormat::Scenario => understudy::scenario::json_schema(),
+        SchemaFormat::Exchange => understudy::exchange::json_schema(),
+        SchemaFormat::Report => understudy::report::json_schema(),
     };
     println!("{}", serde_json::to_string_pretty(&schema)?);
     Ok(ExitCode::SUCCESS)
@@ -101,21 +108,112 @@ async fn shutdown_signal() {
     }
 }
 
+/// The catalog entry of one API, for `check` and `record` (contracts only matter).
+fn load_api(
+    api: &str,
+    contracts: Option<&std::path::Path>,
+    contract: Option<String>,
+) -> anyhow::Result<understudy::catalog::Api> {
+    let mut options = CatalogOptions::embedded();
+    if let Some(dir) = contracts {
+        options.contracts = Tree::disk(dir);
+    }
+    options.only = vec![api.to_owned()];
+    options.apis.insert(api.to_owned(), ApiOptions { contract, ..ApiOptions::default() });
+    let catalog = Catalog::load(&options)?;
+    Ok(catalog.api(api).expect("the API was loaded").clone())
+}
+
+fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
+    use std::io::IsTerminal as _;
+    use understudy::runner::{self, RunOptions};
+
+    let api = load_api(&args.api, args.contracts.as_deref(), args.contract.clone())?;
+    let files = match &args.suite {
+        Some(dir) => understudy::files::suite_files(dir, &args.api, &[".json"])?,
+        None => Tree::embedded_conformance().files(&args.api, &[".json"])?,
+    };
+    let cases = understudy::exchange::load_suite(&files)?;
+    let planned = runner::plan(&cases, &args.only, &args.skip)?;
+    let options = RunOptions {
+        target: args.target.clone(),
+        token: args.token.clone(),
+        only: args.only.clone(),
+        timeout: Duration::from_secs(args.timeout.max(1)),
+    };
+    let progress = indicatif::ProgressBar::new(planned.len() as u64);
+    if std::io::stderr().is_terminal() {
+        progress.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+    } else {
+        progress.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let run = runtime.block_on(runner::run(&api, planned, &options, |outcome| {
+        progress.set_message(outcome.id.clone());
+        progress.inc(1);
+    }))?;
+    progress.finish_and_clear();
+
+    let rerun = format!("understudy check --api {} --target {}", args.api, args.target);
+    anstream::print!("{}", understudy::report::human(&run, &rerun));
+    if let Some(path) = &args.json {
+        let report = serde_json::to_string_pretty(&understudy::report::json(&run))?;
+        std::fs::write(path, report + "\n")
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if let Some(path) = &args.junit {
+        let xml = understudy::report::junit(&run).map_err(anyhow::Error::msg)?;
+        std::fs::write(path, xml).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(if run.failed() == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn record(args: &RecordArgs) -> anyhow::Result<ExitCode> {
+    init_logging();
+    let api = load_api(&args.api, args.contracts.as_deref(), None)?;
+    let options =
+        understudy::record::RecordOptions { target: args.target.clone(), out: args.out.clone() };
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let address = std::net::SocketAddr::from(([127, 0, 0, 1], args.port));
+        let listener = tokio::net::TcpListener::bind(address)
+            .await
+            .with_context(|| format!("cannot listen on {address}"))?;
+        let local = listener.local_addr().context("cannot read the bound address")?;
+        eprintln!(
+            "understudy record listening on http://{local}, forwarding to {}, writing to {}",
+            args.target,
+            args.out.display()
+        );
+        eprintln!("  point your client at http://{local} as it would at the target; Ctrl-C stops");
+        understudy::record::run(listener, api, options, shutdown_signal())
+            .await
+            .context("recording failed")?;
+        anyhow::Ok(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn lint(args: &LintArgs) -> anyhow::Result<ExitCode> {
     let contracts = args.contracts.clone().map_or_else(Tree::embedded_contracts, Tree::disk);
     let scenarios = args.scenarios.clone().map_or_else(Tree::embedded_scenarios, Tree::disk);
-    let report = understudy::lint::run(&contracts, &scenarios)?;
+    let suites = args.suites.clone().map_or_else(Tree::embedded_conformance, Tree::disk);
+    let report = understudy::lint::run(&contracts, &scenarios, &suites)?;
     for problem in &report.problems {
         println!("{problem}");
     }
     let counts = report.checked;
     println!(
-        "{} problems in {} contracts, {} scenarios, {} examples, {} seed records",
+        "{} problems in {} contracts, {} scenarios, {} examples, {} seed records, {} exchanges",
         report.problems.len(),
         counts.contracts,
         counts.scenarios,
         counts.examples,
-        counts.records
+        counts.records,
+        counts.exchanges
     );
     Ok(if report.problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

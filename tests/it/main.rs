@@ -21,5 +21,7 @@ mod errors;
 mod admin;
 // Canned answers, faults, delays, deterministic ids and clocks.
 mod faults;
+// The conformance runner and the recorder.
+mod conformance;
 // The binary: embedded defaults, broken contracts, lint, configuration errors.
 mod binary;

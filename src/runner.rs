@@ -1,0 +1,740 @@
+//! `understudy check`: replay a suite of exchanges against a target and judge each response
+//! twice, separately:
+//!
+//! * the **contract** verdict: `S001` the operation exists and the path routes to it, `S002`
+//!   the recorded request is valid (for cases expecting success), `C001`–`C005`, `C007` (see
+//!   `check.rs`) and `C002` (a 5xx the recording did not expect);
+//! * the **expectation** verdict: `E001` status, `E002` the recorded headers, `E003` the body
+//!   under the exchange's rules (see `diff.rs`).
+//!
+//! Cases run one at a time in dependency order (`needs`), because they change the target's
+//! state and later cases read it; captured values flow into later cases. A case that cannot
+//! be sent (transport failure, a capture its failed dependency never made) is an error
+//! outcome; the run goes on. What makes the whole run impossible (no case selected, the target
+//! unreachable, a missing `${env.*}`) is a [`RunError`] and exit code 2.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::{HeaderMap, Method};
+use serde_json::Value;
+
+use crate::catalog::Api;
+use crate::check::{self, Severity};
+use crate::client::{Client, Received};
+use crate::diff::{self, Difference};
+use crate::exchange::{Capture, Case, Variables};
+use crate::request::Request;
+use crate::route::RouteMatch;
+use crate::validate;
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// The target's base URL, as a vendor client takes it (`https://api.gitbook.com`, or
+    /// `http://localhost:4010/gitbook`); the contract's base path is added to it.
+    pub target: String,
+    /// Value of `${env.TOKEN}` (else the environment's `TOKEN`).
+    pub token: Option<String>,
+    /// Run only cases whose id matches one of these (`*` wildcards), and what they need.
+    pub only: Vec<String>,
+    /// Per-request timeout.
+    pub timeout: Duration,
+}
+
+/// Why a run could not happen at all (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// `--only` (or an empty suite) selected nothing.
+    #[error("no case selected{0}")]
+    NoCases(String),
+    /// The target does not answer at all.
+    #[error("cannot reach the target {target}: {reason}")]
+    Unreachable {
+        /// The target.
+        target: String,
+        /// Why.
+        reason: String,
+    },
+    /// The target is not a URL.
+    #[error("the target `{0}` is not an http:// or https:// URL")]
+    BadTarget(String),
+    /// Placeholders with no value.
+    #[error("the suite needs {}: set them in the environment (or pass --token for TOKEN)", .0.iter().map(|n| format!("${{env.{n}}}")).collect::<Vec<_>>().join(", "))]
+    MissingEnv(Vec<String>),
+    /// `needs` form a cycle.
+    #[error("the cases' `needs` go round in a circle: {0}")]
+    Cycle(String),
+    /// A rule or expression of a case does not compile.
+    #[error("{file}: {message}")]
+    BadCase {
+        /// The case file.
+        file: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// How one case went.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Both verdicts passed.
+    Passed,
+    /// A check failed.
+    Failed,
+    /// The case could not be sent (transport failure, missing capture).
+    Error,
+}
+
+/// The result of one case.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The case.
+    pub id: String,
+    /// Its file.
+    pub file: String,
+    /// Its operation.
+    pub operation: String,
+    /// Method sent.
+    pub method: String,
+    /// The operation's path template (for grouping in reports).
+    pub path_template: String,
+    /// The URL sent to.
+    pub url: String,
+    /// The overall verdict.
+    pub verdict: Verdict,
+    /// The status received.
+    pub status: Option<u16>,
+    /// The status expected.
+    pub expected_status: u16,
+    /// Time for the exchange.
+    pub duration: Duration,
+    /// Contract findings (S*, C*).
+    pub contract: Vec<Difference>,
+    /// Expectation findings (E*).
+    pub expectation: Vec<Difference>,
+    /// The unified diff of the bodies, when E003 found differences.
+    pub diff: Option<String>,
+    /// A curl line that sends the same request (secrets as `$NAME`).
+    pub curl: String,
+    /// Why the case could not be sent.
+    pub error: Option<String>,
+    /// The request as sent (body as JSON or text).
+    pub request_body: Value,
+    /// The response body received.
+    pub response_body: Value,
+}
+
+impl Outcome {
+    /// Whether any error-severity finding exists in a verdict.
+    pub fn failed(findings: &[Difference]) -> bool {
+        findings.iter().any(|d| d.severity == Severity::Error)
+    }
+}
+
+/// The whole run.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// The API.
+    pub api: String,
+    /// The contract file checked against.
+    pub contract_file: String,
+    /// Its OpenAPI version.
+    pub contract_version: String,
+    /// Its title.
+    pub contract_title: String,
+    /// The target.
+    pub target: String,
+    /// When it started (RFC 3339).
+    pub started_at: String,
+    /// How long it took.
+    pub duration: Duration,
+    /// One outcome per case run, in run order.
+    pub outcomes: Vec<Outcome>,
+}
+
+impl Run {
+    /// Cases that passed.
+    pub fn passed(&self) -> usize {
+        self.outcomes.iter().filter(|o| o.verdict == Verdict::Passed).count()
+    }
+
+    /// Cases that failed or could not be sent.
+    pub fn failed(&self) -> usize {
+        self.outcomes.len() - self.passed()
+    }
+}
+
+/// Selects and orders the cases: those matching `only` (all when empty) and not `skip`, with
+/// everything they need, dependencies first, otherwise in suite order.
+pub fn plan(cases: &[Case], only: &[String], skip: &[String]) -> Result<Vec<Case>, RunError> {
+    let by_id: BTreeMap<&str, &Case> = cases.iter().map(|c| (c.exchange.id.as_str(), c)).collect();
+    let mut wanted: BTreeSet<&str> = BTreeSet::new();
+    let mut stack: Vec<&str> = cases
+        .iter()
+        .map(|c| c.exchange.id.as_str())
+        .filter(|id| only.is_empty() || only.iter().any(|pattern| glob(pattern, id)))
+        .filter(|id| !skip.iter().any(|pattern| glob(pattern, id)))
+        .collect();
+    if stack.is_empty() {
+        let detail = match (only.is_empty(), skip.is_empty()) {
+            (true, true) => ": the suite is empty".to_owned(),
+            (false, _) => format!(": no case id matches {} (after --skip)", only.join(", ")),
+            (true, false) => format!(": --skip {} leaves nothing", skip.join(", ")),
+        };
+        return Err(RunError::NoCases(detail));
+    }
+    while let Some(id) = stack.pop() {
+        if wanted.insert(id)
+            && let Some(case) = by_id.get(id)
+        {
+            stack.extend(case.exchange.needs.iter().map(String::as_str));
+        }
+    }
+    // Kahn's algorithm, taking ready cases in suite order.
+    let mut done: BTreeSet<&str> = BTreeSet::new();
+    let mut ordered = Vec::new();
+    while ordered.len() < wanted.len() {
+        let next = cases.iter().find(|c| {
+            let id = c.exchange.id.as_str();
+            wanted.contains(id)
+                && !done.contains(id)
+                && c.exchange.needs.iter().all(|n| done.contains(n.as_str()))
+        });
+        let Some(next) = next else {
+            let stuck: Vec<&str> =
+                wanted.iter().filter(|id| !done.contains(*id)).copied().collect();
+            return Err(RunError::Cycle(stuck.join(", ")));
+        };
+        done.insert(&next.exchange.id);
+        ordered.push(next.clone());
+    }
+    Ok(ordered)
+}
+
+/// `*` matches any run of characters.
+fn glob(pattern: &str, text: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == text;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !text.starts_with(first) || !text.ends_with(last) || text.len() < first.len() + last.len() {
+        return false;
+    }
+    let mut rest = &text[first.len()..text.len() - last.len()];
+    for middle in &parts[1..parts.len() - 1] {
+        match rest.find(middle) {
+            Some(i) => rest = &rest[i + middle.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+/// Runs the planned cases against the target. `progress` is told of each outcome as it comes.
+pub async fn run(
+    api: &Api,
+    cases: Vec<Case>,
+    options: &RunOptions,
+    mut progress: impl FnMut(&Outcome),
+) -> Result<Run, RunError> {
+    let target = options.target.trim_end_matches('/').to_owned();
+    let uri: http::Uri = target.parse().map_err(|_| RunError::BadTarget(target.clone()))?;
+    let scheme = uri.scheme_str().unwrap_or_default();
+    if !matches!(scheme, "http" | "https") || uri.host().is_none() {
+        return Err(RunError::BadTarget(target));
+    }
+    let mut variables = Variables::default();
+    if let Some(token) = &options.token {
+        variables.env.insert("TOKEN".into(), token.clone());
+    }
+    let missing: Vec<String> = cases
+        .iter()
+        .flat_map(|c| crate::exchange::env_names(&c.exchange))
+        .filter(|name| !variables.env.contains_key(name) && std::env::var(name).is_err())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if !missing.is_empty() {
+        return Err(RunError::MissingEnv(missing));
+    }
+    let mut compiled = Vec::new();
+    for case in &cases {
+        let rules = diff::compile_rules(&case.exchange.rules)
+            .map_err(|message| RunError::BadCase { file: case.file.clone(), message })?;
+        compiled.push(rules);
+    }
+    reachable(&uri)
+        .await
+        .map_err(|reason| RunError::Unreachable { target: target.clone(), reason })?;
+
+    let client = Client::new(options.timeout);
+    let started = Instant::now();
+    let started_at = jiff::Timestamp::now().to_string();
+    let mut outcomes = Vec::new();
+    for (case, rules) in cases.iter().zip(&compiled) {
+        let outcome = run_case(api, case, rules, &target, &client, &mut variables).await;
+        progress(&outcome);
+        outcomes.push(outcome);
+    }
+    Ok(Run {
+        api: api.name.clone(),
+        contract_file: api.contract.file.clone(),
+        contract_version: api.contract.version.clone(),
+        contract_title: api.contract.title.clone(),
+        target,
+        started_at,
+        duration: started.elapsed(),
+        outcomes,
+    })
+}
+
+/// Can a TCP connection be opened to the target's host and port?
+async fn reachable(uri: &http::Uri) -> Result<(), String> {
+    let host =
+        uri.host().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_owned();
+    let port = uri.port_u16().unwrap_or(if uri.scheme_str() == Some("https") { 443 } else { 80 });
+    match tokio::time::timeout(
+        Duration::from_secs(5),
+        tokio::net::TcpStream::connect((host.as_str(), port)),
+    )
+    .await
+    {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(format!("{host}:{port}: {e}")),
+        Err(_) => Err(format!("{host}:{port}: no connection within 5 s")),
+    }
+}
+
+fn finding(check: &str, severity: Severity, pointer: &str, message: String) -> Difference {
+    Difference {
+        check: check.into(),
+        severity,
+        pointer: pointer.to_owned(),
+        expected: None,
+        actual: None,
+        message,
+    }
+}
+
+async fn run_case(
+    api: &Api,
+    case: &Case,
+    rules: &[diff::CompiledRule],
+    target: &str,
+    client: &Client,
+    variables: &mut Variables,
+) -> Outcome {
+    let exchange = &case.exchange;
+    let mut outcome = Outcome {
+        id: exchange.id.clone(),
+        file: case.file.clone(),
+        operation: exchange.operation.clone(),
+        method: exchange.request.method.to_ascii_uppercase(),
+        path_template: api
+            .contract
+            .operation(&exchange.operation)
+            .map_or_else(|| exchange.request.path.clone(), |o| o.path.clone()),
+        url: String::new(),
+        verdict: Verdict::Error,
+        status: None,
+        expected_status: exchange.expect.status,
+        duration: Duration::ZERO,
+        contract: Vec::new(),
+        expectation: Vec::new(),
+        diff: None,
+        curl: String::new(),
+        error: None,
+        request_body: Value::Null,
+        response_body: Value::Null,
+    };
+    let built = match build_request(exchange, variables) {
+        Ok(built) => built,
+        Err(error) => {
+            let needs = if exchange.needs.is_empty() {
+                String::new()
+            } else {
+                format!(" (did {} fail?)", exchange.needs.join(", "))
+            };
+            outcome.error = Some(format!("could not build the request: {error}{needs}"));
+            return outcome;
+        }
+    };
+    let method = Method::from_bytes(outcome.method.as_bytes()).unwrap_or(Method::GET);
+    let path_and_query = match &built.query {
+        Some(query) => format!("{}?{query}", built.path),
+        None => built.path.clone(),
+    };
+    outcome.url = format!("{target}{}{path_and_query}", api.contract.base_path);
+    outcome.curl = curl(&method, &outcome.url, exchange, &built);
+    outcome.request_body = match &built.body {
+        Some(bytes) => crate::journal::body(bytes),
+        None => Value::Null,
+    };
+
+    // The contract side of the request: S001 and S002.
+    let operation = api.contract.operation(&exchange.operation);
+    match operation {
+        None => outcome.contract.push(finding(
+            "S001",
+            Severity::Error,
+            "",
+            format!("the contract has no operation `{}`", exchange.operation),
+        )),
+        Some(operation) => match api.router.route(&method, &built.path) {
+            RouteMatch::Found { operation: index, params } => {
+                let routed = &api.contract.operations[index];
+                if routed.id != operation.id {
+                    let message = format!(
+                        "{} {} routes to `{}`, not `{}`",
+                        method, built.path, routed.id, operation.id
+                    );
+                    outcome.contract.push(finding("S001", Severity::Error, "", message));
+                } else if exchange.expect.status < 400 {
+                    let mut headers = HeaderMap::new();
+                    for (name, value) in &built.headers {
+                        if let (Ok(n), Ok(v)) = (
+                            http::HeaderName::try_from(name.as_str()),
+                            http::HeaderValue::from_str(value),
+                        ) {
+                            headers.append(n, v);
+                        }
+                    }
+                    let request = Request::new(
+                        method.clone(),
+                        &path_and_query,
+                        headers,
+                        built.body.clone().unwrap_or_default(),
+                    );
+                    if let Err(rejection) = validate::request(operation, &request, &params, &[]) {
+                        for message in describe_rejection(&rejection) {
+                            outcome.contract.push(finding("S002", Severity::Error, "", message));
+                        }
+                    }
+                }
+            }
+            _ => {
+                let message =
+                    format!("{} {} matches no operation of the contract", method, built.path);
+                outcome.contract.push(finding("S001", Severity::Error, "", message));
+            }
+        },
+    }
+
+    let received = match client
+        .send(&method, &outcome.url, &built.headers, built.body.clone().unwrap_or_default())
+        .await
+    {
+        Ok(received) => received,
+        Err(error) => {
+            outcome.error = Some(format!("the request failed: {error}"));
+            return outcome;
+        }
+    };
+    outcome.duration = received.elapsed;
+    outcome.status = Some(received.status);
+    let media = received
+        .headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
+    let (body, body_problem) = parse_body(&received, media.as_deref());
+    outcome.response_body = match &body {
+        Some(json) => json.clone(),
+        None if received.body.is_empty() => Value::Null,
+        None => Value::String(String::from_utf8_lossy(&received.body).into_owned()),
+    };
+    if let Some(problem) = body_problem {
+        outcome.contract.push(finding("C003", Severity::Error, "", problem));
+    }
+
+    // The contract side of the response.
+    if let Some(operation) = operation {
+        let head = method == Method::HEAD;
+        for found in check::findings(
+            operation,
+            received.status,
+            &received.headers,
+            media.as_deref(),
+            body.as_ref(),
+            head,
+        ) {
+            let violation = &found.violation;
+            let pointer = match &violation.parameter {
+                Some(header) => header.clone(),
+                None => violation.pointer.clone(),
+            };
+            outcome.contract.push(finding(
+                found.check,
+                found.severity,
+                &pointer,
+                violation.message.clone(),
+            ));
+        }
+    }
+    if received.status >= 500 && exchange.expect.status < 500 {
+        outcome.contract.push(finding(
+            "C002",
+            Severity::Error,
+            "",
+            format!(
+                "a server error ({}) where {} was recorded",
+                received.status, exchange.expect.status
+            ),
+        ));
+    }
+
+    // The expectation side.
+    if received.status != exchange.expect.status {
+        let mut difference = finding(
+            "E001",
+            Severity::Error,
+            "",
+            format!("expected status {}, got {}", exchange.expect.status, received.status),
+        );
+        difference.expected = Some(Value::from(exchange.expect.status));
+        difference.actual = Some(Value::from(received.status));
+        outcome.expectation.push(difference);
+    }
+    let expected_headers = match substitute_headers(&exchange.expect.headers, variables) {
+        Ok(headers) => headers,
+        Err(error) => {
+            outcome.error = Some(format!("could not build the expectation: {error}"));
+            return outcome;
+        }
+    };
+    outcome.expectation.extend(diff::compare_headers(&expected_headers, &received.headers));
+    let expected_body = match exchange.expect.body.as_ref().map(|b| variables.json(b)).transpose() {
+        Ok(body) => body,
+        Err(error) => {
+            outcome.error = Some(format!("could not build the expectation: {error}"));
+            return outcome;
+        }
+    };
+    let actual_body =
+        body.clone().or_else(|| (!received.body.is_empty()).then(|| outcome.response_body.clone()));
+    let compared = diff::compare_body(
+        expected_body.as_ref(),
+        actual_body.as_ref(),
+        rules,
+        &format!("expected  {}", case.file),
+        &format!("actual    {} {}  {}", method, outcome.url, received.status),
+    );
+    outcome.expectation.extend(compared.differences);
+    outcome.diff = compared.diff;
+
+    // Captures for later cases.
+    for (name, capture) in &exchange.capture {
+        let value = match capture {
+            Capture::Body(pointer) => body.as_ref().and_then(|b| b.pointer(pointer)).cloned(),
+            Capture::Header { header } => received
+                .headers
+                .get(header.as_str())
+                .and_then(|v| v.to_str().ok())
+                .map(|v| Value::String(v.to_owned())),
+        };
+        match value {
+            Some(value) => {
+                variables.captures.insert(name.clone(), value);
+            }
+            None => outcome.expectation.push(finding(
+                "E003",
+                Severity::Error,
+                "",
+                format!("capture `{name}` found nothing in the response"),
+            )),
+        }
+    }
+    outcome.verdict = if Outcome::failed(&outcome.contract) || Outcome::failed(&outcome.expectation)
+    {
+        Verdict::Failed
+    } else {
+        Verdict::Passed
+    };
+    outcome
+}
+
+/// A request with its placeholders filled in.
+#[derive(Debug)]
+struct Built {
+    path: String,
+    query: Option<String>,
+    headers: Vec<(String, String)>,
+    body: Option<Bytes>,
+}
+
+fn build_request(
+    exchange: &crate::exchange::Exchange,
+    variables: &Variables,
+) -> Result<Built, crate::exchange::Undefined> {
+    let request = &exchange.request;
+    let path = variables.text(&request.path)?;
+    let mut pairs = Vec::new();
+    for (name, value) in &request.query {
+        for value in value.values() {
+            pairs.push((name.clone(), variables.text(value)?));
+        }
+    }
+    let query = (!pairs.is_empty())
+        .then(|| form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish());
+    let mut headers = Vec::new();
+    for (name, value) in &request.headers {
+        headers.push((name.clone(), variables.text(value)?));
+    }
+    let body = match (&request.body, &request.body_text) {
+        (Some(json), _) => {
+            Some(Bytes::from(serde_json::to_vec(&variables.json(json)?).unwrap_or_default()))
+        }
+        (None, Some(text)) => Some(Bytes::from(variables.text(text)?)),
+        (None, None) => None,
+    };
+    Ok(Built { path, query, headers, body })
+}
+
+fn substitute_headers(
+    headers: &BTreeMap<String, crate::exchange::HeaderExpectation>,
+    variables: &Variables,
+) -> Result<BTreeMap<String, crate::exchange::HeaderExpectation>, crate::exchange::Undefined> {
+    use crate::exchange::HeaderExpectation;
+    headers
+        .iter()
+        .map(|(name, expectation)| {
+            let value = match expectation {
+                HeaderExpectation::Exact(text) => HeaderExpectation::Exact(variables.text(text)?),
+                HeaderExpectation::Regex { regex } => {
+                    HeaderExpectation::Regex { regex: regex.clone() }
+                }
+            };
+            Ok((name.clone(), value))
+        })
+        .collect()
+}
+
+/// The body as JSON when its media type says JSON, with a problem when it does not parse.
+fn parse_body(received: &Received, media: Option<&str>) -> (Option<Value>, Option<String>) {
+    if received.body.is_empty() {
+        return (None, None);
+    }
+    match media {
+        Some(media) if validate::is_json(media) => match serde_json::from_slice(&received.body) {
+            Ok(json) => (Some(json), None),
+            Err(e) => (None, Some(format!("the body is declared `{media}` but is not JSON: {e}"))),
+        },
+        _ => (None, None),
+    }
+}
+
+fn describe_rejection(rejection: &validate::Rejection) -> Vec<String> {
+    use validate::Rejection;
+    match rejection {
+        Rejection::UnsupportedMediaType { got, accepted } => {
+            vec![format!(
+                "the request's content type {} is not one the contract accepts ({})",
+                got.as_deref().unwrap_or("(none)"),
+                accepted.join(", ")
+            )]
+        }
+        Rejection::InvalidJson { error, .. } => {
+            vec![format!("the request body is not JSON: {error}")]
+        }
+        Rejection::MissingBody => vec!["the contract requires a request body".into()],
+        Rejection::Invalid(violations) => {
+            violations.iter().map(|v| format!("the request breaks the contract: {v}")).collect()
+        }
+    }
+}
+
+/// A curl command that sends the same request; `${env.NAME}` stays a shell variable `$NAME`.
+fn curl(method: &Method, url: &str, exchange: &crate::exchange::Exchange, built: &Built) -> String {
+    let quote = |text: &str| format!("'{}'", text.replace('\'', r"'\''"));
+    let shell = |text: &str| {
+        // `${env.TOKEN}` → `"$TOKEN"`-style text inside double quotes.
+        let replaced = text.replace("${env.", "${");
+        format!("\"{}\"", replaced.replace('"', "\\\""))
+    };
+    let mut parts = vec!["curl".to_owned(), "-X".into(), method.to_string(), quote(url)];
+    for (name, value) in &built.headers {
+        let template = exchange.request.headers.get(name).map(String::as_str).unwrap_or(value);
+        let rendered = if template.contains("${env.") {
+            // Keep the secret out of the line: the substituted captures, the env placeholders as variables.
+            shell(&format!("{name}: {template}"))
+        } else {
+            quote(&format!("{name}: {value}"))
+        };
+        parts.push("-H".into());
+        parts.push(rendered);
+    }
+    if let Some(body) = &built.body {
+        let template = match (&exchange.request.body, &exchange.request.body_text) {
+            (Some(json), _)
+                if serde_json::to_string(json).unwrap_or_default().contains("${env.") =>
+            {
+                Some(shell(&json.to_string()))
+            }
+            (None, Some(text)) if text.contains("${env.") => Some(shell(text)),
+            _ => None,
+        };
+        parts.push("--data-raw".into());
+        parts.push(template.unwrap_or_else(|| quote(&String::from_utf8_lossy(body))));
+    }
+    parts.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exchange::{Exchange, Expectation, RequestSpec};
+
+    fn case(id: &str, needs: &[&str]) -> Case {
+        Case {
+            exchange: Exchange {
+                id: id.into(),
+                operation: "op".into(),
+                description: String::new(),
+                needs: needs.iter().map(|n| n.to_string()).collect(),
+                request: RequestSpec {
+                    method: "GET".into(),
+                    path: "/".into(),
+                    query: Default::default(),
+                    headers: Default::default(),
+                    body: None,
+                    body_text: None,
+                },
+                expect: Expectation { status: 200, headers: Default::default(), body: None },
+                rules: Default::default(),
+                capture: Default::default(),
+                recorded: None,
+            },
+            file: format!("{id}.json"),
+        }
+    }
+
+    fn ids(cases: Vec<Case>) -> Vec<String> {
+        cases.into_iter().map(|c| c.exchange.id).collect()
+    }
+
+    #[test]
+    fn dependencies_run_first_and_only_pulls_them_in() {
+        let cases = vec![case("c", &["b"]), case("a", &[]), case("b", &["a"]), case("d", &[])];
+        assert_eq!(ids(plan(&cases, &[], &[]).unwrap()), ["a", "b", "c", "d"]);
+        assert_eq!(ids(plan(&cases, &["c".into()], &[]).unwrap()), ["a", "b", "c"]);
+        assert_eq!(ids(plan(&cases, &["*d".into()], &[]).unwrap()), ["d"]);
+        assert_eq!(ids(plan(&cases, &[], &["d".into()]).unwrap()), ["a", "b", "c"]);
+        assert!(matches!(plan(&cases, &["zzz".into()], &[]), Err(RunError::NoCases(_))));
+        assert!(matches!(plan(&cases, &[], &["*".into()]), Err(RunError::NoCases(_))));
+        let cycle = vec![case("x", &["y"]), case("y", &["x"])];
+        assert!(matches!(plan(&cycle, &[], &[]), Err(RunError::Cycle(_))));
+    }
+
+    #[test]
+    fn globs_match_any_run() {
+        assert!(glob("create-*", "create-llm-201"));
+        assert!(glob("*-201", "create-llm-201"));
+        assert!(glob("c*l*1", "create-llm-201"));
+        assert!(!glob("create-*", "delete-204"));
+        assert!(glob("exact", "exact") && !glob("exact", "exactly"));
+    }
+}
