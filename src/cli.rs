@@ -33,6 +33,20 @@ pub enum Command {
     Record(RecordArgs),
     /// Print the JSON Schema of a file format, for editors to complete and check.
     Schema(SchemaArgs),
+    /// Ask a running understudy whether it is healthy (for container health checks): exit 0
+    /// when `/__understudy/health` answers 200, 1 otherwise.
+    Health(HealthArgs),
+}
+
+/// `understudy health`.
+#[derive(Debug, Args)]
+pub struct HealthArgs {
+    /// The server's base URL (default: 127.0.0.1 and the port of the configuration).
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Seconds to wait for the answer.
+    #[arg(long, default_value_t = 3)]
+    pub timeout: u64,
 }
 
 /// `understudy check`.
@@ -159,6 +173,33 @@ pub struct ServeArgs {
     /// Require this bearer token on the admin routes (health stays open).
     #[arg(long, value_name = "TOKEN")]
     pub admin_token: Option<String>,
+    /// Time requests in flight get to finish after SIGTERM/SIGINT (default 10s).
+    #[arg(long, value_name = "DURATION")]
+    pub grace_period: Option<String>,
+    /// Time a client gets to send a request's headers (default 10s).
+    #[arg(long, value_name = "DURATION")]
+    pub header_timeout: Option<String>,
+    /// Time a client gets to send a request's body (default 30s).
+    #[arg(long, value_name = "DURATION")]
+    pub request_timeout: Option<String>,
+    /// Connections served at once (default 1024).
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
+    /// Delay added to every response: 100ms, or a range 50ms..200ms.
+    #[arg(long, value_name = "DURATION[..DURATION]")]
+    pub latency: Option<String>,
+    /// Log lines for people (human) or machines (json).
+    #[arg(long, value_enum)]
+    pub log_format: Option<crate::config::LogFormat>,
+    /// Reload contracts and scenarios (given as directories) when their files change.
+    #[arg(long)]
+    pub watch: bool,
+    /// Refuse cross-origin requests from browsers (CORS off).
+    #[arg(long)]
+    pub no_cors: bool,
+    /// Allow only this origin (repeatable; default: any origin, reflected).
+    #[arg(long = "cors-origin", value_name = "ORIGIN")]
+    pub cors_origins: Vec<String>,
     /// Print the effective configuration as TOML and exit.
     #[arg(long)]
     pub print_config: bool,

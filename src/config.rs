@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
@@ -55,8 +56,123 @@ pub struct Config {
     pub admin_token: Option<String>,
     /// How many exchanges the journal keeps.
     pub journal_size: usize,
+    /// How long requests in flight may take to finish after SIGTERM or SIGINT.
+    pub grace_period: DurationText,
+    /// How long a client may take to send a request's headers.
+    pub header_timeout: DurationText,
+    /// How long a client may take to send a request's body.
+    pub request_timeout: DurationText,
+    /// Connections served at once; more wait to be accepted.
+    pub max_connections: usize,
+    /// Added to every response: `"100ms"`, or a range `"50ms..200ms"` (none by default).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latency: Option<String>,
+    /// `human` or `json` log lines.
+    pub log_format: LogFormat,
+    /// Reload contracts and scenarios (given as directories) when they change.
+    pub watch: bool,
+    /// Cross-origin requests from browsers.
+    pub cors: CorsConfig,
     /// Per-API settings.
     pub api: BTreeMap<String, ApiOptions>,
+}
+
+/// A duration written as text (`10s`, `500ms`, `1m 30s`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DurationText(pub Duration);
+
+impl Serialize for DurationText {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let millis = self.0.as_millis();
+        let text = if millis.is_multiple_of(1000) {
+            format!("{}s", millis / 1000)
+        } else {
+            format!("{millis}ms")
+        };
+        serializer.serialize_str(&text)
+    }
+}
+
+impl<'de> Deserialize<'de> for DurationText {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        parse_duration(&text).map(DurationText).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Parses `10s`, `500ms`, `1m 30s` (jiff's friendly format).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let signed: jiff::SignedDuration = text
+        .trim()
+        .parse()
+        .map_err(|e| format!("`{text}` is not a duration such as `10s` or `500ms`: {e}"))?;
+    Duration::try_from(signed).map_err(|_| format!("`{text}` is negative"))
+}
+
+/// A fixed delay or a range to draw from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Latency {
+    /// Shortest.
+    pub min: Duration,
+    /// Longest.
+    pub max: Duration,
+}
+
+impl Latency {
+    /// `100ms` or `50ms..200ms`.
+    pub fn parse(text: &str) -> Result<Latency, String> {
+        match text.split_once("..") {
+            Some((min, max)) => {
+                let (min, max) = (parse_duration(min)?, parse_duration(max)?);
+                if min > max {
+                    return Err(format!("`{text}`: the range goes down"));
+                }
+                Ok(Latency { min, max })
+            }
+            None => {
+                let fixed = parse_duration(text)?;
+                Ok(Latency { min: fixed, max: fixed })
+            }
+        }
+    }
+
+    /// A delay from the range.
+    pub fn draw(&self) -> Duration {
+        if self.min == self.max {
+            return self.min;
+        }
+        let span = (self.max - self.min).as_millis() as u64;
+        self.min + Duration::from_millis(fastrand::u64(0..=span))
+    }
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// For people.
+    #[default]
+    Human,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Cross-origin settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CorsConfig {
+    /// Whether browsers on other origins may call understudy.
+    pub enabled: bool,
+    /// Origins allowed; empty: any origin, reflected.
+    pub origins: Vec<String>,
+    /// Whether cookies and credentials may be sent.
+    pub credentials: bool,
+}
+
+impl Default for CorsConfig {
+    fn default() -> Self {
+        CorsConfig { enabled: true, origins: Vec::new(), credentials: true }
+    }
 }
 
 impl Default for Config {
@@ -73,6 +189,14 @@ impl Default for Config {
             clock: None,
             admin_token: None,
             journal_size: crate::journal::DEFAULT_CAPACITY,
+            grace_period: DurationText(Duration::from_secs(10)),
+            header_timeout: DurationText(Duration::from_secs(10)),
+            request_timeout: DurationText(Duration::from_secs(30)),
+            max_connections: 1024,
+            latency: None,
+            log_format: LogFormat::Human,
+            watch: false,
+            cors: CorsConfig::default(),
             api: BTreeMap::new(),
         }
     }
@@ -116,6 +240,19 @@ impl Config {
         if self.body_limit == 0 {
             return Err(ConfigError("body_limit must be at least 1 byte".into()));
         }
+        if self.max_connections == 0 {
+            return Err(ConfigError("max_connections must be at least 1".into()));
+        }
+        if let Some(latency) = &self.latency {
+            Latency::parse(latency).map_err(|e| ConfigError(format!("latency: {e}")))?;
+        }
+        for origin in &self.cors.origins {
+            if http::HeaderValue::from_str(origin).is_err() || !origin.contains("://") {
+                return Err(ConfigError(format!(
+                    "cors.origins: `{origin}` is not an origin such as http://localhost:5173"
+                )));
+            }
+        }
         if let Some(clock) = &self.clock {
             clock.parse::<jiff::Timestamp>().map_err(|e| {
                 ConfigError(format!("clock `{clock}` is not an RFC 3339 timestamp: {e}"))
@@ -158,6 +295,18 @@ impl Config {
             body_limit: self.body_limit,
             admin_token: self.admin_token.clone(),
             journal_capacity: self.journal_size,
+            request_timeout: self.request_timeout.0,
+            latency: self.latency.as_deref().and_then(|l| Latency::parse(l).ok()),
+        }
+    }
+
+    /// How the server accepts and drains connections.
+    pub fn server_options(&self) -> crate::server::ServerOptions {
+        crate::server::ServerOptions {
+            grace: self.grace_period.0,
+            header_timeout: self.header_timeout.0,
+            max_connections: self.max_connections,
+            cors: self.cors.clone(),
         }
     }
 
@@ -212,6 +361,35 @@ fn overrides(args: &ServeArgs) -> Result<serde_json::Value, ConfigError> {
     }
     if let Some(token) = &args.admin_token {
         set("admin_token", token.clone().into());
+    }
+    for (key, value) in [
+        ("grace_period", &args.grace_period),
+        ("header_timeout", &args.header_timeout),
+        ("request_timeout", &args.request_timeout),
+        ("latency", &args.latency),
+    ] {
+        if let Some(value) = value {
+            set(key, value.clone().into());
+        }
+    }
+    if let Some(max) = args.max_connections {
+        set("max_connections", max.into());
+    }
+    if let Some(format) = args.log_format {
+        set("log_format", serde_json::to_value(format).unwrap_or_default());
+    }
+    if args.watch {
+        set("watch", true.into());
+    }
+    let mut cors = serde_json::Map::new();
+    if args.no_cors {
+        cors.insert("enabled".into(), false.into());
+    }
+    if !args.cors_origins.is_empty() {
+        cors.insert("origins".into(), serde_json::json!(args.cors_origins));
+    }
+    if !cors.is_empty() {
+        set("cors", cors.into());
     }
     let mut apis = serde_json::Map::new();
     for (flag, key, values) in [
@@ -275,6 +453,54 @@ mod tests {
             assert_eq!(Config::resolve(&args).map_err(|e| e.to_string())?.port, 7000);
             Ok(())
         });
+    }
+
+    #[test]
+    fn durations_latency_and_cors_read_from_every_layer() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("understudy.toml", "grace_period = \"3s\"\nlatency = \"50ms..200ms\"\n[cors]\norigins = [\"http://localhost:5173\"]\n")?;
+            jail.set_env("UNDERSTUDY_HEADER_TIMEOUT", "1500ms");
+            jail.set_env("UNDERSTUDY_CORS__CREDENTIALS", "false");
+            let config = Config::resolve(&ServeArgs { no_cors: true, ..ServeArgs::default() })
+                .map_err(|e| e.to_string())?;
+            assert_eq!(config.grace_period.0, Duration::from_secs(3));
+            assert_eq!(config.header_timeout.0, Duration::from_millis(1500));
+            assert_eq!(
+                config.settings().latency,
+                Some(Latency { min: Duration::from_millis(50), max: Duration::from_millis(200) })
+            );
+            assert_eq!(
+                config.cors,
+                CorsConfig {
+                    enabled: false,
+                    origins: vec!["http://localhost:5173".into()],
+                    credentials: false
+                }
+            );
+            assert!(config.to_toml().contains("grace_period = \"3s\""));
+            Ok(())
+        });
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("UNDERSTUDY_GRACE_PERIOD", "soon");
+            let error = Config::resolve(&ServeArgs::default()).unwrap_err().to_string();
+            assert!(error.contains("grace_period") && error.contains("soon"), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn latencies_parse_and_draw_within_their_range() {
+        assert_eq!(
+            Latency::parse("100ms").unwrap(),
+            Latency { min: Duration::from_millis(100), max: Duration::from_millis(100) }
+        );
+        let range = Latency::parse("10ms..20ms").unwrap();
+        for _ in 0..100 {
+            let drawn = range.draw();
+            assert!(drawn >= Duration::from_millis(10) && drawn <= Duration::from_millis(20));
+        }
+        assert!(Latency::parse("20ms..10ms").is_err());
+        assert!(Latency::parse("fast").is_err());
     }
 
     #[test]

@@ -1021,6 +1021,7 @@ fn render(
     for (name, template) in &behaviour.headers {
         reply.insert_header(name, &as_text(&template.render(&context)));
     }
+    reply.delay = behaviour.delay.map(|d| d.draw());
     Ok(reply)
 }
 

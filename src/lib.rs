@@ -17,7 +17,8 @@
 //!   immutable `Arc<Catalog>`; `route` is the path router of one API.
 //! * `request`, `auth`, `prefer`, `validate`, `engine`, `merge`, `store`, `respond`,
 //!   `check`: the steps of a request, in `service`, which is a `tower::Service`.
-//! * `server`: the accept loop and graceful shutdown; `admin`: `/__understudy/` routes.
+//! * `server`: the accept loop, the tower stack (CORS) and graceful shutdown; `admin`:
+//!   `/__understudy/` routes; `watch`: hot reload of contracts and scenarios.
 //! * `config`, `cli`, `lint`: the command line's configuration and the `lint` command.
 //! * `exchange`, `runner`, `diff`, `report`, `client`, `record`: the conformance runner
 //!   (`understudy check`) and the recording proxy (`understudy record`).
@@ -59,6 +60,7 @@ pub mod service;
 pub mod store;
 pub mod template;
 pub mod validate;
+pub mod watch;
 
 pub use catalog::{Catalog, CatalogOptions};
 pub use error::LoadError;

@@ -10,9 +10,9 @@ use anyhow::Context as _;
 use clap::Parser;
 use understudy::catalog::{ApiOptions, CatalogOptions};
 use understudy::cli::{
-    CheckArgs, Cli, Command, LintArgs, RecordArgs, SchemaArgs, SchemaFormat, ServeArgs,
+    CheckArgs, Cli, Command, HealthArgs, LintArgs, RecordArgs, SchemaArgs, SchemaFormat, ServeArgs,
 };
-use understudy::config::Config;
+use understudy::config::{Config, LogFormat};
 use understudy::files::Tree;
 use understudy::{App, Catalog, Store};
 
@@ -34,6 +34,58 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(args) => check(&args),
         Command::Record(args) => record(&args),
         Command::Schema(args) => schema(&args),
+        Command::Health(args) => health(&args),
+    }
+}
+
+/// `understudy health`: what a container's HEALTHCHECK runs (the image has no curl).
+fn health(args: &HealthArgs) -> anyhow::Result<ExitCode> {
+    use std::io::{Read, Write};
+    let (host, port) = match &args.url {
+        Some(url) => {
+            let uri: http::Uri = url.parse().with_context(|| format!("`{url}` is not a URL"))?;
+            let host = uri.host().context("the URL needs a host")?.to_owned();
+            (host, uri.port_u16().unwrap_or(80))
+        }
+        None => {
+            let config = Config::resolve(&ServeArgs::default())?;
+            let host = if config.host == "0.0.0.0" || config.host == "::" {
+                "127.0.0.1".to_owned()
+            } else {
+                config.host.clone()
+            };
+            (host, config.port)
+        }
+    };
+    let timeout = Duration::from_secs(args.timeout.max(1));
+    let address = std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), port))
+        .with_context(|| format!("cannot resolve {host}"))?
+        .next()
+        .with_context(|| format!("no address for {host}"))?;
+    let answer = (|| -> std::io::Result<String> {
+        let mut stream = std::net::TcpStream::connect_timeout(&address, timeout)?;
+        stream.set_read_timeout(Some(timeout))?;
+        write!(
+            stream,
+            "GET /__understudy/health HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        )?;
+        let mut text = String::new();
+        stream.read_to_string(&mut text)?;
+        Ok(text)
+    })();
+    match answer {
+        Ok(text) if text.starts_with("HTTP/1.1 200") => {
+            println!("healthy: http://{address}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok(text) => {
+            println!("unhealthy: {}", text.lines().next().unwrap_or("no answer"));
+            Ok(ExitCode::from(1))
+        }
+        Err(error) => {
+            println!("unhealthy: http://{address}: {error}");
+            Ok(ExitCode::from(1))
+        }
     }
 }
 
@@ -47,10 +99,14 @@ fn schema(args: &SchemaArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn init_logging() {
+fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Human => logs.init(),
+        LogFormat::Json => logs.json().flatten_event(true).init(),
+    }
 }
 
 fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
@@ -59,8 +115,9 @@ fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         print!("{}", config.to_toml());
         return Ok(ExitCode::SUCCESS);
     }
-    init_logging();
-    let catalog = Arc::new(Catalog::load(&config.catalog_options())?);
+    init_logging(config.log_format);
+    let options = config.catalog_options();
+    let catalog = Arc::new(Catalog::load(&options)?);
     let address = config.address()?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
@@ -80,7 +137,21 @@ fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             );
         }
         let app = App::new(catalog.clone(), Store::new(config.store_options()), config.settings());
-        understudy::server::run(listener, app, shutdown_signal(), Duration::from_secs(10)).await;
+        let watched: Vec<std::path::PathBuf> = [&config.contracts, &config.scenarios].into_iter().flatten().cloned().collect();
+        let _watcher = match (config.watch, watched.is_empty()) {
+            (false, _) => None,
+            (true, true) => {
+                tracing::warn!("--watch has nothing to watch: contracts and scenarios are the embedded ones (give --contracts or --scenarios-dir)");
+                None
+            }
+            (true, false) => {
+                let watcher = understudy::watch::spawn(app.clone(), options.clone(), watched.clone()).map_err(anyhow::Error::msg)?;
+                let shown: Vec<String> = watched.iter().map(|p| p.display().to_string()).collect();
+                tracing::info!(paths = %shown.join(", "), "watching for changes");
+                Some(watcher)
+            }
+        };
+        understudy::server::run(listener, app, shutdown_signal(), config.server_options()).await;
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
@@ -172,7 +243,7 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn record(args: &RecordArgs) -> anyhow::Result<ExitCode> {
-    init_logging();
+    init_logging(LogFormat::Human);
     let api = load_api(&args.api, args.contracts.as_deref(), None)?;
     let options =
         understudy::record::RecordOptions { target: args.target.clone(), out: args.out.clone() };

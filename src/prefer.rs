@@ -1,14 +1,19 @@
-//! The `Prefer` request header, in Prism's words: `Prefer: code=404`, `Prefer: example=NAME`.
+//! The `Prefer` request header, in Prism's words: `Prefer: code=404`, `Prefer: example=NAME`,
+//! and `Prefer: delay=MS`.
 //!
-//! Both pick a documented response instead of the scenario's behaviour, and leave the store
-//! untouched. Clients that cannot set headers may use the query parameters `__code` and
-//! `__example` instead. Preferences understudy does not know are ignored, as RFC 7240 asks.
+//! `code` and `example` pick a documented response instead of the scenario's behaviour, and
+//! leave the store untouched; `delay` makes this one response wait (at most a minute). Clients
+//! that cannot set headers may use the query parameters `__code`, `__example` and `__delay`
+//! instead. Preferences understudy does not know are ignored, as RFC 7240 asks.
 
 use crate::request::Request;
 use crate::respond::Failure;
 
 /// Query parameters understudy reads itself, never passed to validation.
-pub const QUERY_KEYS: &[&str] = &["__code", "__example", "__dynamic"];
+pub const QUERY_KEYS: &[&str] = &["__code", "__example", "__dynamic", "__delay"];
+
+/// The longest delay a request may ask for.
+pub const MAX_DELAY: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// What the client prefers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -17,6 +22,8 @@ pub struct Prefer {
     pub code: Option<u16>,
     /// A named example to answer with.
     pub example: Option<String>,
+    /// How long to wait before answering.
+    pub delay: Option<std::time::Duration>,
 }
 
 impl Prefer {
@@ -47,6 +54,19 @@ pub fn parse(request: &Request) -> Result<Prefer, Failure> {
                 })?);
             }
             "example" if !value.is_empty() => prefer.example = Some(value),
+            "delay" => {
+                let millis = value
+                    .parse::<u64>()
+                    .ok()
+                    .map(std::time::Duration::from_millis)
+                    .filter(|d| *d <= MAX_DELAY);
+                prefer.delay = Some(millis.ok_or_else(|| Failure::BadPrefer {
+                    reason: format!(
+                        "Prefer: delay={value} is not a number of milliseconds up to {}",
+                        MAX_DELAY.as_millis()
+                    ),
+                })?);
+            }
             _ => {}
         }
     }
@@ -70,14 +90,24 @@ mod tests {
     fn reads_header_lists_and_query_fallbacks() {
         assert_eq!(
             parse_with(&["code=404, example=\"missing\""], "/").unwrap(),
-            Prefer { code: Some(404), example: Some("missing".into()) }
+            Prefer { code: Some(404), example: Some("missing".into()), delay: None }
         );
         assert_eq!(parse_with(&["respond-async", "code=201"], "/").unwrap().code, Some(201));
         assert_eq!(
             parse_with(&[], "/x?__example=big&__code=200").unwrap(),
-            Prefer { code: Some(200), example: Some("big".into()) }
+            Prefer { code: Some(200), example: Some("big".into()), delay: None }
         );
         assert_eq!(parse_with(&["wait=10"], "/").unwrap(), Prefer::default());
+        assert_eq!(
+            parse_with(&["delay=250"], "/").unwrap().delay,
+            Some(std::time::Duration::from_millis(250))
+        );
+        assert_eq!(
+            parse_with(&[], "/x?__delay=5").unwrap().delay,
+            Some(std::time::Duration::from_millis(5))
+        );
+        assert!(matches!(parse_with(&["delay=soon"], "/"), Err(Failure::BadPrefer { .. })));
+        assert!(matches!(parse_with(&["delay=600000"], "/"), Err(Failure::BadPrefer { .. })));
     }
 
     #[test]

@@ -33,6 +33,8 @@ pub enum ReadError {
     },
     /// The connection failed while reading.
     Io(String),
+    /// The body did not arrive in time.
+    TimedOut,
 }
 
 impl Request {

@@ -71,6 +71,7 @@
 //!     upsert: {match: [/type], merge: merge, paths: {/config/llmProviders: append}}
 //!     unique: [{fields: [/type, /name]}]                # → 409
 //!     headers: {Location: "/things/{{record.id}}"}
+//!     delay: 100ms..400ms       # every answer waits (a fixed `300ms` or a range)
 //!   updateIntegration:
 //!     update: integrations
 //!     key: integrationId        # path parameter (or a template: "{{principal.installation}}")
@@ -465,6 +466,8 @@ pub struct OperationBehaviour {
     pub missing: Option<u16>,
     /// Canned answers for matching requests, checked before the action.
     pub respond: Vec<Canned>,
+    /// Delay before this operation's answers (`Prefer: delay` still wins).
+    pub delay: Option<crate::config::Latency>,
 }
 
 /// Where a record key comes from.
@@ -924,6 +927,8 @@ struct RawOperation {
     /// Canned answers for matching requests.
     #[serde(default)]
     respond: Vec<RawCanned>,
+    /// Delay before answering: `300ms`, or a range `100ms..500ms`.
+    delay: Option<String>,
 }
 
 /// A record that must exist.
@@ -1780,6 +1785,14 @@ impl Builder<'_> {
             precondition,
             missing: op.missing.map(|m| m.status),
             respond,
+            delay: op
+                .delay
+                .as_deref()
+                .map(|d| {
+                    crate::config::Latency::parse(d)
+                        .map_err(|e| self.invalid(&format!("{at}/delay"), e))
+                })
+                .transpose()?,
         })
     }
 }

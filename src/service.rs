@@ -67,6 +67,10 @@ pub struct Settings {
     pub admin_token: Option<String>,
     /// How many exchanges the journal keeps.
     pub journal_capacity: usize,
+    /// How long a client may take to send a request's body (408 after).
+    pub request_timeout: std::time::Duration,
+    /// Delay added to every response (none by default).
+    pub latency: Option<crate::config::Latency>,
 }
 
 impl Default for Settings {
@@ -76,6 +80,8 @@ impl Default for Settings {
             body_limit: DEFAULT_BODY_LIMIT,
             admin_token: None,
             journal_capacity: journal::DEFAULT_CAPACITY,
+            request_timeout: std::time::Duration::from_secs(30),
+            latency: None,
         }
     }
 }
@@ -199,8 +205,22 @@ impl App {
             query: parts.uri.query().map(str::to_owned),
             ..Request::new(parts.method.clone(), &path, parts.headers.clone(), Bytes::new())
         };
-        let request = match Request::read(http::Request::from_parts(parts, body), limit).await {
+        let timeout = self.inner.settings.request_timeout;
+        let read = tokio::time::timeout(
+            timeout,
+            Request::read(http::Request::from_parts(parts, body), limit),
+        )
+        .await;
+        let request = match read.unwrap_or(Err(ReadError::TimedOut)) {
             Ok(request) => request,
+            Err(ReadError::TimedOut) => {
+                let message = format!("The request body did not arrive within {timeout:?}");
+                let failure =
+                    Failure::Rule { status: StatusCode::REQUEST_TIMEOUT, message: Some(message) };
+                let reply = respond::failure(&api.scenario.errors, &failure, &head);
+                self.record_exchange(api, None, &head, &reply, &time, started);
+                return Ok(reply.into_http(&method));
+            }
             Err(ReadError::TooLarge { limit }) => {
                 let reply = respond::failure(
                     &api.scenario.errors,
@@ -247,7 +267,14 @@ impl App {
         }
         self.record_exchange(api, operation, &request, &reply, &time, started);
         log(api, operation, &request, &reply, started);
-        if let Some(delay) = reply.delay {
+        // `Prefer: delay=MS` first, then the scenario's (canned answer, operation), then the
+        // global latency. Slept here, after every lock is released.
+        let delay = prefer::parse(&request)
+            .ok()
+            .and_then(|p| p.delay)
+            .or(reply.delay)
+            .or_else(|| self.inner.settings.latency.map(|l| l.draw()));
+        if let Some(delay) = delay.filter(|d| !d.is_zero()) {
             tokio::time::sleep(delay).await;
         }
         if reply.drop {

@@ -189,7 +189,11 @@ impl TestServer {
             let shutdown = async move {
                 let _ = rx.await;
             };
-            understudy::server::run(listener, app, shutdown, Duration::from_secs(5)).await;
+            let options = understudy::server::ServerOptions {
+                grace: Duration::from_secs(5),
+                ..Default::default()
+            };
+            understudy::server::run(listener, app, shutdown, options).await;
         });
         TestServer { address, shutdown: Some(tx), task: Some(task) }
     }

@@ -1,0 +1,83 @@
+//! Hot reload (`serve --watch`): rebuild the catalog when contract or scenario files change.
+//!
+//! A debounced file watcher (notify) reports changes under the contract and scenario
+//! directories; each burst of changes reloads the whole catalog off the request path, on the
+//! watcher's thread. A catalog that loads replaces the served one atomically (`App` holds it in
+//! an `ArcSwap`), keeping each API's active scenario when the new files still have it; the
+//! store is untouched, so records made so far survive. A catalog that does not load is logged
+//! with the file and line (or pointer) at fault, and the old one keeps serving.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use notify_debouncer_mini::{
+    DebounceEventResult, Debouncer, new_debouncer, notify::RecommendedWatcher,
+    notify::RecursiveMode,
+};
+
+use crate::catalog::{Catalog, CatalogOptions};
+use crate::error::LoadError;
+use crate::service::App;
+
+/// How long a burst of file events settles before the reload (editors write in several steps).
+pub const SETTLE: Duration = Duration::from_millis(200);
+
+/// Watches `paths` and reloads `app`'s catalog from `options` on changes. Keep the returned
+/// watcher alive for as long as reloading should happen.
+pub fn spawn(
+    app: App,
+    options: CatalogOptions,
+    paths: Vec<PathBuf>,
+) -> Result<Debouncer<RecommendedWatcher>, String> {
+    let handler = move |result: DebounceEventResult| match result {
+        Ok(events) if !events.is_empty() => {
+            let changed: Vec<String> =
+                events.iter().map(|e| e.path.display().to_string()).collect();
+            tracing::info!(files = %changed.join(", "), "files changed; reloading");
+            match reload(&app, &options) {
+                Ok(()) => tracing::info!("reloaded: serving the new contracts and scenarios"),
+                Err(error) => {
+                    tracing::error!(%error, "reload failed; still serving the previous contracts and scenarios")
+                }
+            }
+        }
+        Ok(_) => {}
+        Err(error) => tracing::warn!(%error, "file watching failed"),
+    };
+    let mut debouncer =
+        new_debouncer(SETTLE, handler).map_err(|e| format!("cannot watch files: {e}"))?;
+    for path in &paths {
+        debouncer
+            .watcher()
+            .watch(path, RecursiveMode::Recursive)
+            .map_err(|e| format!("cannot watch {}: {e}", path.display()))?;
+    }
+    Ok(debouncer)
+}
+
+/// Loads the catalog again and serves it, keeping the active scenarios.
+pub fn reload(app: &App, options: &CatalogOptions) -> Result<(), LoadError> {
+    let current = app.catalog();
+    let mut options = options.clone();
+    for api in &current.apis {
+        let keep = api.scenario.name.clone();
+        options.apis.entry(api.name.clone()).or_default().scenario = Some(keep);
+    }
+    let catalog = match Catalog::load(&options) {
+        Ok(catalog) => catalog,
+        // The active scenario may be what was removed or renamed: try the configured ones.
+        Err(first) => Catalog::load(&original(options, &current)).map_err(|_| first)?,
+    };
+    app.replace_catalog(Arc::new(catalog));
+    Ok(())
+}
+
+fn original(mut options: CatalogOptions, current: &Catalog) -> CatalogOptions {
+    for api in &current.apis {
+        if let Some(settings) = options.apis.get_mut(&api.name) {
+            settings.scenario = None;
+        }
+    }
+    options
+}
