@@ -23,5 +23,9 @@ mod admin;
 mod faults;
 // The conformance runner and the recorder.
 mod conformance;
+// The binary as a sidecar: environment, SIGTERM, CORS, limits, health, hot reload.
+mod sidecar;
+// The vendors' own clients against the mock.
+mod clients;
 // The binary: embedded defaults, broken contracts, lint, configuration errors.
 mod binary;
