@@ -181,60 +181,43 @@ fn normalize(
     differences: &mut Vec<Difference>,
 ) -> (Value, Value) {
     let pointer = pointer_of(tokens);
-    if let Some(rule) = rule_for(rules, tokens) {
-        let passed = |token: String| (Value::String(token.clone()), Value::String(token));
-        match &rule.matcher {
-            Matcher::Ignore => return passed("‹ignored›".into()),
-            Matcher::Type => match actual {
-                Some(actual) if type_of(actual) == type_of(expected) => {
-                    return passed("‹type ✓›".into());
-                }
-                Some(actual) => {
-                    let message =
-                        format!("expected a {}, got a {}", type_of(expected), type_of(actual));
-                    differences.push(difference(
-                        &pointer,
-                        Some(expected.clone()),
-                        Some(actual.clone()),
-                        message,
-                    ));
-                    return (expected.clone(), actual.clone());
-                }
-                None => {}
-            },
-            Matcher::Regex(regex, source) => match actual {
-                Some(Value::String(text)) if regex.is_match(text) => {
-                    return passed("‹regex ✓›".to_owned());
-                }
-                Some(actual) => {
-                    let message = format!("`{}` does not match /{source}/", as_text(actual));
-                    differences.push(difference(
-                        &pointer,
-                        Some(expected.clone()),
-                        Some(actual.clone()),
-                        message,
-                    ));
-                    return (expected.clone(), actual.clone());
-                }
-                None => {}
-            },
-            Matcher::Format(validator, format) => match actual {
-                Some(actual) if validator.is_valid(actual) => {
-                    return passed(format!("‹format:{format} ✓›"));
-                }
-                Some(actual) => {
-                    let message = format!("`{}` is not a {format}", as_text(actual));
-                    differences.push(difference(
-                        &pointer,
-                        Some(expected.clone()),
-                        Some(actual.clone()),
-                        message,
-                    ));
-                    return (expected.clone(), actual.clone());
-                }
-                None => {}
-            },
+    let rule = rule_for(rules, tokens).map(|r| &r.matcher);
+    // A passing value shows as the same token on both sides, a failing one as itself; a
+    // missing value fails every rule but `ignore`.
+    let verdict = match (rule, actual) {
+        (Some(Matcher::Ignore), _) => Some(Ok("‹ignored›".to_owned())),
+        (None, _) | (Some(_), None) => None,
+        (Some(Matcher::Type), Some(actual)) => Some(if type_of(actual) == type_of(expected) {
+            Ok("‹type ✓›".to_owned())
+        } else {
+            Err(format!("expected a {}, got a {}", type_of(expected), type_of(actual)))
+        }),
+        (Some(Matcher::Regex(regex, source)), Some(actual)) => Some(match actual {
+            Value::String(text) if regex.is_match(text) => Ok("‹regex ✓›".to_owned()),
+            _ => Err(format!("`{}` does not match /{source}/", as_text(actual))),
+        }),
+        (Some(Matcher::Format(validator, format)), Some(actual)) => {
+            Some(if validator.is_valid(actual) {
+                Ok(format!("‹format:{format} ✓›"))
+            } else {
+                Err(format!("`{}` is not a {format}", as_text(actual)))
+            })
         }
+    };
+    if let Some(verdict) = verdict {
+        let actual = actual.cloned().unwrap_or(Value::Null);
+        return match verdict {
+            Ok(token) => (Value::String(token.clone()), Value::String(token)),
+            Err(message) => {
+                differences.push(difference(
+                    &pointer,
+                    Some(expected.clone()),
+                    Some(actual.clone()),
+                    message,
+                ));
+                (expected.clone(), actual)
+            }
+        };
     }
     let Some(actual) = actual else {
         differences.push(difference(&pointer, Some(expected.clone()), None, "missing".into()));

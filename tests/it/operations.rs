@@ -4,6 +4,7 @@
 //! 400 listing every violation; unknown paths get 404 and wrong methods 405.
 
 use rstest::rstest;
+use rstest_reuse::{self, apply, template};
 use understudy::check;
 
 use crate::util::{Dialect, app, assert_envelope, authed, call};
@@ -134,6 +135,8 @@ fn every_operation_of_every_contract_has_a_valid_request() {
     }
 }
 
+/// Every operation of every bundled contract.
+#[template]
 #[rstest]
 #[case::teable_list("getIntegrationList")]
 #[case::teable_create("createIntegration")]
@@ -153,6 +156,9 @@ fn every_operation_of_every_contract_has_a_valid_request() {
 #[case::ada_update("updatePlatformIntegration")]
 #[case::ada_installation_self("getPlatformIntegrationInstallationSelf")]
 #[case::ada_installation_update("updatePlatformIntegrationInstallation")]
+fn every_operation(#[case] operation: &str) {}
+
+#[apply(every_operation)]
 #[tokio::test]
 async fn a_valid_request_gets_a_documented_2xx_that_validates(
     #[case] operation: &str,
@@ -194,25 +200,7 @@ async fn a_valid_request_gets_a_documented_2xx_that_validates(
     }
 }
 
-#[rstest]
-#[case::teable_list("getIntegrationList")]
-#[case::teable_create("createIntegration")]
-#[case::teable_update("updateIntegration")]
-#[case::teable_delete("deleteIntegration")]
-#[case::arize_list("integrations_list")]
-#[case::arize_create("integrations_create")]
-#[case::arize_get("integrations_get")]
-#[case::arize_update("integrations_update")]
-#[case::arize_delete("integrations_delete")]
-#[case::gitbook_list("listSpaceIntegrations")]
-#[case::gitbook_blocks("listSpaceIntegrationsBlocks")]
-#[case::gitbook_install("installIntegrationOnSpace")]
-#[case::gitbook_uninstall("uninstallIntegrationFromSpace")]
-#[case::ada_list("listPlatformIntegrations")]
-#[case::ada_create("createPlatformIntegration")]
-#[case::ada_update("updatePlatformIntegration")]
-#[case::ada_installation_self("getPlatformIntegrationInstallationSelf")]
-#[case::ada_installation_update("updatePlatformIntegrationInstallation")]
+#[apply(every_operation)]
 #[tokio::test]
 async fn without_a_token_the_answer_is_401_in_the_envelope(
     #[case] operation: &str,
