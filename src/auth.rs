@@ -29,11 +29,11 @@ pub struct Principal {
 impl Principal {
     /// The principal as templates see it: `token`, `name` and every claim.
     pub fn to_value(&self) -> Value {
-        let mut value = json!({"token": self.token, "name": self.name});
-        if let Value::Object(map) = &mut value {
-            map.extend(self.claims.clone());
-        }
-        value
+        let mut map = serde_json::Map::new();
+        map.insert("token".into(), self.token.clone().map_or(Value::Null, Value::String));
+        map.insert("name".into(), self.name.clone().map_or(Value::Null, Value::String));
+        map.extend(self.claims.clone());
+        Value::Object(map)
     }
 }
 

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use crate::contract::{self, Contract, Operation, ParameterLocation};
 use crate::error::LoadError;
-use crate::files::Tree;
+use crate::files::{TextFile, Tree};
 use crate::route::Router;
 use crate::scenario::{self, Scenario};
 
@@ -118,10 +118,45 @@ impl Catalog {
             .iter()
             .filter(|name| options.only.is_empty() || options.only.contains(name))
             .collect();
-        let mut apis = Vec::new();
+        // Read every file first (cheap), then parse and compile contracts and scenarios on
+        // every core, then put each API together in order: the first error in that order is
+        // the one reported, as if everything had been loaded one after the other.
+        let mut sources = Vec::new();
         for name in names {
-            let settings = options.apis.get(name).cloned().unwrap_or_default();
-            apis.push(load_api(options, name, &settings)?);
+            let contracts = options.contracts.files(name, &[".yaml", ".yml", ".json"])?;
+            if contracts.is_empty() {
+                let message = "no contract file (.yaml, .yml or .json)";
+                return Err(LoadError::invalid(
+                    options.contracts.describe(),
+                    "-",
+                    format!("/{name}"),
+                    message,
+                ));
+            }
+            let scenarios = options.scenarios.files(name, &[".yaml", ".yml"])?;
+            sources.push((name, contracts, scenarios));
+        }
+        let jobs: Vec<Job<'_>> = sources
+            .iter()
+            .flat_map(|(_, contracts, scenarios)| {
+                contracts.iter().map(Job::Contract).chain([Job::Scenarios(scenarios)])
+            })
+            .collect();
+        let mut done = parallel_map(&jobs, Job::run).into_iter();
+        let mut apis = Vec::new();
+        for (name, contracts, _) in &sources {
+            let settings = options.apis.get(*name).cloned().unwrap_or_default();
+            let contracts = (0..contracts.len())
+                .map(|_| match done.next() {
+                    Some(Done::Contract(contract)) => contract.map(Arc::new),
+                    _ => unreachable!("one result per job, in order"),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let scenarios = match done.next() {
+                Some(Done::Scenarios(scenarios)) => scenarios?,
+                _ => unreachable!("one result per job, in order"),
+            };
+            apis.push(assemble(options, name, &settings, contracts, scenarios)?);
         }
         Ok(Catalog { apis })
     }
@@ -153,19 +188,66 @@ impl Catalog {
     }
 }
 
-fn load_api(options: &CatalogOptions, name: &str, settings: &ApiOptions) -> Result<Api, LoadError> {
-    let files = options.contracts.files(name, &[".yaml", ".yml", ".json"])?;
-    if files.is_empty() {
-        let message = "no contract file (.yaml, .yml or .json)";
-        return Err(LoadError::invalid(
-            options.contracts.describe(),
-            "-",
-            format!("/{name}"),
-            message,
-        ));
+/// A unit of loading work, done on any core.
+enum Job<'a> {
+    Contract(&'a TextFile),
+    Scenarios(&'a [TextFile]),
+}
+
+enum Done {
+    Contract(Result<Contract, LoadError>),
+    Scenarios(Result<BTreeMap<String, Scenario>, LoadError>),
+}
+
+impl Job<'_> {
+    fn run(&self) -> Done {
+        match self {
+            Job::Contract(file) => Done::Contract(contract::load(file)),
+            Job::Scenarios(files) => Done::Scenarios(scenario::load_all(files)),
+        }
     }
-    let contracts: Vec<Arc<Contract>> =
-        files.iter().map(|f| contract::load(f).map(Arc::new)).collect::<Result<_, _>>()?;
+}
+
+/// `f` of every item, in order, computed on as many threads as there are cores.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len());
+    if threads <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break mine };
+                        mine.push((i, f(item)));
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| match worker.join() {
+                Ok(done) => done,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    });
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
+/// One API from its loaded contracts and scenarios.
+fn assemble(
+    options: &CatalogOptions,
+    name: &str,
+    settings: &ApiOptions,
+    contracts: Vec<Arc<Contract>>,
+    loaded: BTreeMap<String, Scenario>,
+) -> Result<Api, LoadError> {
     let served = match &settings.contract {
         Some(file) => {
             contracts.iter().find(|c| &c.file_name == file).cloned().ok_or_else(|| {
@@ -185,9 +267,8 @@ fn load_api(options: &CatalogOptions, name: &str, settings: &ApiOptions) -> Resu
             .expect("at least one contract"),
     };
 
-    let files = options.scenarios.files(name, &[".yaml", ".yml"])?;
     let mut scenarios = BTreeMap::new();
-    for (scenario_name, scenario) in scenario::load_all(&files)? {
+    for (scenario_name, scenario) in loaded {
         check_scenario(&scenario, &served)?;
         scenarios.insert(scenario_name, Arc::new(scenario));
     }

@@ -41,7 +41,9 @@ pub struct Contract {
     pub operations: Vec<Operation>,
     /// Security schemes by name.
     pub security_schemes: BTreeMap<String, SecurityScheme>,
-    /// The document as written.
+    /// The document with request-direction schemas (as written, but for the rewrites of
+    /// `schema.rs`: OpenAPI 3.0 keywords in JSON Schema 2020-12 form, `readOnly` properties not
+    /// required). Every path, parameter, example and pointer of the file is in it.
     pub document: Arc<Value>,
     /// The document with response-direction schemas (used to generate samples).
     pub response_document: Arc<Value>,
@@ -303,9 +305,9 @@ pub fn parse_text(file: &TextFile) -> Result<Value, LoadError> {
             message: format!("invalid JSON at line {}, column {}: {e}", e.line(), e.column()),
         })
     } else {
-        let options = serde_saphyr::options! { strict_booleans: true };
-        serde_saphyr::from_str_with_options::<Value>(&file.text, options).map_err(|e| {
-            LoadError::Syntax { file: file.name.clone(), message: format!("invalid YAML: {e}") }
+        crate::files::parse_yaml(&file.text).map_err(|e| LoadError::Syntax {
+            file: file.name.clone(),
+            message: format!("invalid YAML: {e}"),
         })
     }
 }
@@ -333,14 +335,14 @@ pub fn from_value(file: &TextFile, document: Value) -> Result<Contract, LoadErro
         return Err(LoadError::Version { file: name.to_owned(), version: shown });
     };
     check_references(name, &document)?;
-    let request_doc = schema::normalize(&document, dialect, Direction::Request);
+    let request_doc = Arc::new(schema::normalize(&document, dialect, Direction::Request));
     let response_doc = Arc::new(schema::normalize(&document, dialect, Direction::Response));
     let compile_error = |pointer: &str, message: String| {
         LoadError::invalid(name, operation_of(&document, pointer), pointer, message)
     };
-    let requests =
-        Compiler::new("urn:understudy:request", request_doc).map_err(|e| compile_error("", e))?;
-    let responses = Compiler::new("urn:understudy:response", (*response_doc).clone())
+    let requests = Compiler::new("urn:understudy:request", request_doc.clone())
+        .map_err(|e| compile_error("", e))?;
+    let responses = Compiler::new("urn:understudy:response", response_doc.clone())
         .map_err(|e| compile_error("", e))?;
 
     let builder = Builder {
@@ -349,6 +351,8 @@ pub fn from_value(file: &TextFile, document: Value) -> Result<Contract, LoadErro
         response_document: &response_doc,
         requests,
         responses,
+        compiled: Default::default(),
+        samples: Default::default(),
     };
     let operations = builder.operations()?;
     let security_schemes = builder.security_schemes()?;
@@ -379,7 +383,9 @@ pub fn from_value(file: &TextFile, document: Value) -> Result<Contract, LoadErro
         operations,
         security_schemes,
         response_document: response_doc.clone(),
-        document: Arc::new(document),
+        // The document as written is dropped here: the request-direction one has everything
+        // but the schema rewrites, and memory counts for a sidecar.
+        document: request_doc,
         compilers,
     })
 }
@@ -428,7 +434,17 @@ fn operation_of(document: &Value, pointer: &str) -> String {
 
 /// Every `$ref` in the document must be local and resolve.
 fn check_references(file: &str, document: &Value) -> Result<(), LoadError> {
-    fn visit(file: &str, document: &Value, value: &Value, pointer: &str) -> Result<(), LoadError> {
+    /// The path walked so far, as tokens: the pointer is only written out for an error.
+    enum Token<'a> {
+        Key(&'a str),
+        Index(usize),
+    }
+    fn visit<'a>(
+        file: &str,
+        document: &Value,
+        value: &'a Value,
+        path: &mut Vec<Token<'a>>,
+    ) -> Result<(), LoadError> {
         match value {
             Value::Object(map) => {
                 if let Some(reference) = map.get("$ref").and_then(Value::as_str) {
@@ -440,9 +456,16 @@ fn check_references(file: &str, document: &Value) -> Result<(), LoadError> {
                         None
                     };
                     if let Some(problem) = problem {
+                        let pointer: String = path
+                            .iter()
+                            .map(|token| match token {
+                                Token::Key(key) => format!("/{}", schema::escape_token(key)),
+                                Token::Index(i) => format!("/{i}"),
+                            })
+                            .collect();
                         return Err(LoadError::Reference {
                             file: file.to_owned(),
-                            operation: operation_of(document, pointer),
+                            operation: operation_of(document, &pointer),
                             pointer: format!("{pointer}/$ref"),
                             reference: reference.to_owned(),
                             problem,
@@ -454,19 +477,23 @@ fn check_references(file: &str, document: &Value) -> Result<(), LoadError> {
                     if matches!(key.as_str(), "example" | "default" | "enum" | "const") {
                         continue;
                     }
-                    visit(file, document, child, &push_token(pointer, key))?;
+                    path.push(Token::Key(key));
+                    visit(file, document, child, path)?;
+                    path.pop();
                 }
             }
             Value::Array(items) => {
                 for (i, child) in items.iter().enumerate() {
-                    visit(file, document, child, &format!("{pointer}/{i}"))?;
+                    path.push(Token::Index(i));
+                    visit(file, document, child, path)?;
+                    path.pop();
                 }
             }
             _ => {}
         }
         Ok(())
     }
-    visit(file, document, document, "")
+    visit(file, document, document, &mut Vec::new())
 }
 
 struct Builder<'a> {
@@ -475,6 +502,10 @@ struct Builder<'a> {
     response_document: &'a Value,
     requests: Compiler,
     responses: Compiler,
+    /// Validators compiled so far, by compiler and pointer.
+    compiled: std::cell::RefCell<std::collections::HashMap<(String, String), Schema>>,
+    /// Samples generated so far, by pointer.
+    samples: std::cell::RefCell<std::collections::HashMap<String, Value>>,
 }
 
 impl Builder<'_> {
@@ -749,11 +780,9 @@ impl Builder<'_> {
                     let example = header.get("example").or_else(|| {
                         header.get("examples")?.as_object()?.values().next()?.get("value")
                     });
-                    let sample = example.cloned().or_else(|| {
-                        let schema =
-                            self.response_document.pointer(&format!("{header_pointer}/schema"))?;
-                        Some(crate::sample::generate(self.response_document, schema))
-                    });
+                    let sample = example
+                        .cloned()
+                        .or_else(|| self.sample(&format!("{header_pointer}/schema")));
                     headers.push(HeaderSpec {
                         name: name.clone(),
                         required: header.get("required").and_then(Value::as_bool).unwrap_or(false),
@@ -801,10 +830,7 @@ impl Builder<'_> {
                 }
             }
             let sample = match (make_sample, object.get("schema")) {
-                (true, Some(_)) => self
-                    .response_document
-                    .pointer(&schema_pointer)
-                    .map(|schema| crate::sample::generate(self.response_document, schema)),
+                (true, Some(_)) => self.sample(&schema_pointer),
                 _ => None,
             };
             content.push(MediaType { media: media.clone(), schema, examples, sample });
@@ -812,10 +838,28 @@ impl Builder<'_> {
         Ok(content)
     }
 
+    /// A value generated from the response schema at `pointer` (once per pointer).
+    fn sample(&self, pointer: &str) -> Option<Value> {
+        if let Some(sample) = self.samples.borrow().get(pointer) {
+            return Some(sample.clone());
+        }
+        let schema = self.response_document.pointer(pointer)?;
+        let sample = crate::sample::generate(self.response_document, schema);
+        self.samples.borrow_mut().insert(pointer.to_owned(), sample.clone());
+        Some(sample)
+    }
+
     fn compile(&self, compiler: &Compiler, id: &str, pointer: &str) -> Result<Schema, LoadError> {
-        compiler.compile(pointer).map_err(|message| {
+        // Shared components (error responses, common parameters) are compiled once.
+        let key = (compiler.uri().to_owned(), pointer.to_owned());
+        if let Some(schema) = self.compiled.borrow().get(&key) {
+            return Ok(schema.clone());
+        }
+        let schema = compiler.compile(pointer).map_err(|message| {
             self.error(id, pointer, format!("the schema does not compile: {message}"))
-        })
+        })?;
+        self.compiled.borrow_mut().insert(key, schema.clone());
+        Ok(schema)
     }
 
     fn security(

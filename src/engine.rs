@@ -210,7 +210,7 @@ fn canned_reply(call: &Call<'_>, canned: &Canned) -> Reply {
         None => Reply::empty(status),
     };
     for (name, template) in &canned.headers {
-        reply.insert_header(name, &as_text(&template.render(&context)));
+        reply.set_header(name, &as_text(&template.render(&context)));
     }
     if canned.delay_ms > 0 {
         reply.delay = Some(Duration::from_millis(canned.delay_ms));
@@ -232,7 +232,8 @@ enum Outcome {
 /// One page of a list.
 struct Page {
     records: Vec<Value>,
-    count: usize,
+    /// The number of matching records, when the answer shows it.
+    count: Option<usize>,
     limit: Option<usize>,
     next: Map<String, Value>,
 }
@@ -400,58 +401,80 @@ fn list(
     tx: &Tx<'_>,
     context: &Value,
 ) -> Result<Page, Failure> {
-    let mut records: Vec<Value> =
-        tx.records(&scope.resource.name).filter(|r| scope.belongs(r)).cloned().collect();
-    if let Some(via) = &behaviour.via {
+    // The records are visited as references, in order, and only a page of them is copied, so
+    // that a list costs the same with ten records as with a hundred thousand whenever the
+    // order is the store's own and nothing asks for the total.
+    let via: Option<HashSet<String>> = behaviour.via.as_ref().map(|via| {
         let wanted: Vec<(String, String)> =
             via.filter.iter().map(|(f, t)| (f.clone(), as_text(&t.render(context)))).collect();
-        let keys: HashSet<String> = tx
-            .records(&via.resource)
+        tx.records(&via.resource)
             .filter(|r| wanted.iter().all(|(f, v)| key_text(r.get(f)) == *v))
             .map(|r| key_text(r.get(&via.field)))
-            .collect();
-        records.retain(|r| keys.contains(&scope.resource.key_of(r)));
-    }
+            .collect()
+    });
     let query = call.request.query_pairs();
-    for filter in &behaviour.filters {
-        let needle = match &filter.query {
-            Some(name) => match query.iter().find(|(k, _)| k == name) {
-                Some((_, value)) => Some(value.clone()),
-                None => continue,
-            },
-            None => None,
-        };
-        records.retain(|record| {
-            filter.fields.iter().any(|field| {
-                values_at(record, field).into_iter().any(|value| {
-                    match (&filter.matching, &needle) {
-                        (Matching::Present, _) => !is_empty(value),
-                        (Matching::Equals, Some(n)) => as_text(value) == *n,
-                        (Matching::Contains, Some(n)) => as_text(value).contains(n.as_str()),
-                        (Matching::ContainsCi, Some(n)) => {
-                            as_text(value).to_lowercase().contains(&n.to_lowercase())
-                        }
-                        (_, None) => true,
-                    }
-                })
-            })
-        });
-    }
-    match &behaviour.order {
-        Order::OldestFirst => {}
-        Order::NewestFirst => records.reverse(),
-        Order::Field { field, descending } => {
-            records.sort_by(|a, b| compare(a.pointer(field), b.pointer(field)));
-            if *descending {
-                records.reverse();
+    let filters: Vec<(&crate::scenario::Filter, Option<String>)> = behaviour
+        .filters
+        .iter()
+        .filter_map(|filter| match &filter.query {
+            Some(name) => {
+                let (_, value) = query.iter().find(|(k, _)| k == name)?;
+                let needle = match filter.matching {
+                    Matching::ContainsCi => value.to_lowercase(),
+                    _ => value.clone(),
+                };
+                Some((filter, Some(needle)))
             }
-        }
-    }
-    let count = records.len();
-    let Some(pagination) = &behaviour.pagination else {
-        return Ok(Page { records, count, limit: None, next: Map::new() });
+            None => Some((filter, None)),
+        })
+        .collect();
+    let keep = |record: &Value| {
+        scope.belongs(record)
+            && via.as_ref().is_none_or(|keys| keys.contains(&scope.resource.key_of(record)))
+            && filters.iter().all(|(filter, needle)| passes(record, filter, needle.as_deref()))
     };
-    paginate(call, scope.resource, pagination, records, &query)
+    let records = tx.records(&scope.resource.name);
+    let ordered: Box<dyn Iterator<Item = &Value> + '_> = match &behaviour.order {
+        Order::OldestFirst => Box::new(records.filter(move |r| keep(r))),
+        Order::NewestFirst => Box::new(records.rev().filter(move |r| keep(r))),
+        Order::Field { field, descending } => {
+            let mut sorted: Vec<&Value> = records.filter(|r| keep(r)).collect();
+            sorted.sort_by(|a, b| compare(a.pointer(field), b.pointer(field)));
+            if *descending {
+                sorted.reverse();
+            }
+            Box::new(sorted.into_iter())
+        }
+    };
+    let Some(pagination) = &behaviour.pagination else {
+        let records: Vec<Value> = ordered.cloned().collect();
+        let count = records.len();
+        return Ok(Page { records, count: Some(count), limit: None, next: Map::new() });
+    };
+    paginate(call, scope.resource, pagination, ordered, &query, reads_count(behaviour))
+}
+
+/// Whether the operation's answer shows the total number of records (`{{count}}`), which
+/// takes a pass over all of them.
+fn reads_count(behaviour: &OperationBehaviour) -> bool {
+    let templates = behaviour.body.iter().chain(behaviour.headers.iter().map(|(_, t)| t));
+    templates
+        .flat_map(crate::template::Template::variables)
+        .any(|v| v == "count" || v.starts_with("count."))
+}
+
+/// Whether a record passes a list filter (`needle`: the query value, lower-cased for
+/// `contains-ci`; `None` for filters that take no query parameter).
+fn passes(record: &Value, filter: &crate::scenario::Filter, needle: Option<&str>) -> bool {
+    filter.fields.iter().any(|field| {
+        values_at(record, field).into_iter().any(|value| match (&filter.matching, needle) {
+            (Matching::Present, _) => !is_empty(value),
+            (Matching::Equals, Some(n)) => as_text(value) == n,
+            (Matching::Contains, Some(n)) => as_text(value).contains(n),
+            (Matching::ContainsCi, Some(n)) => as_text(value).to_lowercase().contains(n),
+            (_, None) => true,
+        })
+    })
 }
 
 /// Every value at a pointer, where a `*` token matches each item of an array.
@@ -503,14 +526,14 @@ fn bad_query(name: &str, message: &str) -> Failure {
     }]))
 }
 
-fn paginate(
+fn paginate<'a>(
     call: &Call<'_>,
     resource: &Resource,
     pagination: &Pagination,
-    records: Vec<Value>,
+    mut records: Box<dyn Iterator<Item = &'a Value> + 'a>,
     query: &[(String, String)],
+    counted: bool,
 ) -> Result<Page, Failure> {
-    let count = records.len();
     let raw = |name: &str| query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     let limit = match raw(&pagination.limit_query) {
         Some(text) => match text.parse::<usize>() {
@@ -526,26 +549,44 @@ fn paginate(
             "is not a cursor this list issued (or was issued for another query)",
         )
     };
-    let start = match (pagination.style, position) {
-        (_, None) => 0,
+    // Skip to the page: by number, by offset (opaque cursor), or to the record named.
+    let mut passed = 0usize;
+    let mut first = None;
+    match (pagination.style, position) {
+        (_, None) => {}
         (PageStyle::Page, Some(page)) => match page.parse::<usize>() {
-            Ok(page) if page >= 1 => (page - 1).saturating_mul(limit),
+            Ok(page) if page >= 1 => {
+                let start = (page - 1).saturating_mul(limit);
+                passed = records.by_ref().take(start).count();
+            }
             _ => return Err(bad_query(&pagination.position_query, "must be a page number from 1")),
         },
         (PageStyle::Cursor, Some(cursor)) => {
-            decode_cursor(cursor, &fingerprint(query, pagination)).ok_or_else(invalid_cursor)?
+            let start = decode_cursor(cursor, &fingerprint(query, pagination))
+                .ok_or_else(invalid_cursor)?;
+            passed = records.by_ref().take(start).count();
         }
         (PageStyle::IdCursor, Some(cursor)) => {
-            records.iter().position(|r| resource.key_of(r) == cursor).ok_or_else(invalid_cursor)?
+            for record in records.by_ref() {
+                if resource.key_of(record) == cursor {
+                    first = Some(record);
+                    break;
+                }
+                passed += 1;
+            }
+            if first.is_none() {
+                return Err(invalid_cursor());
+            }
         }
-    };
-    let end = start.saturating_add(limit).min(count);
-    let page: Vec<Value> =
-        records.get(start.min(count)..end).map(<[Value]>::to_vec).unwrap_or_default();
-    let more = end < count;
+    }
+    let page: Vec<Value> = first.into_iter().chain(records.by_ref()).take(limit).cloned().collect();
+    let following = records.next();
+    let end = passed + page.len();
+    // The total only when the answer shows it: it takes a pass over every other record.
+    let count = counted.then(|| end + following.map_or(0, |_| 1 + records.count()));
     let mut next = Map::new();
-    next.insert("has_more".into(), Value::Bool(more));
-    if more {
+    next.insert("has_more".into(), Value::Bool(following.is_some()));
+    if let Some(following) = following {
         match pagination.style {
             PageStyle::Page => {
                 let page = end / limit + 1;
@@ -558,7 +599,7 @@ fn paginate(
                 next.insert("next_position".into(), Value::String(cursor));
             }
             PageStyle::IdCursor => {
-                let id = resource.key_of(&records[end]);
+                let id = resource.key_of(following);
                 next.insert("next_cursor".into(), Value::String(id.clone()));
                 next.insert("next_position".into(), Value::String(id));
             }
@@ -918,9 +959,22 @@ fn set_pointer(target: &mut Value, pointer: &str, value: Value) {
 /// A record as clients see it: write-only fields removed (except those `reveal`ed), their
 /// flags derived.
 pub fn view(resource: &Resource, stored: &Value, reveal: &[String]) -> Value {
-    let mut record = stored.clone();
-    for hidden in resource.write_only.iter().filter(|w| !reveal.contains(&w.field)) {
-        let present = stored.pointer(&hidden.field).is_some_and(|v| !v.is_null());
+    view_owned(resource, stored.clone(), reveal)
+}
+
+/// [`view`] of a record the caller owns, changed in place.
+fn view_owned(resource: &Resource, mut record: Value, reveal: &[String]) -> Value {
+    let hidden: Vec<_> =
+        resource.write_only.iter().filter(|w| !reveal.contains(&w.field)).collect();
+    if hidden.is_empty() {
+        return record;
+    }
+    // Whether each field is set, read before any is removed.
+    let present: Vec<bool> = hidden
+        .iter()
+        .map(|h| crate::schema::pointer(&record, &h.field).is_some_and(|v| !v.is_null()))
+        .collect();
+    for (hidden, present) in hidden.iter().zip(present) {
         if let Some((parent, last)) = hidden.field.rsplit_once('/') {
             let holder =
                 if parent.is_empty() { Some(&mut record) } else { record.pointer_mut(parent) };
@@ -948,14 +1002,16 @@ fn stamp(tx: &mut Tx<'_>, resource: &Resource, record: &mut Map<String, Value>, 
 }
 
 fn base_context(call: &Call<'_>) -> Value {
+    // Built by hand: `json!` would serialize the borrowed values into new ones, which costs
+    // several times a clone.
     let params: Map<String, Value> =
         call.params.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
-    json!({
-        "params": params,
-        "query": call.validated.query,
-        "request": call.validated.body.clone().unwrap_or(Value::Null),
-        "principal": call.principal.to_value(),
-    })
+    let mut context = Map::new();
+    context.insert("params".into(), Value::Object(params));
+    context.insert("query".into(), Value::Object(call.validated.query.clone()));
+    context.insert("request".into(), call.validated.body.clone().unwrap_or(Value::Null));
+    context.insert("principal".into(), call.principal.to_value());
+    Value::Object(context)
 }
 
 fn render(
@@ -977,35 +1033,66 @@ fn render(
             status = override_status.unwrap_or(status);
             let record = view(resource, &stored, &behaviour.reveal);
             context["stored"] = stored;
-            context["record"] = record.clone();
-            (behaviour.action != Action::Delete).then_some(record)
+            // The record goes where it is needed, copied only when both want it.
+            let default = behaviour.body.is_none() && behaviour.action != Action::Delete;
+            match (default, behaviour.headers.is_empty()) {
+                (true, true) => Some(record),
+                (true, false) => {
+                    context["record"] = record.clone();
+                    Some(record)
+                }
+                (false, _) => {
+                    context["record"] = record;
+                    None
+                }
+            }
         }
         Outcome::Page(page) => {
             let items: Vec<Value> = page
                 .records
-                .iter()
-                .map(|stored| {
-                    let record = view(resource, stored, &behaviour.reveal);
-                    match &behaviour.item {
-                        Some(item) => item.render(&json!({"record": record, "stored": stored})),
-                        None => record,
+                .into_iter()
+                .map(|stored| match &behaviour.item {
+                    Some(item) => {
+                        let record = view(resource, &stored, &behaviour.reveal);
+                        let mut context = Map::new();
+                        context.insert("record".into(), record);
+                        context.insert("stored".into(), stored);
+                        item.render(&Value::Object(context))
                     }
+                    None => view_owned(resource, stored, &behaviour.reveal),
                 })
                 .collect();
-            context["count"] = json!(page.count);
+            if let Some(count) = page.count {
+                context["count"] = json!(count);
+            }
             if let Some(limit) = page.limit {
                 context["limit"] = json!(limit);
             }
             if let Value::Object(map) = &mut context {
                 map.extend(page.next);
             }
-            context["items"] = Value::Array(items.clone());
-            Some(Value::Array(items))
+            match (behaviour.body.is_none(), behaviour.headers.is_empty()) {
+                (true, true) => Some(Value::Array(items)),
+                (true, false) => {
+                    context["items"] = Value::Array(items.clone());
+                    Some(Value::Array(items))
+                }
+                (false, _) => {
+                    context["items"] = Value::Array(items);
+                    None
+                }
+            }
         }
     };
     let status_code = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    // Headers first: the body template may take values out of the context.
+    let headers: Vec<(&http::HeaderName, String)> = behaviour
+        .headers
+        .iter()
+        .map(|(name, template)| (name, as_text(&template.render(&context))))
+        .collect();
     let body = match &behaviour.body {
-        Some(template) => Some(template.render(&context)),
+        Some(template) => Some(template.render_owned(context)),
         None => default_body,
     };
     let media = operation
@@ -1018,8 +1105,8 @@ fn render(
         Some(body) if !matches!(status, 204 | 205 | 304) => Reply::json(status_code, body, media),
         _ => Reply::empty(status_code),
     };
-    for (name, template) in &behaviour.headers {
-        reply.insert_header(name, &as_text(&template.render(&context)));
+    for (name, value) in headers {
+        reply.set_header(name, &value);
     }
     reply.delay = behaviour.delay.map(|d| d.draw());
     Ok(reply)

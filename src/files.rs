@@ -11,9 +11,10 @@ use include_dir::{Dir, include_dir};
 
 use crate::error::LoadError;
 
-static CONTRACTS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/contracts");
-static SCENARIOS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/scenarios");
-static CONFORMANCE: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/conformance");
+// The folders as `build.rs` prepared them: YAML files hold the same document as JSON.
+static CONTRACTS: Dir<'static> = include_dir!("$OUT_DIR/embedded/contracts");
+static SCENARIOS: Dir<'static> = include_dir!("$OUT_DIR/embedded/scenarios");
+static CONFORMANCE: Dir<'static> = include_dir!("$OUT_DIR/embedded/conformance");
 
 /// One folder of per-API subfolders: `contracts/`, `scenarios/` or `conformance/`.
 #[derive(Debug, Clone)]
@@ -176,4 +177,17 @@ fn read_dir(path: &Path) -> Result<std::fs::ReadDir, LoadError> {
 
 fn read_error(path: &Path, source: std::io::Error) -> LoadError {
     LoadError::Read { path: path.to_owned(), source }
+}
+
+/// Reads a YAML document. Text that is JSON (as the embedded files are, see `build.rs`) is read
+/// by the much faster JSON parser, which gives the same document; anything else, or JSON that
+/// does not parse, goes to the YAML parser, whose errors name line and column.
+pub fn parse_yaml(text: &str) -> Result<serde_json::Value, serde_saphyr::Error> {
+    if text.trim_start().starts_with('{')
+        && let Ok(value) = serde_json::from_str(text)
+    {
+        return Ok(value);
+    }
+    let options = serde_saphyr::options! { strict_booleans: true };
+    serde_saphyr::from_str_with_options(text, options)
 }

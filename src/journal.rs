@@ -17,8 +17,8 @@ pub const DEFAULT_CAPACITY: usize = 1000;
 pub struct Entry {
     /// Increasing number, from 1.
     pub seq: u64,
-    /// When the request arrived (RFC 3339).
-    pub time: String,
+    /// When the request arrived (shown in RFC 3339).
+    pub time: Time,
     /// The API (`-` for a path under no mount).
     pub api: String,
     /// The session.
@@ -45,10 +45,49 @@ pub struct Exchange {
     /// Response status (response side only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
-    /// Headers (repeated ones joined by `, `).
-    pub headers: serde_json::Map<String, Value>,
-    /// The body: JSON when it parses, else text, `null` when empty.
-    pub body: Value,
+    /// Headers (shown with repeated ones joined by `, ` and credentials masked).
+    pub headers: Headers,
+    /// The body (shown as JSON when it parses, else text, `null` when empty).
+    pub body: Body,
+}
+
+/// An instant, written out (RFC 3339) only when the journal is read.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Time(pub jiff::Timestamp);
+
+impl Serialize for Time {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
+}
+
+/// Headers as they were sent, turned into JSON only when the journal is read: recording
+/// costs a clone of the map, not a text per header.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Headers(pub http::HeaderMap);
+
+impl Serialize for Headers {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        headers(&self.0).serialize(serializer)
+    }
+}
+
+/// A body as it went over the wire, decoded only when the journal is read: recording costs
+/// a reference count, not a parse.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Body(pub bytes::Bytes);
+
+impl Body {
+    /// The body as JSON when it parses, else as text; `null` when empty.
+    pub fn value(&self) -> Value {
+        body(&self.0)
+    }
+}
+
+impl Serialize for Body {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.value().serialize(serializer)
+    }
 }
 
 /// Which entries to return.
@@ -179,7 +218,7 @@ mod tests {
     fn entry(api: &str, status: u16) -> Entry {
         Entry {
             seq: 0,
-            time: String::new(),
+            time: Time(jiff::Timestamp::UNIX_EPOCH),
             api: api.into(),
             session: "default".into(),
             operation: "op".into(),
@@ -188,14 +227,14 @@ mod tests {
                 path: Some("/".into()),
                 status: None,
                 headers: Default::default(),
-                body: Value::Null,
+                body: Body::default(),
             },
             response: Exchange {
                 method: None,
                 path: None,
                 status: Some(status),
                 headers: Default::default(),
-                body: Value::Null,
+                body: Body::default(),
             },
             ms: 0.0,
         }

@@ -30,6 +30,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod cache;
 pub mod catalog;
 pub mod check;
 pub mod cli;

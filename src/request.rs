@@ -8,6 +8,9 @@ use bytes::Bytes;
 use http::{HeaderMap, Method};
 use http_body_util::{BodyExt, Limited};
 
+/// The header that picks a session.
+pub const SESSION: http::HeaderName = http::HeaderName::from_static("x-understudy-session");
+
 /// A request as understudy sees it.
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -38,35 +41,51 @@ pub enum ReadError {
 }
 
 impl Request {
-    /// Reads a hyper request, refusing bodies longer than `limit` bytes.
-    pub async fn read<B>(request: http::Request<B>, limit: usize) -> Result<Request, ReadError>
+    /// Reads a hyper request, refusing bodies longer than `limit` bytes and bodies that take
+    /// longer than `timeout` to arrive. A failure comes with the request as far as it was read
+    /// (its head), to answer it in the API's envelope.
+    pub async fn read<B>(
+        request: http::Request<B>,
+        limit: usize,
+        timeout: std::time::Duration,
+    ) -> Result<Request, Box<(ReadError, Request)>>
     where
         B: hyper::body::Body,
         B::Error: std::error::Error + Send + Sync + 'static,
     {
         let (parts, body) = request.into_parts();
-        let declared = parts
+        let mut read = Request {
+            method: parts.method,
+            path: parts.uri.path().to_owned(),
+            query: parts.uri.query().map(str::to_owned),
+            headers: parts.headers,
+            body: Bytes::new(),
+        };
+        let declared = read
             .headers
             .get(http::header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
         if declared.is_some_and(|n| n > limit as u64) {
-            return Err(ReadError::TooLarge { limit });
+            return Err(Box::new((ReadError::TooLarge { limit }, read)));
         }
-        let body = match Limited::new(body, limit).collect().await {
-            Ok(collected) => collected.to_bytes(),
-            Err(error) if error.is::<http_body_util::LengthLimitError>() => {
-                return Err(ReadError::TooLarge { limit });
+        // Nothing to wait for (most GETs): no timer to set.
+        if body.is_end_stream() {
+            return Ok(read);
+        }
+        let failure = match tokio::time::timeout(timeout, Limited::new(body, limit).collect()).await
+        {
+            Ok(Ok(collected)) => {
+                read.body = collected.to_bytes();
+                return Ok(read);
             }
-            Err(error) => return Err(ReadError::Io(error.to_string())),
+            Err(_) => ReadError::TimedOut,
+            Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => {
+                ReadError::TooLarge { limit }
+            }
+            Ok(Err(error)) => ReadError::Io(error.to_string()),
         };
-        Ok(Request {
-            method: parts.method,
-            path: parts.uri.path().to_owned(),
-            query: parts.uri.query().map(str::to_owned),
-            headers: parts.headers,
-            body,
-        })
+        Err(Box::new((failure, read)))
     }
 
     /// Builds a request directly (tests, and the conformance runner's replay).
@@ -107,6 +126,10 @@ impl Request {
 
     /// The `X-Understudy-Session` header, or `default`.
     pub fn session(&self) -> &str {
-        self.header("x-understudy-session").filter(|s| !s.is_empty()).unwrap_or("default")
+        self.headers
+            .get(&SESSION)
+            .and_then(|v| v.to_str().ok())
+            .filter(|s| !s.is_empty())
+            .unwrap_or("default")
     }
 }

@@ -38,6 +38,8 @@ pub enum Body {
     Empty,
     /// A JSON document (serialized when written).
     Json(Value),
+    /// A JSON document already serialized (after the self-check; shared with the journal).
+    Serialized(Bytes),
 }
 
 impl Reply {
@@ -56,6 +58,15 @@ impl Reply {
     }
 
     /// Adds a header, ignoring values that are not valid header text.
+    /// Sets a header whose name is already parsed (a value that is not a header value is
+    /// left out).
+    pub fn set_header(&mut self, name: &HeaderName, value: &str) {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            self.headers.insert(name.clone(), value);
+        }
+    }
+
+    /// Sets a header (a name or value that is not valid is left out).
     pub fn insert_header(&mut self, name: &str, value: &str) {
         if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::from_str(value)) {
             self.headers.insert(name, value);
@@ -66,8 +77,18 @@ impl Reply {
     pub fn json_body(&self) -> Option<&Value> {
         match &self.body {
             Body::Json(value) => Some(value),
-            Body::Empty => None,
+            Body::Empty | Body::Serialized(_) => None,
         }
+    }
+
+    /// Serializes a JSON body, once: the bytes (cheap to clone) are what is sent and what the
+    /// journal keeps.
+    pub fn freeze(&mut self) -> Bytes {
+        let bytes = self.body_bytes();
+        if let Body::Json(_) = self.body {
+            self.body = Body::Serialized(bytes.clone());
+        }
+        bytes
     }
 
     /// The media type of the body, without parameters.
@@ -80,7 +101,15 @@ impl Reply {
     pub fn body_bytes(&self) -> Bytes {
         match &self.body {
             Body::Empty => Bytes::new(),
-            Body::Json(value) => Bytes::from(serde_json::to_vec(value).unwrap_or_default()),
+            Body::Json(value) => {
+                // Sized for a typical answer up front, rather than grown from 128 bytes.
+                let mut out = Vec::with_capacity(4096);
+                match serde_json::to_writer(&mut out, value) {
+                    Ok(()) => Bytes::from(out),
+                    Err(_) => Bytes::new(),
+                }
+            }
+            Body::Serialized(bytes) => bytes.clone(),
         }
     }
 
@@ -305,7 +334,7 @@ pub fn failure(errors: &Errors, failure: &Failure, request: &Request) -> Reply {
     context["message"] = Value::String(message);
     context["code"] = Value::String(code);
     context["details"] = details;
-    let mut reply = Reply::json(status, errors.body.render(&context), &errors.content_type);
+    let mut reply = Reply::json(status, errors.body.render_owned(context), &errors.content_type);
     match failure {
         Failure::Unauthorized { .. } => reply.insert_header("www-authenticate", "Bearer"),
         Failure::MethodNotAllowed { .. } => reply.insert_header("allow", &allowed),

@@ -118,14 +118,14 @@ impl Router {
     /// Routes a raw (still percent-encoded) path. A path that matches only with its trailing
     /// slash added or removed matches too: clients disagree about them, vendors rarely care.
     pub fn route(&self, method: &Method, path: &str) -> RouteMatch {
-        let toggled = match path.strip_suffix('/') {
-            Some(stripped) if !stripped.is_empty() => stripped.to_owned(),
-            Some(_) => String::new(),
-            None => format!("{path}/"),
-        };
-        let found = self
-            .lookup(path)
-            .or_else(|| if toggled.is_empty() { None } else { self.lookup(&toggled) });
+        let found = self.lookup(path).or_else(|| {
+            let toggled = match path.strip_suffix('/') {
+                Some("") => return None,
+                Some(stripped) => stripped.to_owned(),
+                None => format!("{path}/"),
+            };
+            self.lookup(&toggled)
+        });
         let Some((route, values)) = found else { return RouteMatch::NotFound };
         let route = &self.routes[route];
         let Some((_, operation, names)) = route.methods.iter().find(|(m, ..)| m == method) else {

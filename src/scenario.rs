@@ -235,9 +235,9 @@ pub struct Limits {
     /// Fixed windows; a request must fit all of them.
     pub windows: Vec<Window>,
     /// Headers sent on every response of a limited request (the tightest window's numbers).
-    pub headers: Vec<(String, Template)>,
+    pub headers: Vec<(http::HeaderName, Template)>,
     /// Headers sent only with 429.
-    pub exceeded_headers: Vec<(String, Template)>,
+    pub exceeded_headers: Vec<(http::HeaderName, Template)>,
 }
 
 /// One fixed window.
@@ -427,7 +427,7 @@ pub struct OperationBehaviour {
     /// Response body template (default: the record, or the list of records).
     pub body: Option<Template>,
     /// Response header templates, by header name.
-    pub headers: Vec<(String, Template)>,
+    pub headers: Vec<(http::HeaderName, Template)>,
     /// Template for each item of a list (default: the record).
     pub item: Option<Template>,
     /// Merge strategy for update (default `merge`).
@@ -675,7 +675,7 @@ pub struct Canned {
     /// Status (default 200).
     pub status: u16,
     /// Headers.
-    pub headers: Vec<(String, Template)>,
+    pub headers: Vec<(http::HeaderName, Template)>,
     /// Body.
     pub body: Option<Template>,
     /// Delay before answering, in milliseconds.
@@ -1156,8 +1156,7 @@ pub fn json_schema() -> Value {
 pub fn load_all(files: &[TextFile]) -> Result<BTreeMap<String, Scenario>, LoadError> {
     let mut values = BTreeMap::new();
     for file in files {
-        let options = serde_saphyr::options! { strict_booleans: true };
-        let value: Value = serde_saphyr::from_str_with_options(&file.text, options)
+        let value: Value = crate::files::parse_yaml(&file.text)
             .map_err(|e| LoadError::Syntax { file: file.name.clone(), message: e.to_string() })?;
         let value = if value.is_null() { Value::Object(Default::default()) } else { value };
         values.insert(name_of(file), (file, value));
@@ -1275,14 +1274,14 @@ impl Builder<'_> {
         &self,
         raw: &BTreeMap<String, String>,
         at: &str,
-    ) -> Result<Vec<(String, Template)>, LoadError> {
+    ) -> Result<Vec<(http::HeaderName, Template)>, LoadError> {
         raw.iter()
             .map(|(name, text)| {
                 let pointer = format!("{at}/{name}");
-                if http::HeaderName::try_from(name.as_str()).is_err() {
+                let Ok(header) = http::HeaderName::try_from(name.as_str()) else {
                     return Err(self.invalid(&pointer, format!("`{name}` is not a header name")));
-                }
-                Ok((name.clone(), self.text_template(text, &pointer)?))
+                };
+                Ok((header, self.text_template(text, &pointer)?))
             })
             .collect()
     }

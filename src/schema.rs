@@ -65,20 +65,60 @@ const SUBSCHEMA_MAP_KEYWORDS: &[&str] =
 
 /// Escapes one reference token of a JSON pointer (RFC 6901).
 pub fn escape_token(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
+    if token.contains(['~', '/']) {
+        token.replace('~', "~0").replace('/', "~1")
+    } else {
+        token.to_owned()
+    }
 }
 
 /// Appends one token to a JSON pointer.
 pub fn push_token(pointer: &str, token: &str) -> String {
-    format!("{pointer}/{}", escape_token(token))
+    let mut out = String::with_capacity(pointer.len() + token.len() + 1);
+    out.push_str(pointer);
+    out.push('/');
+    if token.contains(['~', '/']) {
+        out.push_str(&escape_token(token));
+    } else {
+        out.push_str(token);
+    }
+    out
 }
 
 /// Resolves a local reference (`#/components/schemas/X`) in `doc`. `None` for a reference that
 /// is not local or points at nothing.
 pub fn resolve_local<'a>(doc: &'a Value, reference: &str) -> Option<&'a Value> {
     let fragment = reference.strip_prefix('#')?;
-    let decoded = percent_encoding::percent_decode_str(fragment).decode_utf8().ok()?;
-    doc.pointer(&decoded)
+    if fragment.contains('%') {
+        let decoded = percent_encoding::percent_decode_str(fragment).decode_utf8().ok()?;
+        return pointer(doc, &decoded);
+    }
+    pointer(doc, fragment)
+}
+
+/// `Value::pointer` without an allocation per token (references are followed on the request
+/// path, when defaults are filled in).
+pub fn pointer<'a>(doc: &'a Value, pointer: &str) -> Option<&'a Value> {
+    if pointer.is_empty() {
+        return Some(doc);
+    }
+    let rest = pointer.strip_prefix('/')?;
+    let mut current = doc;
+    for token in rest.split('/') {
+        let unescaped;
+        let token = if token.contains('~') {
+            unescaped = token.replace("~1", "/").replace("~0", "~");
+            unescaped.as_str()
+        } else {
+            token
+        };
+        current = match current {
+            Value::Object(map) => map.get(token)?,
+            Value::Array(items) => items.get(token.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(current)
 }
 
 /// Follows `$ref` chains from `value` until a non-reference object (at most 32 hops, which is
@@ -504,7 +544,7 @@ const FRAGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERI
 
 impl Compiler {
     /// Registers a rewritten document under a unique URI.
-    pub fn new(uri: &str, document: Value) -> Result<Self, String> {
+    pub fn new(uri: &str, document: Arc<Value>) -> Result<Self, String> {
         count_compilation();
         let registry = jsonschema::Registry::new()
             .draft(Draft::Draft202012)
@@ -512,6 +552,11 @@ impl Compiler {
             .and_then(|builder| builder.prepare())
             .map_err(|e| e.to_string())?;
         Ok(Compiler { registry, uri: uri.to_owned() })
+    }
+
+    /// The URI the document is registered under.
+    pub fn uri(&self) -> &str {
+        &self.uri
     }
 
     /// Compiles the schema at `pointer` of the registered document.
@@ -554,6 +599,11 @@ pub struct SchemaError {
 impl Schema {
     /// Every problem of `instance` against this schema, in the validator's order.
     pub fn errors(&self, instance: &Value) -> Vec<SchemaError> {
+        // Most instances are valid: `is_valid` stops at nothing and builds no error, so it
+        // costs a fraction of collecting errors, which is only done for invalid ones.
+        if self.validator.is_valid(instance) {
+            return Vec::new();
+        }
         self.validator
             .iter_errors(instance)
             .map(|error| {
@@ -582,7 +632,7 @@ mod tests {
 
     fn compile(doc: Value, dialect: Dialect, direction: Direction, pointer: &str) -> Schema {
         let normalized = normalize(&doc, dialect, direction);
-        Compiler::new("urn:test", normalized).unwrap().compile(pointer).unwrap()
+        Compiler::new("urn:test", Arc::new(normalized)).unwrap().compile(pointer).unwrap()
     }
 
     #[test]

@@ -37,6 +37,7 @@ use http::StatusCode;
 use http_body_util::Full;
 use serde_json::{Value, json};
 
+use crate::cache::ResponseCache;
 use crate::catalog::{Api, Catalog};
 use crate::contract::Operation;
 use crate::engine::{self, Call};
@@ -99,6 +100,7 @@ struct Inner {
     settings: Settings,
     limiter: Limiter,
     journal: Journal,
+    cache: ResponseCache,
 }
 
 /// The connection was dropped on purpose (a scenario's `fault: drop`).
@@ -119,6 +121,7 @@ impl App {
                 settings,
                 limiter: Limiter::default(),
                 journal,
+                cache: ResponseCache::default(),
             }),
         }
     }
@@ -131,6 +134,7 @@ impl App {
     /// Serves `catalog` from the next request on.
     pub fn replace_catalog(&self, catalog: Arc<Catalog>) {
         self.inner.catalog.store(catalog);
+        self.inner.cache.clear();
     }
 
     /// Makes `scenario` the active scenario of `api`, and drops the API's data and rate-limit
@@ -151,6 +155,7 @@ impl App {
         });
         self.inner.store.reset(Some(api), None);
         self.inner.limiter.reset(Some(api));
+        self.inner.cache.clear();
         Ok(())
     }
 
@@ -181,12 +186,16 @@ impl App {
         B::Error: std::error::Error + Send + Sync + 'static,
     {
         let started = Instant::now();
-        let time = jiff::Timestamp::now().to_string();
+        let time = jiff::Timestamp::now();
         let method = request.method().clone();
         let path = request.uri().path().to_owned();
         let limit = self.inner.settings.body_limit;
-        if path == ADMIN_PREFIX || path.starts_with(&format!("{ADMIN_PREFIX}/")) {
-            let reply = match Request::read(request, limit).await {
+        let timeout = self.inner.settings.request_timeout;
+        if path
+            .strip_prefix(ADMIN_PREFIX)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        {
+            let reply = match Request::read(request, limit, timeout).await {
                 Ok(request) => crate::admin::handle(self, &request),
                 Err(_) => crate::admin::error(
                     StatusCode::PAYLOAD_TOO_LARGE,
@@ -200,72 +209,80 @@ impl App {
             return Ok(unmounted(&catalog, &path).into_http(&method));
         };
         let api = mounted.api;
-        let (parts, body) = request.into_parts();
-        let head = Request {
-            query: parts.uri.query().map(str::to_owned),
-            ..Request::new(parts.method.clone(), &path, parts.headers.clone(), Bytes::new())
-        };
-        let timeout = self.inner.settings.request_timeout;
-        let read = tokio::time::timeout(
-            timeout,
-            Request::read(http::Request::from_parts(parts, body), limit),
-        )
-        .await;
-        let request = match read.unwrap_or(Err(ReadError::TimedOut)) {
+        let request = match Request::read(request, limit, timeout).await {
             Ok(request) => request,
-            Err(ReadError::TimedOut) => {
-                let message = format!("The request body did not arrive within {timeout:?}");
-                let failure =
-                    Failure::Rule { status: StatusCode::REQUEST_TIMEOUT, message: Some(message) };
-                let reply = respond::failure(&api.scenario.errors, &failure, &head);
-                self.record_exchange(api, None, &head, &reply, &time, started);
+            Err(failed) => {
+                let (error, head) = *failed;
+                let failure = match error {
+                    ReadError::TimedOut => Failure::Rule {
+                        status: StatusCode::REQUEST_TIMEOUT,
+                        message: Some(format!(
+                            "The request body did not arrive within {timeout:?}"
+                        )),
+                    },
+                    ReadError::TooLarge { limit } => Failure::PayloadTooLarge { limit },
+                    ReadError::Io(error) => {
+                        tracing::debug!(%error, "request body could not be read");
+                        return Ok(Reply::empty(StatusCode::BAD_REQUEST).into_http(&method));
+                    }
+                };
+                let mut reply = respond::failure(&api.scenario.errors, &failure, &head);
+                self.record_exchange(api, None, &head, &mut reply, time, started);
                 return Ok(reply.into_http(&method));
-            }
-            Err(ReadError::TooLarge { limit }) => {
-                let reply = respond::failure(
-                    &api.scenario.errors,
-                    &Failure::PayloadTooLarge { limit },
-                    &head,
-                );
-                self.record_exchange(api, None, &head, &reply, &time, started);
-                return Ok(reply.into_http(&method));
-            }
-            Err(ReadError::Io(error)) => {
-                tracing::debug!(%error, "request body could not be read");
-                return Ok(Reply::empty(StatusCode::BAD_REQUEST).into_http(&method));
             }
         };
 
         let limited = self.limit(api, &request);
-        let (operation, outcome) = match &limited {
-            Some((verdict, context)) if !verdict.allowed => {
+        let (operation, outcome, cached) = match &limited {
+            Some(verdict) if !verdict.allowed => {
                 // The message may name the wait: render it here, where the numbers are known.
                 let message = api
                     .scenario
                     .errors
                     .messages
                     .get("rate-limited")
-                    .map(|t| crate::template::as_text(&t.render(context)));
-                (None, Err(Failure::Rule { status: StatusCode::TOO_MANY_REQUESTS, message }))
+                    .map(|t| crate::template::as_text(&t.render(&limit_context(verdict))));
+                let failure = Failure::Rule { status: StatusCode::TOO_MANY_REQUESTS, message };
+                (None, Err(failure), Cached::No)
             }
             _ => self.pipeline(api, mounted.path, &request),
         };
+        let succeeded = outcome.is_ok();
         let mut reply = match outcome {
             Ok(reply) => reply,
             Err(failure) => respond::failure(&api.scenario.errors, &failure, &request),
         };
         if let Some(operation) = operation
             && !reply.drop
+            && !matches!(cached, Cached::Hit)
         {
             reply = self.self_check(api, operation, &request, reply);
         }
-        if let (Some((verdict, context)), Some(limits)) = (&limited, &api.scenario.limits) {
+        if let Cached::Miss(key) = cached
+            && succeeded
+            && reply.status.is_success()
+        {
+            self.inner.cache.put(key, &mut reply);
+        }
+        if let (Some(verdict), Some(limits)) = (&limited, &api.scenario.limits) {
             let exceeded = if verdict.allowed { &[][..] } else { &limits.exceeded_headers[..] };
+            let mut context = None;
             for (name, template) in limits.headers.iter().chain(exceeded) {
-                reply.insert_header(name, &crate::template::as_text(&template.render(context)));
+                // `{{limit}}` and its like are the numbers themselves: no context to build.
+                let value = match template.variable() {
+                    Some("limit") => verdict.limit.to_string(),
+                    Some("remaining") => verdict.remaining.to_string(),
+                    Some("reset") => verdict.reset.to_string(),
+                    Some("retry_after") => verdict.retry_after.to_string(),
+                    _ => {
+                        let context = context.get_or_insert_with(|| limit_context(verdict));
+                        crate::template::as_text(&template.render(context))
+                    }
+                };
+                reply.set_header(name, &value);
             }
         }
-        self.record_exchange(api, operation, &request, &reply, &time, started);
+        self.record_exchange(api, operation, &request, &mut reply, time, started);
         log(api, operation, &request, &reply, started);
         // `Prefer: delay=MS` first, then the scenario's (canned answer, operation), then the
         // global latency. Slept here, after every lock is released.
@@ -285,20 +302,15 @@ impl App {
 
     /// Counts the request against the scenario's limits; the verdict and the template context
     /// of the limit headers.
-    fn limit(&self, api: &Api, request: &Request) -> Option<(crate::limit::Verdict, Value)> {
+    fn limit(&self, api: &Api, request: &Request) -> Option<crate::limit::Verdict> {
         let limits = api.scenario.limits.as_ref()?;
         let credential = request
-            .header("authorization")
-            .and_then(|v| v.split_once(' ').map(|(_, t)| t.trim().to_owned()))
-            .unwrap_or_else(|| "anonymous".into());
-        let verdict = self.inner.limiter.check(&api.name, &credential, &limits.windows);
-        let context = json!({
-            "limit": verdict.limit,
-            "remaining": verdict.remaining,
-            "reset": verdict.reset,
-            "retry_after": verdict.retry_after,
-        });
-        Some((verdict, context))
+            .headers
+            .get(http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split_once(' ').map(|(_, t)| t.trim()))
+            .unwrap_or("anonymous");
+        Some(self.inner.limiter.check(&api.name, credential, &limits.windows))
     }
 
     fn pipeline<'a>(
@@ -306,14 +318,14 @@ impl App {
         api: &'a Api,
         path: Option<&str>,
         request: &Request,
-    ) -> (Option<&'a Operation>, Result<Reply, Failure>) {
-        let Some(path) = path else { return (None, Err(Failure::RouteNotFound)) };
+    ) -> (Option<&'a Operation>, Result<Reply, Failure>, Cached) {
+        let Some(path) = path else { return (None, Err(Failure::RouteNotFound), Cached::No) };
         let (index, params) = match api.router.route(&request.method, path) {
             RouteMatch::Found { operation, params } => (operation, params),
             RouteMatch::MethodNotAllowed { allowed } => {
-                return (None, Err(Failure::MethodNotAllowed { allowed }));
+                return (None, Err(Failure::MethodNotAllowed { allowed }), Cached::No);
             }
-            RouteMatch::NotFound => return (None, Err(Failure::RouteNotFound)),
+            RouteMatch::NotFound => return (None, Err(Failure::RouteNotFound), Cached::No),
         };
         let operation = &api.contract.operations[index];
         let outcome = (|| {
@@ -322,6 +334,13 @@ impl App {
             let prefer = prefer::parse(request)?;
             let validated = validate::request(operation, request, &params, prefer::QUERY_KEYS)
                 .map_err(Failure::Rejected)?;
+            // A read answered before from the same data is sent as it was.
+            let behaviour = api.scenario.operations.get(&operation.id);
+            let key = ResponseCache::key(api, operation, behaviour, request, &self.inner.store);
+            if let Some(mut reply) = key.as_deref().and_then(|key| self.inner.cache.get(key)) {
+                reply.delay = behaviour.and_then(|b| b.delay).map(|d| d.draw());
+                return Ok((reply, Cached::Hit));
+            }
             let call = Call {
                 api,
                 operation,
@@ -330,9 +349,13 @@ impl App {
                 validated: &validated,
                 principal: &principal,
             };
-            engine::decide(&call, &prefer, &self.inner.store)
+            let reply = engine::decide(&call, &prefer, &self.inner.store)?;
+            Ok((reply, key.map_or(Cached::No, Cached::Miss)))
         })();
-        (Some(operation), outcome)
+        match outcome {
+            Ok((reply, cached)) => (Some(operation), Ok(reply), cached),
+            Err(failure) => (Some(operation), Err(failure), Cached::No),
+        }
     }
 
     /// Checks a reply against every contract version of the API; in strict mode a violation
@@ -393,42 +416,66 @@ impl App {
         }
     }
 
+    /// Keeps the exchange in the journal. Serializes the reply's body (once: the journal and
+    /// the client share the bytes).
     fn record_exchange(
         &self,
         api: &Api,
         operation: Option<&Operation>,
         request: &Request,
-        reply: &Reply,
-        time: &str,
+        reply: &mut Reply,
+        time: jiff::Timestamp,
         started: Instant,
     ) {
+        let body = reply.freeze();
         let path = match &request.query {
             Some(query) => format!("{}?{query}", request.path),
             None => request.path.clone(),
         };
         self.inner.journal.record(Entry {
             seq: 0,
-            time: time.to_owned(),
+            time: journal::Time(time),
             api: api.name.clone(),
             session: request.session().to_owned(),
             operation: operation.map_or("-", |o| o.id.as_str()).to_owned(),
             request: Exchange {
-                method: Some(request.method.to_string()),
+                method: Some(request.method.as_str().to_owned()),
                 path: Some(path),
                 status: None,
-                headers: journal::headers(&request.headers),
-                body: journal::body(&request.body),
+                headers: journal::Headers(request.headers.clone()),
+                body: journal::Body(request.body.clone()),
             },
             response: Exchange {
                 method: None,
                 path: None,
                 status: Some(reply.status.as_u16()),
-                headers: journal::headers(&reply.headers),
-                body: reply.json_body().cloned().unwrap_or(Value::Null),
+                headers: journal::Headers(reply.headers.clone()),
+                body: journal::Body(body),
             },
             ms: started.elapsed().as_secs_f64() * 1000.0,
         });
     }
+}
+
+/// What templates of rate-limit headers and messages see.
+fn limit_context(verdict: &crate::limit::Verdict) -> Value {
+    json!({
+        "limit": verdict.limit,
+        "remaining": verdict.remaining,
+        "reset": verdict.reset,
+        "retry_after": verdict.retry_after,
+    })
+}
+
+/// Whether an answer came from the response cache, or may go into it.
+#[derive(Debug)]
+enum Cached {
+    /// Neither.
+    No,
+    /// It came from the cache (already checked).
+    Hit,
+    /// It may be kept under this key once checked.
+    Miss(Vec<u8>),
 }
 
 /// The answer for a path under no mount: a 404 that lists where the APIs are.

@@ -34,12 +34,33 @@ struct Shared {
 
 #[derive(Debug, Default)]
 struct State {
-    /// Data by (API, session).
-    sessions: HashMap<(String, String), Data>,
+    /// Data by (API, session), with its generation.
+    sessions: HashMap<(String, String), Session>,
     /// Random source for ids; seeded with `--seed` for repeatable ids.
     rng: fastrand::Rng,
     /// A fixed clock (`--clock`), advanced by one second at each reading; `None`: real time.
     clock: Option<Timestamp>,
+}
+
+/// One session's data and its generation: a number no other data of the store has had,
+/// replaced at every change (so a cached answer made from older data never matches again).
+#[derive(Debug)]
+struct Session {
+    data: Data,
+    generation: u64,
+}
+
+/// The source of generations, shared by every store of the process.
+static GENERATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+fn next_generation() -> u64 {
+    GENERATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+impl Session {
+    fn new(data: Data) -> Session {
+        Session { data, generation: next_generation() }
+    }
 }
 
 /// How a store makes ids and reads time.
@@ -69,6 +90,8 @@ pub struct Tx<'a> {
     data: &'a mut Data,
     rng: &'a mut fastrand::Rng,
     clock: &'a mut Option<Timestamp>,
+    /// Whether a record was written or removed.
+    changed: bool,
 }
 
 impl Store {
@@ -92,10 +115,22 @@ impl Store {
     ) -> R {
         let mut state = self.lock();
         let State { sessions, rng, clock } = &mut *state;
-        let data = sessions
+        let session = sessions
             .entry((api.to_owned(), session.to_owned()))
-            .or_insert_with(|| Data::seeded(scenario));
-        f(&mut Tx { data, rng, clock })
+            .or_insert_with(|| Session::new(Data::seeded(scenario)));
+        let mut tx = Tx { data: &mut session.data, rng, clock, changed: false };
+        let result = f(&mut tx);
+        if tx.changed {
+            session.generation = next_generation();
+        }
+        result
+    }
+
+    /// The generation of a session's data (`None` before its first use): equal generations
+    /// mean equal data.
+    pub fn generation(&self, api: &str, session: &str) -> Option<u64> {
+        let key = (api.to_owned(), session.to_owned());
+        self.lock().sessions.get(&key).map(|s| s.generation)
     }
 
     /// Drops sessions so they are re-seeded on next use: every session of every API, of one
@@ -117,7 +152,7 @@ impl Store {
         let state = self.lock();
         let mut out: std::collections::BTreeMap<String, std::collections::BTreeMap<String, Data>> =
             Default::default();
-        for ((a, s), data) in &state.sessions {
+        for ((a, s), Session { data, .. }) in &state.sessions {
             if api.is_some_and(|api| api != a) || session.is_some_and(|session| session != s) {
                 continue;
             }
@@ -128,7 +163,7 @@ impl Store {
 
     /// Replaces (or creates) a session's data.
     pub fn load(&self, api: &str, session: &str, data: Data) {
-        self.lock().sessions.insert((api.to_owned(), session.to_owned()), data);
+        self.lock().sessions.insert((api.to_owned(), session.to_owned()), Session::new(data));
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -166,7 +201,7 @@ pub fn key_text(value: Option<&Value>) -> String {
 
 impl Tx<'_> {
     /// The records of a resource, in insertion order.
-    pub fn records(&self, resource: &str) -> impl Iterator<Item = &Value> {
+    pub fn records(&self, resource: &str) -> impl DoubleEndedIterator<Item = &Value> {
         self.data.collections.get(resource).into_iter().flat_map(|c| c.values())
     }
 
@@ -177,11 +212,13 @@ impl Tx<'_> {
 
     /// Inserts or replaces a record under `key`, keeping its position when it existed.
     pub fn put(&mut self, resource: &str, key: String, record: Value) {
+        self.changed = true;
         self.data.collections.entry(resource.to_owned()).or_default().insert(key, record);
     }
 
     /// Removes a record, returning it.
     pub fn remove(&mut self, resource: &str, key: &str) -> Option<Value> {
+        self.changed = true;
         self.data.collections.get_mut(resource)?.shift_remove(key)
     }
 

@@ -123,6 +123,80 @@ impl Template {
         }
     }
 
+    /// The variable a template is made of, when it is exactly one top-level variable without
+    /// filters (`"{{limit}}"` → `limit`).
+    pub fn variable(&self) -> Option<&str> {
+        match self {
+            Template::Whole(Expression { path, filters }) if filters.is_empty() => {
+                match path.as_slice() {
+                    [name] => Some(name),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// [`Template::render`] consuming the context: a whole placeholder without filters whose
+    /// first path segment no other placeholder reads takes its value out of the context
+    /// instead of copying it (a list's items, a record). The result is the same.
+    pub fn render_owned(&self, mut context: Value) -> Value {
+        let mut roots = Vec::new();
+        self.count_roots(&mut roots);
+        self.render_taking(&mut context, &roots).unwrap_or(Value::Null)
+    }
+
+    /// How many placeholders read each first path segment.
+    fn count_roots<'a>(&'a self, counts: &mut Vec<(&'a str, usize)>) {
+        let mut count = |e: &'a Expression| {
+            let root = e.path.first().map_or("", String::as_str);
+            match counts.iter_mut().find(|(r, _)| *r == root) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((root, 1)),
+            }
+        };
+        match self {
+            Template::Literal(_) => {}
+            Template::Whole(e) => count(e),
+            Template::Text(pieces) => pieces.iter().for_each(|p| {
+                if let Piece::Expression(e) = p {
+                    count(e);
+                }
+            }),
+            Template::Array(items) => items.iter().for_each(|t| t.count_roots(counts)),
+            Template::Object(entries) => entries.iter().for_each(|(_, t)| t.count_roots(counts)),
+        }
+    }
+
+    fn render_taking(&self, context: &mut Value, roots: &[(&str, usize)]) -> Option<Value> {
+        match self {
+            Template::Whole(e)
+                if e.filters.is_empty()
+                    && roots
+                        .iter()
+                        .any(|(r, n)| e.path.first().is_some_and(|p| p == r) && *n == 1) =>
+            {
+                lookup_mut(context, &e.path).map(std::mem::take)
+            }
+            Template::Array(items) => Some(Value::Array(
+                items
+                    .iter()
+                    .map(|t| t.render_taking(context, roots).unwrap_or(Value::Null))
+                    .collect(),
+            )),
+            Template::Object(entries) => {
+                let mut map = Map::new();
+                for (key, template) in entries {
+                    if let Some(value) = template.render_taking(context, roots) {
+                        map.insert(key.clone(), value);
+                    }
+                }
+                Some(Value::Object(map))
+            }
+            other => other.render_opt(context),
+        }
+    }
+
     /// Every variable path the template reads (`record.id`), for lint.
     pub fn variables(&self) -> Vec<String> {
         let mut out = Vec::new();
@@ -278,6 +352,18 @@ pub fn lookup<'a>(context: &'a Value, path: &[String]) -> Option<&'a Value> {
     Some(value)
 }
 
+fn lookup_mut<'a>(context: &'a mut Value, path: &[String]) -> Option<&'a mut Value> {
+    let mut value = context;
+    for segment in path {
+        value = match value {
+            Value::Object(map) => map.get_mut(segment)?,
+            Value::Array(items) => items.get_mut(segment.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(value)
+}
+
 /// A value as text: strings unquoted, anything else as compact JSON.
 pub fn as_text(value: &Value) -> String {
     match value {
@@ -293,6 +379,18 @@ mod tests {
 
     fn render(template: Value, context: Value) -> Value {
         Template::parse(&template).unwrap().render(&context)
+    }
+
+    #[test]
+    fn rendering_an_owned_context_gives_the_same_result() {
+        let template = Template::parse(&json!({
+            "data": "{{items}}", "first": "{{record.id}}", "again": "{{record}}",
+            "n": "{{count | string}}", "text": "{{count}} items", "gone": "{{missing}}"
+        }))
+        .unwrap();
+        let context = json!({"items": [{"id": 1}, {"id": 2}], "record": {"id": "r"}, "count": 2});
+        assert_eq!(template.render_owned(context.clone()), template.render(&context));
+        assert_eq!(template.render_owned(context)["data"], json!([{"id": 1}, {"id": 2}]));
     }
 
     #[test]

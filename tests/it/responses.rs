@@ -8,7 +8,7 @@ use understudy::catalog::{Catalog, CatalogOptions};
 use understudy::files::Tree;
 use understudy::{App, Settings, Store, StoreOptions};
 
-use crate::util::{Dialect, TOKEN, app, assert_envelope, authed, call};
+use crate::util::{Dialect, TOKEN, app, assert_envelope, authed, call, call_as};
 
 const BLOCKS: &str = "/gitbook/v1/spaces/NoK4wQzHOEVavmwBhb3l/integration-blocks";
 const ADA_PATCH: &str = "/ada/api/v2/platform-integrations/5df263b7db5a7e6ea03fae9b";
@@ -174,4 +174,56 @@ async fn writes_change_later_reads() {
     assert_eq!(deleted.status.as_u16(), 204);
     let gone = authed(&app, "GET", &format!("/arize/v2/integrations/{id}"), None).await;
     assert_envelope("arize", &gone, 404);
+}
+
+/// Reads are answered from the response cache while their data is unchanged: every write,
+/// reset and scenario switch shows at once, and what a read depends on (host, session, token,
+/// `Prefer`) keeps answers apart.
+#[tokio::test]
+async fn repeated_reads_follow_writes_resets_switches_hosts_sessions_and_tokens() {
+    let app = app(Dialect::V31);
+    let list = "/arize/v2/integrations?limit=1";
+    let newest = "/arize/v2/integrations/TGxtSW50ZWdyYXRpb246Mw%3D%3D";
+    let first = authed(&app, "GET", list, None).await;
+    assert_eq!(first.status, 200);
+    assert_eq!(authed(&app, "GET", list, None).await.text, first.text);
+
+    // A write shows in the next read, in its session only.
+    let renamed =
+        authed(&app, "PATCH", newest, Some(r#"{"type": "llm", "name": "Renamed"}"#)).await;
+    assert_eq!(renamed.status, 200, "{}", renamed.text);
+    let after = authed(&app, "GET", list, None).await;
+    assert_eq!(after.json["integrations"][0]["name"], "Renamed", "{}", after.text);
+    let other = call_as(&app, Some("dev-token"), Some("other"), "GET", list, None).await;
+    assert_ne!(other.json["integrations"][0]["name"], "Renamed");
+
+    // The same read without a token, or asking for another answer, is not served the kept one.
+    assert_eq!(call(&app, "GET", list, &[], None).await.status, 401);
+    let preferred =
+        call(&app, "GET", list, &[("authorization", TOKEN), ("prefer", "code=429")], None).await;
+    assert_eq!(preferred.status, 429);
+
+    // Links to the next page name the host each request came to.
+    let ada = "/ada/api/v2/platform-integrations?limit=1";
+    for host in ["a.example", "b.example", "a.example"] {
+        let answer =
+            call(&app, "GET", ada, &[("authorization", TOKEN), ("host", host)], None).await;
+        let next = answer.json["meta"]["next_page_url"].as_str().unwrap_or_default().to_owned();
+        assert!(next.starts_with(&format!("http://{host}/")), "{host}: {}", answer.text);
+    }
+
+    // A reset brings the seed back; a scenario switch its own data.
+    let reset = call(&app, "POST", "/__understudy/reset?api=arize", &[], None).await;
+    assert_eq!(reset.status, 200);
+    assert_eq!(authed(&app, "GET", list, None).await.text, first.text);
+    let switched = call(
+        &app,
+        "PUT",
+        "/__understudy/scenario/arize",
+        &[("content-type", "application/json")],
+        Some(r#"{"scenario": "empty"}"#),
+    )
+    .await;
+    assert_eq!(switched.status, 200, "{}", switched.text);
+    assert_eq!(authed(&app, "GET", list, None).await.json["integrations"], serde_json::json!([]));
 }
