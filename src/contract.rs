@@ -45,6 +45,8 @@ pub struct Contract {
     /// `schema.rs`: OpenAPI 3.0 keywords in JSON Schema 2020-12 form, `readOnly` properties not
     /// required). Every path, parameter, example and pointer of the file is in it.
     pub document: Arc<Value>,
+    /// Where request body schemas of `document` lead to defaults.
+    pub defaults: schema::DefaultsIndex,
     /// The document with response-direction schemas (used to generate samples).
     pub response_document: Arc<Value>,
     /// Compilers for more schemas of this document, in each direction (used by `lint`).
@@ -372,6 +374,12 @@ pub fn from_value(file: &TextFile, document: Value) -> Result<Contract, LoadErro
     }
     let title =
         document.pointer("/info/title").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let bodies = operations
+        .iter()
+        .flat_map(|op| op.body.iter().flat_map(|b| &b.content))
+        .filter_map(|media| media.schema.as_ref())
+        .filter_map(|schema| request_doc.pointer(&schema.pointer));
+    let defaults = schema::DefaultsIndex::new(&request_doc, bodies);
     let compilers = Arc::new((builder.requests, builder.responses));
     Ok(Contract {
         file: name.to_owned(),
@@ -385,6 +393,7 @@ pub fn from_value(file: &TextFile, document: Value) -> Result<Contract, LoadErro
         response_document: response_doc.clone(),
         // The document as written is dropped here: the request-direction one has everything
         // but the schema rewrites, and memory counts for a sidecar.
+        defaults,
         document: request_doc,
         compilers,
     })

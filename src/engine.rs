@@ -47,8 +47,11 @@ pub struct Call<'a> {
     pub request: &'a Request,
     /// Decoded path parameters.
     pub params: &'a [(String, String)],
-    /// What validation extracted.
+    /// What validation extracted (its body moved to `body`).
     pub validated: &'a Validated,
+    /// The parsed request body. The action that stores it takes it, rather than copying it,
+    /// when no template reads it afterwards.
+    pub body: std::cell::RefCell<Option<Value>>,
     /// Who is calling.
     pub principal: &'a Principal,
 }
@@ -181,7 +184,7 @@ fn matches(when: &When, call: &Call<'_>) -> bool {
         && when.query.iter().all(|(k, v)| query.iter().any(|(qk, qv)| qk == k && qv == v))
         && when.headers.iter().all(|(k, v)| call.request.header(k) == Some(v.as_str()))
         && when.body.as_ref().is_none_or(|expected| {
-            call.validated.body.as_ref().is_some_and(|body| contains(body, expected))
+            call.body.borrow().as_ref().is_some_and(|body| contains(body, expected))
         })
 }
 
@@ -285,21 +288,23 @@ fn act(call: &Call<'_>, behaviour: &OperationBehaviour, store: &Store) -> Result
             Action::Create => create(call, behaviour, &scope, tx, body.clone()),
             Action::Update => {
                 let key = key.clone().unwrap_or_default();
-                let old = scope.find(tx, &key)?;
-                check_preconditions(behaviour, resource, &old)?;
+                let old = scope.find_ref(tx, &key)?;
+                check_preconditions(behaviour, resource, old)?;
                 check_require_any(behaviour, &body)?;
-                check_immutable(behaviour, &old, &body)?;
-                let record = merged(
-                    call,
-                    behaviour,
-                    &scope,
-                    tx,
-                    &old,
-                    &body,
-                    behaviour.merge,
-                    &behaviour.paths,
-                );
-                check_unique(behaviour, &scope, tx, &record, Some(&key))?;
+                check_immutable(behaviour, old, &body)?;
+                // The record is taken out of the store and the body merged into it, both
+                // moved rather than copied; a copy is kept only to put back should a unique
+                // rule refuse the result.
+                let old = tx.take(&resource.name, &key).unwrap_or_default();
+                let backup = (!behaviour.unique.is_empty()).then(|| old.clone());
+                let merge = (behaviour.merge, &behaviour.paths);
+                let record = merged(call, behaviour, &scope, tx, old, body, merge);
+                if let Err(failure) = check_unique(behaviour, &scope, tx, &record, Some(&key)) {
+                    if let Some(old) = backup {
+                        tx.restore(&resource.name, &key, old);
+                    }
+                    return Err(failure);
+                }
                 tx.put(&resource.name, key, record.clone());
                 Ok(Outcome::Record { stored: record, status: None })
             }
@@ -338,7 +343,11 @@ impl Scope<'_> {
     }
 
     fn find(&self, tx: &Tx<'_>, key: &str) -> Result<Value, Failure> {
-        tx.get(&self.resource.name, key).filter(|r| self.belongs(r)).cloned().ok_or_else(|| {
+        self.find_ref(tx, key).cloned()
+    }
+
+    fn find_ref<'t>(&self, tx: &'t Tx<'_>, key: &str) -> Result<&'t Value, Failure> {
+        tx.get(&self.resource.name, key).filter(|r| self.belongs(r)).ok_or_else(|| {
             Failure::NotFound { resource: self.resource.name.clone(), id: key.to_owned() }
         })
     }
@@ -451,16 +460,7 @@ fn list(
         let count = records.len();
         return Ok(Page { records, count: Some(count), limit: None, next: Map::new() });
     };
-    paginate(call, scope.resource, pagination, ordered, &query, reads_count(behaviour))
-}
-
-/// Whether the operation's answer shows the total number of records (`{{count}}`), which
-/// takes a pass over all of them.
-fn reads_count(behaviour: &OperationBehaviour) -> bool {
-    let templates = behaviour.body.iter().chain(behaviour.headers.iter().map(|(_, t)| t));
-    templates
-        .flat_map(crate::template::Template::variables)
-        .any(|v| v == "count" || v.starts_with("count."))
+    paginate(call, scope.resource, pagination, ordered, &query, behaviour.reads_count)
 }
 
 /// Whether a record passes a list filter (`needle`: the query value, lower-cased for
@@ -702,8 +702,8 @@ fn create(
             .cloned();
         if let Some(old) = existing {
             let key = resource.key_of(&old);
-            let record =
-                merged(call, behaviour, scope, tx, &old, &body, upsert.merge, &upsert.paths);
+            let merge = (upsert.merge, &upsert.paths);
+            let record = merged(call, behaviour, scope, tx, old, body, merge);
             check_unique(behaviour, scope, tx, &record, Some(&key))?;
             tx.put(&resource.name, key, record.clone());
             return Ok(Outcome::Record { stored: record, status: upsert.status });
@@ -745,22 +745,30 @@ fn merged(
     behaviour: &OperationBehaviour,
     scope: &Scope<'_>,
     tx: &mut Tx<'_>,
-    old: &Value,
-    body: &Value,
-    merge: crate::scenario::Merge,
-    paths: &std::collections::BTreeMap<String, crate::scenario::Merge>,
+    old: Value,
+    body: Value,
+    (merge, paths): (
+        crate::scenario::Merge,
+        &std::collections::BTreeMap<String, crate::scenario::Merge>,
+    ),
 ) -> Value {
     let resource = scope.resource;
-    let mut record = match crate::merge::apply(Some(old), body, "", merge, paths) {
-        Some(Value::Object(record)) => record,
-        _ => old.as_object().cloned().unwrap_or_default(),
-    };
     // The key, the parent link and the creation time are not the client's to change.
     let keep = [resource.key_field(), scope.parent.map(|(field, _)| field)];
     let created = resource.timestamps.as_ref().and_then(|t| t.created.as_deref());
-    for field in keep.into_iter().flatten().chain(created) {
-        match old.get(field) {
-            Some(value) => record.insert(field.to_owned(), value.clone()),
+    let kept: Vec<(&str, Option<Value>)> =
+        keep.into_iter().flatten().chain(created).map(|f| (f, old.get(f).cloned())).collect();
+    let mut record = match (old, body.is_object()) {
+        (old, true) => match crate::merge::apply(Some(old), body, "", merge, paths) {
+            Some(Value::Object(record)) => record,
+            _ => Map::new(),
+        },
+        (Value::Object(old), false) => old,
+        (_, false) => Map::new(),
+    };
+    for (field, value) in kept {
+        match value {
+            Some(value) => record.insert(field.to_owned(), value),
             None => record.shift_remove(field),
         };
     }
@@ -888,7 +896,12 @@ fn check_unique(
 /// The request body as the action stores it: with the schema's defaults filled in when the
 /// operation asks for them.
 fn request_body(call: &Call<'_>, behaviour: &OperationBehaviour) -> Value {
-    let mut body = call.validated.body.clone().unwrap_or_else(|| Value::Object(Map::new()));
+    // Taken when nothing reads `request` later (its context is built from this same field).
+    let sent = match behaviour.reads_request {
+        true => call.body.borrow().clone(),
+        false => call.body.borrow_mut().take(),
+    };
+    let mut body = sent.unwrap_or_else(|| Value::Object(Map::new()));
     if behaviour.schema_defaults {
         let media = call.request.media_type().unwrap_or_default();
         let schema = call
@@ -898,8 +911,8 @@ fn request_body(call: &Call<'_>, behaviour: &OperationBehaviour) -> Value {
             .and_then(|b| validate::find_media(&b.content, &media))
             .and_then(|m| m.schema.as_ref());
         let document = &call.api.contract.document;
-        if let Some(raw) = schema.and_then(|s| document.pointer(&s.pointer)) {
-            crate::schema::apply_defaults(document, raw, &mut body);
+        if let Some(raw) = schema.and_then(|s| crate::schema::pointer(document, &s.pointer)) {
+            call.api.contract.defaults.apply(document, raw, &mut body);
         }
     }
     body
@@ -1009,7 +1022,17 @@ fn base_context(call: &Call<'_>) -> Value {
     let mut context = Map::new();
     context.insert("params".into(), Value::Object(params));
     context.insert("query".into(), Value::Object(call.validated.query.clone()));
-    context.insert("request".into(), call.validated.body.clone().unwrap_or(Value::Null));
+    // The body as sent, only for operations whose templates read it (a copy of a large
+    // body is most of what building the context costs).
+    let reads_request = call
+        .api
+        .scenario
+        .operations
+        .get(&call.operation.id)
+        .is_none_or(|behaviour| behaviour.reads_request);
+    if reads_request {
+        context.insert("request".into(), call.body.borrow().clone().unwrap_or(Value::Null));
+    }
     context.insert("principal".into(), call.principal.to_value());
     Value::Object(context)
 }
@@ -1031,8 +1054,14 @@ fn render(
         }
         Outcome::Record { stored, status: override_status } => {
             status = override_status.unwrap_or(status);
-            let record = view(resource, &stored, &behaviour.reveal);
-            context["stored"] = stored;
+            // The stored record is copied only when a template reads it as well.
+            let record = if behaviour.reads_stored {
+                let record = view(resource, &stored, &behaviour.reveal);
+                context["stored"] = stored;
+                record
+            } else {
+                view_owned(resource, stored, &behaviour.reveal)
+            };
             // The record goes where it is needed, copied only when both want it.
             let default = behaviour.body.is_none() && behaviour.action != Action::Delete;
             match (default, behaviour.headers.is_empty()) {

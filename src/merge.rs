@@ -14,47 +14,51 @@ use crate::schema::push_token;
 
 /// Combines `new` into `old` (both at `pointer`), following `default` and the per-pointer
 /// `paths` strategies. Returns the combined value; `None` means the key is to be removed.
+/// Both values are consumed: what is kept is moved, not copied.
 pub fn apply(
-    old: Option<&Value>,
-    new: &Value,
+    old: Option<Value>,
+    new: Value,
     pointer: &str,
     default: Merge,
     paths: &BTreeMap<String, Merge>,
 ) -> Option<Value> {
     let strategy = paths.get(pointer).copied().unwrap_or(default);
     match strategy {
-        Merge::Replace => Some(new.clone()),
+        Merge::Replace => Some(new),
         Merge::IgnoreNull => match (new, old) {
-            (Value::Null, Some(old)) => Some(old.clone()),
-            (Value::Null, None) => None,
-            (new, _) => Some(new.clone()),
+            (Value::Null, old) => old,
+            (new, _) => Some(new),
         },
         Merge::Append => match (old, new) {
-            (Some(Value::Array(old)), Value::Array(new)) => {
-                Some(Value::Array(old.iter().chain(new).cloned().collect()))
+            (Some(Value::Array(mut old)), Value::Array(new)) => {
+                old.extend(new);
+                Some(Value::Array(old))
             }
-            _ => Some(new.clone()),
+            (_, new) => Some(new),
         },
         Merge::Merge | Merge::DeepMerge | Merge::MergePatch => {
             if strategy == Merge::MergePatch && new.is_null() {
                 return None;
             }
-            let (Some(Value::Object(old)), Value::Object(new)) = (old, new) else {
-                return Some(strip_nulls(new, strategy));
+            let (mut out, new) = match (old, new) {
+                (Some(Value::Object(old)), Value::Object(new)) => (old, new),
+                (_, new) => return Some(strip_nulls(new, strategy)),
             };
             let below = match strategy {
                 Merge::Merge => Merge::Replace,
                 other => other,
             };
-            let mut out = old.clone();
             for (key, value) in new {
-                let child = push_token(pointer, key);
-                match apply(old.get(key), value, &child, below, paths) {
+                // Pointers are only written out when some path has a strategy of its own.
+                let child =
+                    if paths.is_empty() { String::new() } else { push_token(pointer, &key) };
+                let old = out.get_mut(&key).map(std::mem::take);
+                match apply(old, value, &child, below, paths) {
                     Some(value) => {
-                        out.insert(key.clone(), value);
+                        out.insert(key, value);
                     }
                     None => {
-                        out.shift_remove(key);
+                        out.shift_remove(&key);
                     }
                 }
             }
@@ -64,15 +68,15 @@ pub fn apply(
 }
 
 /// RFC 7396: in a value that replaces nothing, `null` members are dropped too.
-fn strip_nulls(value: &Value, strategy: Merge) -> Value {
+fn strip_nulls(value: Value, strategy: Merge) -> Value {
     match (strategy, value) {
         (Merge::MergePatch, Value::Object(map)) => Value::Object(
-            map.iter()
+            map.into_iter()
                 .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| (k.clone(), strip_nulls(v, strategy)))
+                .map(|(k, v)| (k, strip_nulls(v, strategy)))
                 .collect(),
         ),
-        _ => value.clone(),
+        (_, value) => value,
     }
 }
 
@@ -83,7 +87,7 @@ mod tests {
 
     fn merge(old: Value, new: Value, default: Merge, paths: &[(&str, Merge)]) -> Value {
         let paths = paths.iter().map(|(p, m)| (p.to_string(), *m)).collect();
-        apply(Some(&old), &new, "", default, &paths).unwrap()
+        apply(Some(old), new, "", default, &paths).unwrap()
     }
 
     #[test]

@@ -428,6 +428,14 @@ pub struct OperationBehaviour {
     pub body: Option<Template>,
     /// Response header templates, by header name.
     pub headers: Vec<(http::HeaderName, Template)>,
+    /// Whether the body or header templates read `stored` (the record with its write-only
+    /// fields).
+    pub reads_stored: bool,
+    /// Whether the body or header templates read `count` (which takes a pass over every
+    /// record of a list).
+    pub reads_count: bool,
+    /// Whether any template of the operation reads `request` (the body as sent).
+    pub reads_request: bool,
     /// Template for each item of a list (default: the record).
     pub item: Option<Template>,
     /// Merge strategy for update (default `merge`).
@@ -1757,6 +1765,38 @@ impl Builder<'_> {
                 ));
             }
         }
+        let headers = self.headers(&op.headers, &format!("{at}/headers"))?;
+        // What the answer's templates read, so the engine builds only that.
+        let roots: Vec<String> = body
+            .iter()
+            .chain(headers.iter().map(|(_, t)| t))
+            .flat_map(Template::variables)
+            .map(|v| v.split('.').next().unwrap_or_default().to_owned())
+            .collect();
+        let reads = |name: &str| roots.iter().any(|r| r == name);
+        let (reads_stored, reads_count) = (reads("stored"), reads("count"));
+        // Every template that sees the operation context, for `request` (the body as sent).
+        let mut everywhere: Vec<&Template> = body.iter().chain(&item).collect();
+        everywhere.extend(headers.iter().map(|(_, t)| t));
+        if let Some(KeySource::Template(t)) = &key {
+            everywhere.push(t);
+        }
+        for e in &exists {
+            everywhere.push(&e.key);
+            everywhere.extend(e.fields.iter().map(|(_, t)| t));
+        }
+        everywhere.extend(via.iter().flat_map(|v| v.filter.iter().map(|(_, t)| t)));
+        everywhere.extend(set.iter().filter_map(|(_, v)| match v {
+            SetValue::Template(t) => Some(t),
+            SetValue::Random { .. } => None,
+        }));
+        for canned in &respond {
+            everywhere.extend(canned.body.iter().chain(canned.headers.iter().map(|(_, t)| t)));
+        }
+        let reads_request = everywhere
+            .iter()
+            .flat_map(|t| t.variables())
+            .any(|v| v == "request" || v.starts_with("request."));
         Ok(OperationBehaviour {
             action,
             resource,
@@ -1764,7 +1804,10 @@ impl Builder<'_> {
             parent: op.parent,
             status: op.status,
             body,
-            headers: self.headers(&op.headers, &format!("{at}/headers"))?,
+            headers,
+            reads_stored,
+            reads_count,
+            reads_request,
             item,
             merge: op.merge.unwrap_or(Merge::Merge),
             paths: op.paths,

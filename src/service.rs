@@ -332,7 +332,7 @@ impl App {
             let principal = auth::authenticate(&api.contract, operation, request)?;
             let principal = auth::authorize(&api.scenario, operation, request, &params, principal)?;
             let prefer = prefer::parse(request)?;
-            let validated = validate::request(operation, request, &params, prefer::QUERY_KEYS)
+            let mut validated = validate::request(operation, request, &params, prefer::QUERY_KEYS)
                 .map_err(Failure::Rejected)?;
             // A read answered before from the same data is sent as it was.
             let behaviour = api.scenario.operations.get(&operation.id);
@@ -346,6 +346,7 @@ impl App {
                 operation,
                 request,
                 params: &params,
+                body: std::cell::RefCell::new(validated.body.take()),
                 validated: &validated,
                 principal: &principal,
             };

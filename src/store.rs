@@ -216,6 +216,19 @@ impl Tx<'_> {
         self.data.collections.entry(resource.to_owned()).or_default().insert(key, record);
     }
 
+    /// Takes a record out to change it (its place is kept, holding `null`, until
+    /// [`Tx::put`] or [`Tx::restore`]).
+    pub fn take(&mut self, resource: &str, key: &str) -> Option<Value> {
+        self.data.collections.get_mut(resource)?.get_mut(key).map(std::mem::take)
+    }
+
+    /// Puts back a record taken out and left unchanged.
+    pub fn restore(&mut self, resource: &str, key: &str, record: Value) {
+        if let Some(slot) = self.data.collections.get_mut(resource).and_then(|c| c.get_mut(key)) {
+            *slot = record;
+        }
+    }
+
     /// Removes a record, returning it.
     pub fn remove(&mut self, resource: &str, key: &str) -> Option<Value> {
         self.changed = true;

@@ -22,6 +22,7 @@
 //!
 //! Templates are parsed once, when the scenario loads; rendering does no parsing.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use base64::Engine as _;
@@ -312,24 +313,32 @@ fn parse_expression(text: &str) -> Result<Expression, String> {
 
 impl Expression {
     fn evaluate(&self, context: &Value) -> Option<Value> {
-        let mut value = lookup(context, &self.path).cloned();
+        // Filters read the value where it is: it is copied only when it is the result.
+        let mut value: Option<Cow<'_, Value>> = lookup(context, &self.path).map(Cow::Borrowed);
         for filter in &self.filters {
             value = match (filter, value) {
-                (Filter::Default(fallback), None | Some(Value::Null)) => Some(fallback.clone()),
+                (Filter::Default(fallback), None) => Some(Cow::Borrowed(fallback)),
+                (Filter::Default(fallback), Some(v)) if v.is_null() => {
+                    Some(Cow::Borrowed(fallback))
+                }
                 (Filter::Default(_), Some(v)) => Some(v),
-                (Filter::OrNull, None) => Some(Value::Null),
+                (Filter::OrNull, None) => Some(Cow::Owned(Value::Null)),
                 (_, None) => None,
                 (Filter::OrNull, Some(v)) => Some(v),
-                (Filter::Json, Some(v)) => Some(Value::String(v.to_string())),
-                (Filter::String, Some(v)) => Some(Value::String(as_text(&v))),
-                (Filter::Base64, Some(v)) => Some(Value::String(
+                (Filter::Json, Some(v)) => Some(Cow::Owned(Value::String(compact(&v)))),
+                (Filter::String, Some(v)) => Some(Cow::Owned(Value::String(as_text(&v)))),
+                (Filter::Base64, Some(v)) => Some(Cow::Owned(Value::String(
                     base64::engine::general_purpose::STANDARD.encode(as_text(&v)),
-                )),
-                (Filter::Lower, Some(v)) => Some(Value::String(as_text(&v).to_lowercase())),
-                (Filter::Upper, Some(v)) => Some(Value::String(as_text(&v).to_uppercase())),
+                ))),
+                (Filter::Lower, Some(v)) => {
+                    Some(Cow::Owned(Value::String(as_text(&v).to_lowercase())))
+                }
+                (Filter::Upper, Some(v)) => {
+                    Some(Cow::Owned(Value::String(as_text(&v).to_uppercase())))
+                }
             };
         }
-        value
+        value.map(Cow::into_owned)
     }
 }
 
@@ -368,8 +377,14 @@ fn lookup_mut<'a>(context: &'a mut Value, path: &[String]) -> Option<&'a mut Val
 pub fn as_text(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
-        other => other.to_string(),
+        other => compact(other),
     }
+}
+
+/// Compact JSON text, written straight into a buffer (`Display` goes through a formatter,
+/// piece by piece, several times slower).
+fn compact(value: &Value) -> String {
+    serde_json::to_string(value).unwrap_or_default()
 }
 
 #[cfg(test)]

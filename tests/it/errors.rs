@@ -145,6 +145,10 @@ async fn arize_409_for_a_name_taken_by_create_or_rename() {
         authed(&app, "PATCH", ARIZE_TWO, Some(r#"{"type": "llm", "name": "Production OpenAI"}"#))
             .await;
     assert_envelope("arize", &answer, 409);
+    // The refused rename left the record as it was.
+    let kept = authed(&app, "GET", ARIZE_TWO, None).await;
+    assert_eq!(kept.status, 200, "{}", kept.text);
+    assert_eq!(kept.json["name"], "Staging OpenAI", "{}", kept.text);
     // Renaming to its own name is no clash.
     let answer =
         authed(&app, "PATCH", ARIZE_ONE, Some(r#"{"type": "llm", "name": "Production OpenAI"}"#))
