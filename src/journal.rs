@@ -61,14 +61,41 @@ impl Serialize for Time {
     }
 }
 
-/// Headers as they were sent, turned into JSON only when the journal is read: recording
-/// costs a clone of the map, not a text per header.
+/// Headers as they were sent, copied into one flat buffer (`name:value` lines) and turned
+/// into JSON only when the journal is read: recording costs one allocation and a copy, and
+/// keeps no reference into the connection's read buffer (which would make the server
+/// allocate a new one for every request).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Headers(pub http::HeaderMap);
+pub struct Headers(Box<[u8]>);
+
+impl Headers {
+    /// A copy of `map`, in its order (the values of a repeated header stay together).
+    pub fn copy(map: &http::HeaderMap) -> Headers {
+        let size = map.iter().map(|(n, v)| n.as_str().len() + v.len() + 2).sum();
+        let mut flat = Vec::with_capacity(size);
+        for (name, value) in map {
+            // Neither names nor values can hold `:` (names) or a line break (both).
+            flat.extend_from_slice(name.as_str().as_bytes());
+            flat.push(b':');
+            flat.extend_from_slice(value.as_bytes());
+            flat.push(b'\n');
+        }
+        Headers(flat.into_boxed_slice())
+    }
+
+    /// The headers as `(name, value)` pairs, in the order they were copied.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.0.split(|b| *b == b'\n').filter(|line| !line.is_empty()).map(|line| {
+            let colon = line.iter().position(|b| *b == b':').unwrap_or(line.len());
+            let name = std::str::from_utf8(&line[..colon]).unwrap_or("");
+            (name, line.get(colon + 1..).unwrap_or_default())
+        })
+    }
+}
 
 impl Serialize for Headers {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        headers(&self.0).serialize(serializer)
+        headers(self.iter()).serialize(serializer)
     }
 }
 
@@ -77,7 +104,21 @@ impl Serialize for Headers {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Body(pub bytes::Bytes);
 
+/// Bodies up to this size are copied when recorded (see [`Body::detached`]).
+const COPIED_BODY: usize = 64 * 1024;
+
 impl Body {
+    /// A request body for the journal. A small body is copied, so that the journal keeps
+    /// no reference into the connection's read buffer; a large one is kept as it is (it
+    /// came in buffers of its own).
+    pub fn detached(bytes: &bytes::Bytes) -> Body {
+        if bytes.len() <= COPIED_BODY {
+            Body(bytes::Bytes::copy_from_slice(bytes))
+        } else {
+            Body(bytes.clone())
+        }
+    }
+
     /// The body as JSON when it parses, else as text; `null` when empty.
     pub fn value(&self) -> Value {
         body(&self.0)
@@ -137,10 +178,11 @@ impl Journal {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         state.0 += 1;
         entry.seq = state.0;
-        if state.1.len() == self.capacity {
-            state.1.pop_front();
-        }
+        let oldest = if state.1.len() == self.capacity { state.1.pop_front() } else { None };
         state.1.push_back(entry);
+        drop(state);
+        // The oldest entry is freed after the lock is released.
+        drop(oldest);
     }
 
     /// Matching entries, newest first.
@@ -171,23 +213,25 @@ impl Journal {
     }
 }
 
-/// Headers for the journal: repeated ones joined, credentials masked.
-pub fn headers(map: &http::HeaderMap) -> serde_json::Map<String, Value> {
+/// Headers for the journal: repeated ones joined by `, `, credentials masked.
+fn headers<'a>(pairs: impl Iterator<Item = (&'a str, &'a [u8])>) -> serde_json::Map<String, Value> {
     let mut out = serde_json::Map::new();
-    for name in map.keys() {
-        let values: Vec<String> = map
-            .get_all(name)
-            .iter()
-            .map(|v| {
-                let text = String::from_utf8_lossy(v.as_bytes()).into_owned();
-                if matches!(name.as_str(), "authorization" | "proxy-authorization" | "cookie") {
-                    mask(&text)
-                } else {
-                    text
-                }
-            })
-            .collect();
-        out.insert(name.as_str().to_owned(), Value::String(values.join(", ")));
+    for (name, value) in pairs {
+        let text = String::from_utf8_lossy(value);
+        let text = if matches!(name, "authorization" | "proxy-authorization" | "cookie") {
+            mask(&text)
+        } else {
+            text.into_owned()
+        };
+        match out.get_mut(name) {
+            Some(Value::String(joined)) => {
+                joined.push_str(", ");
+                joined.push_str(&text);
+            }
+            _ => {
+                out.insert(name.to_owned(), Value::String(text));
+            }
+        }
     }
     out
 }
@@ -257,9 +301,40 @@ mod tests {
     }
 
     #[test]
-    fn credentials_are_masked() {
+    fn headers_are_copied_in_order_joined_and_masked() {
         let mut map = http::HeaderMap::new();
         map.insert("authorization", "Bearer secret-token".parse().unwrap());
-        assert_eq!(headers(&map)["authorization"], "Bearer sec…");
+        map.append("accept", "application/json".parse().unwrap());
+        map.append("accept", "text/plain;q=0.5".parse().unwrap());
+        map.insert("x-empty", "".parse().unwrap());
+        let copied = Headers::copy(&map);
+        assert_eq!(
+            copied.iter().collect::<Vec<_>>(),
+            [
+                ("authorization", &b"Bearer secret-token"[..]),
+                ("accept", b"application/json"),
+                ("accept", b"text/plain;q=0.5"),
+                ("x-empty", b""),
+            ]
+        );
+        assert_eq!(
+            serde_json::to_value(&copied).unwrap(),
+            serde_json::json!({
+                "authorization": "Bearer sec…",
+                "accept": "application/json, text/plain;q=0.5",
+                "x-empty": "",
+            })
+        );
+        assert_eq!(Headers::copy(&http::HeaderMap::new()).iter().count(), 0);
+    }
+
+    #[test]
+    fn small_request_bodies_are_copied_out_of_the_read_buffer() {
+        let buffer = bytes::Bytes::from(vec![b'x'; 100]);
+        let small = Body::detached(&buffer.slice(0..10));
+        assert_eq!(small.0, &buffer[..10]);
+        assert_ne!(small.0.as_ptr(), buffer.as_ptr(), "a copy");
+        let large = bytes::Bytes::from(vec![b'y'; COPIED_BODY + 1]);
+        assert_eq!(Body::detached(&large).0.as_ptr(), large.as_ptr(), "kept as it is");
     }
 }

@@ -74,11 +74,19 @@ pub(crate) struct Outcome {
     pub(crate) example: Option<String>,
     pub(crate) seconds: f64,
     pub(crate) latency: Histogram<u64>,
+    /// CPU time (user and system) the server process spent during the measurement.
+    pub(crate) server_cpu: Option<Duration>,
 }
 
 impl Outcome {
     pub(crate) fn rps(&self) -> f64 {
         self.requests as f64 / self.seconds
+    }
+
+    /// The server's CPU time per answered request, in microseconds.
+    pub(crate) fn cpu_us(&self) -> Option<f64> {
+        let cpu = self.server_cpu?;
+        (self.requests > 0).then(|| cpu.as_secs_f64() * 1e6 / self.requests as f64)
     }
 
     /// A latency quantile in milliseconds.
@@ -88,9 +96,11 @@ impl Outcome {
 }
 
 /// Drives `address` with `connections` connections for `warmup` (not recorded) then
-/// `duration` (recorded).
+/// `duration` (recorded). With the server's `pid`, also measures the CPU time it spends
+/// during the recorded part.
 pub(crate) async fn run(
     address: SocketAddr,
+    pid: Option<u32>,
     spec: &Spec,
     connections: usize,
     warmup: Duration,
@@ -99,6 +109,14 @@ pub(crate) async fn run(
     let start = Instant::now();
     let measure_from = start + warmup;
     let end = measure_from + duration;
+    let cpu = pid.map(|pid| {
+        tokio::spawn(async move {
+            tokio::time::sleep_until(measure_from.into()).await;
+            let before = cpu_time(pid)?;
+            tokio::time::sleep_until(end.into()).await;
+            Some(cpu_time(pid)?.saturating_sub(before))
+        })
+    });
     let mut tasks = Vec::new();
     for _ in 0..connections {
         let spec = spec.clone();
@@ -110,6 +128,7 @@ pub(crate) async fn run(
         example: None,
         seconds: duration.as_secs_f64(),
         latency: histogram(),
+        server_cpu: None,
     };
     for task in tasks {
         let outcome = task.await.map_err(|e| format!("a load task failed: {e}"))??;
@@ -118,7 +137,21 @@ pub(crate) async fn run(
         total.example = total.example.or(outcome.example);
         total.latency.add(&outcome.latency).map_err(|e| e.to_string())?;
     }
+    if let Some(cpu) = cpu {
+        total.server_cpu = cpu.await.ok().flatten();
+    }
     Ok(total)
+}
+
+/// User plus system CPU time of process `pid` so far (Linux: `/proc/PID/stat`, in the
+/// kernel's fixed 100 ticks per second).
+fn cpu_time(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let mut fields = stat.rsplit_once(')')?.1.split_whitespace();
+    let utime: u64 = fields.nth(11)?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some(Duration::from_millis((utime + stime) * 10))
 }
 
 fn histogram() -> Histogram<u64> {
@@ -140,8 +173,14 @@ async fn connection(
         .await
         .map_err(|e| format!("handshake with {address}: {e}"))?;
     tokio::spawn(connection);
-    let mut outcome =
-        Outcome { requests: 0, unexpected: 0, example: None, seconds: 0.0, latency: histogram() };
+    let mut outcome = Outcome {
+        requests: 0,
+        unexpected: 0,
+        example: None,
+        seconds: 0.0,
+        latency: histogram(),
+        server_cpu: None,
+    };
     loop {
         let sent = Instant::now();
         if sent >= end {

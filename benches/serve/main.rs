@@ -54,6 +54,8 @@ struct Options {
     suites: bool,
     /// Extra arguments for `understudy serve` (experiments: `--serve-arg=--no-cors`).
     serve_args: Vec<String>,
+    /// Only the throughput rows whose name contains this (profiling one request kind).
+    only: Option<String>,
 }
 
 impl Options {
@@ -72,6 +74,7 @@ impl Options {
                 records: vec![10, 1_000],
                 suites: false,
                 serve_args: Vec::new(),
+                only: None,
             }
         } else {
             Options {
@@ -84,6 +87,7 @@ impl Options {
                 records: vec![10, 1_000, 100_000],
                 suites: true,
                 serve_args: Vec::new(),
+                only: None,
             }
         };
         let mut args = args.iter();
@@ -102,10 +106,17 @@ impl Options {
                 }
                 "--seconds" => options.duration = Duration::from_secs_f64(number("--seconds")?),
                 "--connections" => options.connections = number("--connections")? as usize,
+                "--only" => {
+                    options.only =
+                        Some(args.next().ok_or("--only needs part of a row's name")?.clone());
+                    options.startup_runs = 1;
+                    options.records.clear();
+                    options.suites = false;
+                }
                 _ if smoke => {}
                 other => {
                     return Err(format!(
-                        "unknown argument `{other}` (known: --peers, --seconds N, --connections N, --serve-arg=ARG, --smoke)"
+                        "unknown argument `{other}` (known: --peers, --seconds N, --connections N, --only ROW, --serve-arg=ARG, --smoke)"
                     ));
                 }
             }
@@ -415,6 +426,7 @@ async fn run(options: &Options) -> Result<bool, String> {
     ];
     args.extend(options.serve_args.iter().map(String::as_str));
     let (server, _) = understudy(&args)?;
+    eprintln!("understudy under load: pid {}", server.pid());
     tokio::time::sleep(Duration::from_millis(300)).await;
     let rss_idle = server.rss();
     let (bare, _) = bare_server()?;
@@ -423,18 +435,30 @@ async fn run(options: &Options) -> Result<bool, String> {
         None => None,
     };
     let mut measured = Vec::new();
-    for row in rows() {
-        let drive = |address: SocketAddr, spec: Spec| async move {
-            load::run(address, &spec, options.connections, options.warmup, options.duration).await
-        };
-        let bare_outcome = drive(bare.address, Spec { expect: 200, ..row.spec.clone() }).await?;
-        let understudy_outcome = drive(server.address, row.spec.clone()).await?;
-        let prism_outcome = match (&prism_servers, &row.prism) {
-            (Some((gitbook, teable)), Some((api, spec))) => {
-                let address =
-                    if *api == PrismApi::GitBook { gitbook.address } else { teable.address };
-                Some(drive(address, spec.clone()).await?)
+    let only =
+        |row: &Row| options.only.as_ref().is_none_or(|only| row.name.contains(only.as_str()));
+    for row in rows().into_iter().filter(only) {
+        let drive = |server: &Server, spec: Spec| {
+            let (address, pid) = (server.address, server.pid());
+            async move {
+                load::run(
+                    address,
+                    Some(pid),
+                    &spec,
+                    options.connections,
+                    options.warmup,
+                    options.duration,
+                )
+                .await
             }
+        };
+        let bare_outcome = drive(&bare, Spec { expect: 200, ..row.spec.clone() }).await?;
+        let understudy_outcome = drive(&server, row.spec.clone()).await?;
+        let prism_outcome = match (&prism_servers, &row.prism) {
+            (Some((gitbook, teable)), Some((api, spec))) => Some(
+                drive(if *api == PrismApi::GitBook { gitbook } else { teable }, spec.clone())
+                    .await?,
+            ),
             _ => None,
         };
         eprintln!("measured: {}", row.name);
@@ -455,9 +479,15 @@ async fn run(options: &Options) -> Result<bool, String> {
     for &count in &options.records {
         load_arize_records(server.address, count).await?;
         let spec = Spec::get("/arize/v2/integrations?limit=10", 200);
-        let outcome =
-            load::run(server.address, &spec, options.connections, options.warmup, options.duration)
-                .await?;
+        let outcome = load::run(
+            server.address,
+            None,
+            &spec,
+            options.connections,
+            options.warmup,
+            options.duration,
+        )
+        .await?;
         eprintln!("measured: list of {count} records");
         lists.push((count, outcome));
         rss_records = server.rss();
@@ -470,37 +500,45 @@ async fn run(options: &Options) -> Result<bool, String> {
     // Report.
     println!("## Throughput and latency\n");
     println!(
-        "| request | understudy req/s | p50 ms | p99 ms | bare hyper req/s | p50 ms | p99 ms | understudy / bare |{}",
-        if options.peers { " Prism req/s | p50 ms | p99 ms | understudy / Prism |" } else { "" }
+        "| request | understudy req/s | p50 ms | p99 ms | CPU µs/req | bare hyper req/s | p50 ms | p99 ms | CPU µs/req | understudy / bare |{}",
+        if options.peers {
+            " Prism req/s | p50 ms | p99 ms | CPU µs/req | understudy / Prism |"
+        } else {
+            ""
+        }
     );
     println!(
-        "|---|---:|---:|---:|---:|---:|---:|---:|{}",
-        if options.peers { "---:|---:|---:|---:|" } else { "" }
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|{}",
+        if options.peers { "---:|---:|---:|---:|---:|" } else { "" }
     );
+    let cpu = |o: &load::Outcome| o.cpu_us().map_or("?".to_owned(), |us| format!("{us:.1}"));
     for m in &measured {
         let u = &m.understudy;
         let b = &m.bare;
         let mut line = format!(
-            "| {} | {:.0} | {:.2} | {:.2} | {:.0} | {:.2} | {:.2} | {:.2} |",
+            "| {} | {:.0} | {:.2} | {:.2} | {} | {:.0} | {:.2} | {:.2} | {} | {:.2} |",
             m.row.name,
             u.rps(),
             u.ms(0.5),
             u.ms(0.99),
+            cpu(u),
             b.rps(),
             b.ms(0.5),
             b.ms(0.99),
+            cpu(b),
             u.rps() / b.rps()
         );
         if options.peers {
             match &m.prism {
                 Some(p) => line.push_str(&format!(
-                    " {:.0} | {:.2} | {:.2} | {:.1} |",
+                    " {:.0} | {:.2} | {:.2} | {} | {:.1} |",
                     p.rps(),
                     p.ms(0.5),
                     p.ms(0.99),
+                    cpu(p),
                     u.rps() / p.rps()
                 )),
-                None => line.push_str(" – | – | – | – |"),
+                None => line.push_str(" – | – | – | – | – |"),
             }
         }
         println!("{line}");
@@ -564,7 +602,7 @@ async fn run(options: &Options) -> Result<bool, String> {
             );
         }
     }
-    if options.smoke {
+    if options.smoke || options.only.is_some() {
         return Ok(ok);
     }
 
