@@ -16,7 +16,8 @@ use crate::scenario::Window;
 #[derive(Debug, Default)]
 pub struct Limiter {
     /// A `std::sync::Mutex`: nothing awaits while holding it.
-    windows: Mutex<HashMap<(String, String), Vec<Count>>>,
+    /// By API, then token.
+    windows: Mutex<HashMap<String, HashMap<String, Vec<Count>>>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -48,7 +49,8 @@ impl Limiter {
         let now = Instant::now();
         let wall = SystemTime::now();
         let mut state = self.windows.lock().unwrap_or_else(|p| p.into_inner());
-        let counts = state.entry((api.to_owned(), token.to_owned())).or_default();
+        let counts =
+            crate::store::slot(crate::store::slot(&mut state, api, HashMap::new), token, Vec::new);
         counts.resize(windows.len(), Count { started: now, started_wall: wall, used: 0 });
         for (count, window) in counts.iter_mut().zip(windows) {
             if now.duration_since(count.started) >= Duration::from_secs(window.seconds) {
@@ -80,7 +82,12 @@ impl Limiter {
     /// Forgets the counters of `api` (all APIs when `None`).
     pub fn reset(&self, api: Option<&str>) {
         let mut state = self.windows.lock().unwrap_or_else(|p| p.into_inner());
-        state.retain(|(a, _), _| api.is_some_and(|api| api != a));
+        match api {
+            Some(api) => {
+                state.remove(api);
+            }
+            None => state.clear(),
+        }
     }
 }
 

@@ -36,6 +36,15 @@ impl Prefer {
 /// Reads `Prefer` headers and the `__code` / `__example` query parameters.
 pub fn parse(request: &Request) -> Result<Prefer, Failure> {
     let mut prefer = Prefer::default();
+    // Most requests carry neither: answer without decoding the query.
+    let query = request.query.as_deref().unwrap_or("");
+    if request.headers.get("prefer").is_none()
+        && !query.contains("__")
+        && !query.contains("%5F")
+        && !query.contains("%5f")
+    {
+        return Ok(prefer);
+    }
     let header = request.header_list("prefer");
     let pairs = header
         .split([',', ';'])

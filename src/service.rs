@@ -269,17 +269,23 @@ impl App {
             let mut context = None;
             for (name, template) in limits.headers.iter().chain(exceeded) {
                 // `{{limit}}` and its like are the numbers themselves: no context to build.
-                let value = match template.variable() {
-                    Some("limit") => verdict.limit.to_string(),
-                    Some("remaining") => verdict.remaining.to_string(),
-                    Some("reset") => verdict.reset.to_string(),
-                    Some("retry_after") => verdict.retry_after.to_string(),
-                    _ => {
-                        let context = context.get_or_insert_with(|| limit_context(verdict));
-                        crate::template::as_text(&template.render(context))
-                    }
+                let number = match template.variable() {
+                    Some("limit") => Some(verdict.limit),
+                    Some("remaining") => Some(verdict.remaining),
+                    Some("reset") => Some(verdict.reset),
+                    Some("retry_after") => Some(verdict.retry_after),
+                    _ => None,
                 };
-                reply.set_header(name, &value);
+                match number {
+                    Some(number) => {
+                        reply.headers.insert(name.clone(), http::HeaderValue::from(number));
+                    }
+                    None => {
+                        let context = context.get_or_insert_with(|| limit_context(verdict));
+                        reply
+                            .set_header(name, &crate::template::as_text(&template.render(context)));
+                    }
+                }
             }
         }
         self.record_exchange(api, operation, &request, &mut reply, time, started);

@@ -35,7 +35,8 @@ struct Shared {
 #[derive(Debug, Default)]
 struct State {
     /// Data by (API, session), with its generation.
-    sessions: HashMap<(String, String), Session>,
+    /// By API, then session: looked up with borrowed names, without allocating.
+    sessions: HashMap<String, HashMap<String, Session>>,
     /// Random source for ids; seeded with `--seed` for repeatable ids.
     rng: fastrand::Rng,
     /// A fixed clock (`--clock`), advanced by one second at each reading; `None`: real time.
@@ -115,9 +116,9 @@ impl Store {
     ) -> R {
         let mut state = self.lock();
         let State { sessions, rng, clock } = &mut *state;
-        let session = sessions
-            .entry((api.to_owned(), session.to_owned()))
-            .or_insert_with(|| Session::new(Data::seeded(scenario)));
+        let session = slot(slot(sessions, api, HashMap::new), session, || {
+            Session::new(Data::seeded(scenario))
+        });
         let mut tx = Tx { data: &mut session.data, rng, clock, changed: false };
         let result = f(&mut tx);
         if tx.changed {
@@ -129,18 +130,24 @@ impl Store {
     /// The generation of a session's data (`None` before its first use): equal generations
     /// mean equal data.
     pub fn generation(&self, api: &str, session: &str) -> Option<u64> {
-        let key = (api.to_owned(), session.to_owned());
-        self.lock().sessions.get(&key).map(|s| s.generation)
+        self.lock().sessions.get(api)?.get(session).map(|s| s.generation)
     }
 
     /// Drops sessions so they are re-seeded on next use: every session of every API, of one
     /// API, or one session of one API.
     pub fn reset(&self, api: Option<&str>, session: Option<&str>) {
-        self.lock().sessions.retain(|(a, s), _| match (api, session) {
-            (None, _) => false,
-            (Some(api), None) => api != a,
-            (Some(api), Some(session)) => api != a || session != s,
-        });
+        let sessions = &mut self.lock().sessions;
+        match (api, session) {
+            (None, _) => sessions.clear(),
+            (Some(api), None) => {
+                sessions.remove(api);
+            }
+            (Some(api), Some(session)) => {
+                if let Some(of_api) = sessions.get_mut(api) {
+                    of_api.remove(session);
+                }
+            }
+        }
     }
 
     /// A copy of the sessions' data, by API then session; filtered like [`Store::reset`].
@@ -152,7 +159,9 @@ impl Store {
         let state = self.lock();
         let mut out: std::collections::BTreeMap<String, std::collections::BTreeMap<String, Data>> =
             Default::default();
-        for ((a, s), Session { data, .. }) in &state.sessions {
+        let sessions =
+            state.sessions.iter().flat_map(|(a, of_api)| of_api.iter().map(move |s| (a, s)));
+        for (a, (s, Session { data, .. })) in sessions {
             if api.is_some_and(|api| api != a) || session.is_some_and(|session| session != s) {
                 continue;
             }
@@ -163,7 +172,8 @@ impl Store {
 
     /// Replaces (or creates) a session's data.
     pub fn load(&self, api: &str, session: &str, data: Data) {
-        self.lock().sessions.insert((api.to_owned(), session.to_owned()), Session::new(data));
+        let sessions = &mut self.lock().sessions;
+        slot(sessions, api, HashMap::new).insert(session.to_owned(), Session::new(data));
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -293,6 +303,19 @@ pub fn format_timestamp(at: Timestamp, format: TimestampFormat) -> String {
         TimestampFormat::Rfc3339Millis => at.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
         TimestampFormat::Rfc3339Offset => at.strftime("%Y-%m-%dT%H:%M:%S+00:00").to_string(),
     }
+}
+
+/// The value under `key`, made by `make` first if there is none; the key is copied only
+/// then (a lookup with a borrowed name allocates nothing).
+pub(crate) fn slot<'a, V>(
+    map: &'a mut HashMap<String, V>,
+    key: &str,
+    make: impl FnOnce() -> V,
+) -> &'a mut V {
+    if !map.contains_key(key) {
+        map.insert(key.to_owned(), make());
+    }
+    map.get_mut(key).expect("present: inserted above when missing")
 }
 
 #[cfg(test)]

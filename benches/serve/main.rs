@@ -392,6 +392,7 @@ async fn run(options: &Options) -> Result<bool, String> {
         },
     );
     let mut ok = true;
+    let steal_before = steal_ticks();
 
     // Start-up.
     let runs = options.startup_runs;
@@ -580,6 +581,14 @@ async fn run(options: &Options) -> Result<bool, String> {
         );
     }
     println!();
+    if let (Some((s0, t0)), Some((s1, t1))) = (steal_before, steal_ticks()) {
+        let share = (s1 - s0) as f64 / (t1 - t0).max(1) as f64 * 100.0;
+        println!(
+            "CPU time taken by the hypervisor (steal) during the run: {share:.1} %. Absolute \
+             figures on a shared machine vary from run to run (up to 2× here); the ratios, \
+             measured side by side within seconds, much less.\n"
+        );
+    }
 
     // Unexpected answers make a measurement meaningless: say so, and fail.
     let outcomes = measured
@@ -752,4 +761,13 @@ fn machine() -> String {
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
         .unwrap_or_default();
     format!("Machine: {cpu}, {cores} cores, {memory}; {rustc}; {}", std::env::consts::OS)
+}
+
+/// Ticks the hypervisor took from this machine so far, and all ticks (Linux `/proc/stat`).
+fn steal_ticks() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let ticks: Vec<u64> =
+        stat.lines().next()?.split_whitespace().skip(1).filter_map(|t| t.parse().ok()).collect();
+    // user nice system idle iowait irq softirq steal guest guest_nice; guests are in user.
+    Some((*ticks.get(7)?, ticks.iter().take(8).sum()))
 }
