@@ -435,7 +435,7 @@ fn operation_of(document: &Value, pointer: &str) -> String {
         if let Some(id) = op.and_then(|o| o.get("operationId")).and_then(Value::as_str) {
             return id.to_owned();
         }
-        let path = tokens[2].replace("~1", "/").replace("~0", "~");
+        let path = schema::unescape_token(tokens[2]);
         return format!("{} {path}", tokens[3].to_uppercase());
     }
     "-".into()

@@ -58,9 +58,13 @@ pub fn compile_rules(rules: &BTreeMap<String, Rule>) -> Result<Vec<CompiledRule>
             let pattern = pointer
                 .split('/')
                 .skip(1)
-                .map(
-                    |t| if t == "*" { None } else { Some(t.replace("~1", "/").replace("~0", "~")) },
-                )
+                .map(|t| {
+                    if t == "*" {
+                        None
+                    } else {
+                        Some(crate::schema::unescape_token(t).into_owned())
+                    }
+                })
                 .collect();
             let matcher = match rule {
                 Rule::Keyword(RuleKeyword::Ignore) => Matcher::Ignore,

@@ -297,8 +297,16 @@ fn act(call: &Call<'_>, behaviour: &OperationBehaviour, store: &Store) -> Result
                 // rule refuse the result.
                 let old = tx.take(&resource.name, &key).unwrap_or_default();
                 let backup = (!behaviour.unique.is_empty()).then(|| old.clone());
-                let merge = (behaviour.merge, &behaviour.paths);
-                let record = merged(call, behaviour, &scope, tx, old, body, merge);
+                let record = merged(
+                    call,
+                    behaviour,
+                    &scope,
+                    tx,
+                    old,
+                    body,
+                    behaviour.merge,
+                    &behaviour.paths,
+                );
                 if let Err(failure) = check_unique(behaviour, &scope, tx, &record, Some(&key)) {
                     if let Some(old) = backup {
                         tx.restore(&resource.name, &key, old);
@@ -481,10 +489,10 @@ fn passes(record: &Value, filter: &crate::scenario::Filter, needle: Option<&str>
 fn values_at<'a>(value: &'a Value, pointer: &str) -> Vec<&'a Value> {
     let mut current = vec![value];
     for token in pointer.split('/').skip(1) {
-        let token = token.replace("~1", "/").replace("~0", "~");
+        let token = crate::schema::unescape_token(token);
         current = current
             .into_iter()
-            .flat_map(|v| match (v, token.as_str()) {
+            .flat_map(|v| match (v, token.as_ref()) {
                 (Value::Array(items), "*") => items.iter().collect::<Vec<_>>(),
                 (Value::Array(items), index) => {
                     index.parse::<usize>().ok().and_then(|i| items.get(i)).into_iter().collect()
@@ -702,8 +710,7 @@ fn create(
             .cloned();
         if let Some(old) = existing {
             let key = resource.key_of(&old);
-            let merge = (upsert.merge, &upsert.paths);
-            let record = merged(call, behaviour, scope, tx, old, body, merge);
+            let record = merged(call, behaviour, scope, tx, old, body, upsert.merge, &upsert.paths);
             check_unique(behaviour, scope, tx, &record, Some(&key))?;
             tx.put(&resource.name, key, record.clone());
             return Ok(Outcome::Record { stored: record, status: upsert.status });
@@ -747,10 +754,8 @@ fn merged(
     tx: &mut Tx<'_>,
     old: Value,
     body: Value,
-    (merge, paths): (
-        crate::scenario::Merge,
-        &std::collections::BTreeMap<String, crate::scenario::Merge>,
-    ),
+    merge: crate::scenario::Merge,
+    paths: &std::collections::BTreeMap<String, crate::scenario::Merge>,
 ) -> Value {
     let resource = scope.resource;
     // The key, the parent link and the creation time are not the client's to change.
@@ -947,7 +952,7 @@ fn apply_set(
 /// Sets the value at a JSON pointer, creating objects on the way.
 fn set_pointer(target: &mut Value, pointer: &str, value: Value) {
     let tokens: Vec<String> =
-        pointer.split('/').skip(1).map(|t| t.replace("~1", "/").replace("~0", "~")).collect();
+        pointer.split('/').skip(1).map(|t| crate::schema::unescape_token(t).into_owned()).collect();
     let Some((last, path)) = tokens.split_last() else {
         *target = value;
         return;
@@ -992,7 +997,7 @@ fn view_owned(resource: &Resource, mut record: Value, reveal: &[String]) -> Valu
             let holder =
                 if parent.is_empty() { Some(&mut record) } else { record.pointer_mut(parent) };
             if let Some(Value::Object(map)) = holder {
-                map.shift_remove(&last.replace("~1", "/").replace("~0", "~"));
+                map.shift_remove(crate::schema::unescape_token(last).as_ref());
             }
         }
         if let Some(flag) = &hidden.flag {
@@ -1037,6 +1042,29 @@ fn base_context(call: &Call<'_>) -> Value {
     Value::Object(context)
 }
 
+/// Puts `value` where it is needed: the default body (when `default`), the template context
+/// under `name` (when a template may read it: no default body, or header templates), or both,
+/// copied only then.
+fn place(
+    context: &mut Value,
+    name: &str,
+    value: Value,
+    default: bool,
+    headers: &[(http::HeaderName, crate::template::Template)],
+) -> Option<Value> {
+    match (default, headers.is_empty()) {
+        (true, true) => Some(value),
+        (true, false) => {
+            context[name] = value.clone();
+            Some(value)
+        }
+        (false, _) => {
+            context[name] = value;
+            None
+        }
+    }
+}
+
 fn render(
     call: &Call<'_>,
     behaviour: &OperationBehaviour,
@@ -1062,19 +1090,8 @@ fn render(
             } else {
                 view_owned(resource, stored, &behaviour.reveal)
             };
-            // The record goes where it is needed, copied only when both want it.
             let default = behaviour.body.is_none() && behaviour.action != Action::Delete;
-            match (default, behaviour.headers.is_empty()) {
-                (true, true) => Some(record),
-                (true, false) => {
-                    context["record"] = record.clone();
-                    Some(record)
-                }
-                (false, _) => {
-                    context["record"] = record;
-                    None
-                }
-            }
+            place(&mut context, "record", record, default, &behaviour.headers)
         }
         Outcome::Page(page) => {
             let items: Vec<Value> = page
@@ -1100,17 +1117,8 @@ fn render(
             if let Value::Object(map) = &mut context {
                 map.extend(page.next);
             }
-            match (behaviour.body.is_none(), behaviour.headers.is_empty()) {
-                (true, true) => Some(Value::Array(items)),
-                (true, false) => {
-                    context["items"] = Value::Array(items.clone());
-                    Some(Value::Array(items))
-                }
-                (false, _) => {
-                    context["items"] = Value::Array(items);
-                    None
-                }
-            }
+            let default = behaviour.body.is_none();
+            place(&mut context, "items", Value::Array(items), default, &behaviour.headers)
         }
     };
     let status_code = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);

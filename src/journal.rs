@@ -100,7 +100,7 @@ impl Serialize for Headers {
 }
 
 /// A body as it went over the wire, decoded only when the journal is read: recording costs
-/// a reference count, not a parse.
+/// at most a copy (see [`Body::detached`]), not a parse.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Body(pub bytes::Bytes);
 

@@ -15,8 +15,7 @@ use crate::scenario::Window;
 /// Counters of every (API, token). Shared by all connections.
 #[derive(Debug, Default)]
 pub struct Limiter {
-    /// A `std::sync::Mutex`: nothing awaits while holding it.
-    /// By API, then token.
+    /// By API, then token. A `std::sync::Mutex`: nothing awaits while holding it.
     windows: Mutex<HashMap<String, HashMap<String, Vec<Count>>>>,
 }
 
@@ -40,6 +39,30 @@ pub struct Verdict {
     pub reset: u64,
     /// Seconds until it ends (at least 1).
     pub retry_after: u64,
+}
+
+impl Verdict {
+    /// The names templates of limit headers and messages use for the numbers.
+    const NAMES: [&str; 4] = ["limit", "remaining", "reset", "retry_after"];
+
+    /// The number templates call `name`.
+    pub fn number(&self, name: &str) -> Option<u64> {
+        match name {
+            "limit" => Some(self.limit),
+            "remaining" => Some(self.remaining),
+            "reset" => Some(self.reset),
+            "retry_after" => Some(self.retry_after),
+            _ => None,
+        }
+    }
+
+    /// What templates of limit headers and messages see: every number, by name.
+    pub fn context(&self) -> serde_json::Value {
+        let numbers = Verdict::NAMES
+            .iter()
+            .map(|name| (name.to_string(), serde_json::Value::from(self.number(name))));
+        serde_json::Value::Object(numbers.collect())
+    }
 }
 
 impl Limiter {

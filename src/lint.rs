@@ -383,7 +383,7 @@ fn rule_fields(scenario: &crate::scenario::Scenario, contract: &Contract, report
 /// schema declares, looking through `$ref`, compositions and array items.
 fn has_field(document: &Value, schema: &Value, pointer: &str) -> bool {
     let tokens: Vec<String> =
-        pointer.split('/').skip(1).map(|t| t.replace("~1", "/").replace("~0", "~")).collect();
+        pointer.split('/').skip(1).map(|t| crate::schema::unescape_token(t).into_owned()).collect();
     has_path(document, schema, &tokens, 0)
 }
 

@@ -57,7 +57,6 @@ impl Reply {
         Reply { status, headers: HeaderMap::new(), body: Body::Empty, delay: None, drop: false }
     }
 
-    /// Adds a header, ignoring values that are not valid header text.
     /// Sets a header whose name is already parsed (a value that is not a header value is
     /// left out).
     pub fn set_header(&mut self, name: &HeaderName, value: &str) {

@@ -1766,18 +1766,16 @@ impl Builder<'_> {
             }
         }
         let headers = self.headers(&op.headers, &format!("{at}/headers"))?;
-        // What the answer's templates read, so the engine builds only that.
-        let roots: Vec<String> = body
-            .iter()
-            .chain(headers.iter().map(|(_, t)| t))
-            .flat_map(Template::variables)
-            .map(|v| v.split('.').next().unwrap_or_default().to_owned())
-            .collect();
-        let reads = |name: &str| roots.iter().any(|r| r == name);
-        let (reads_stored, reads_count) = (reads("stored"), reads("count"));
+        // What templates read (the first segment of a variable), so the engine builds only that.
+        let reads = |templates: &[&Template], name: &str| {
+            templates.iter().flat_map(|t| t.variables()).any(|v| v.split('.').next() == Some(name))
+        };
+        // The answer's templates, for `stored` and `count`.
+        let answer: Vec<&Template> = body.iter().chain(headers.iter().map(|(_, t)| t)).collect();
+        let (reads_stored, reads_count) = (reads(&answer, "stored"), reads(&answer, "count"));
         // Every template that sees the operation context, for `request` (the body as sent).
-        let mut everywhere: Vec<&Template> = body.iter().chain(&item).collect();
-        everywhere.extend(headers.iter().map(|(_, t)| t));
+        let mut everywhere = answer;
+        everywhere.extend(&item);
         if let Some(KeySource::Template(t)) = &key {
             everywhere.push(t);
         }
@@ -1793,10 +1791,7 @@ impl Builder<'_> {
         for canned in &respond {
             everywhere.extend(canned.body.iter().chain(canned.headers.iter().map(|(_, t)| t)));
         }
-        let reads_request = everywhere
-            .iter()
-            .flat_map(|t| t.variables())
-            .any(|v| v == "request" || v.starts_with("request."));
+        let reads_request = reads(&everywhere, "request");
         Ok(OperationBehaviour {
             action,
             resource,

@@ -17,6 +17,7 @@
 //! rewritten document, and a `{"$ref": "<uri>#<pointer>"}` wrapper per schema position, so that
 //! `#/components/...` references resolve exactly as they do in the document.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use jsonschema::{Draft, Validator};
@@ -63,25 +64,32 @@ const SUBSCHEMA_MAP_KEYWORDS: &[&str] =
 
 // === JSON pointers ===
 
-/// Escapes one reference token of a JSON pointer (RFC 6901).
-pub fn escape_token(token: &str) -> String {
+/// Escapes one reference token of a JSON pointer (RFC 6901); borrowed when there is nothing
+/// to escape.
+pub fn escape_token(token: &str) -> Cow<'_, str> {
     if token.contains(['~', '/']) {
-        token.replace('~', "~0").replace('/', "~1")
+        Cow::Owned(token.replace('~', "~0").replace('/', "~1"))
     } else {
-        token.to_owned()
+        Cow::Borrowed(token)
+    }
+}
+
+/// Unescapes one reference token of a JSON pointer (RFC 6901): `~1` is `/`, `~0` is `~`.
+pub fn unescape_token(token: &str) -> Cow<'_, str> {
+    if token.contains('~') {
+        Cow::Owned(token.replace("~1", "/").replace("~0", "~"))
+    } else {
+        Cow::Borrowed(token)
     }
 }
 
 /// Appends one token to a JSON pointer.
 pub fn push_token(pointer: &str, token: &str) -> String {
+    let token = escape_token(token);
     let mut out = String::with_capacity(pointer.len() + token.len() + 1);
     out.push_str(pointer);
     out.push('/');
-    if token.contains(['~', '/']) {
-        out.push_str(&escape_token(token));
-    } else {
-        out.push_str(token);
-    }
+    out.push_str(&token);
     out
 }
 
@@ -105,15 +113,9 @@ pub fn pointer<'a>(doc: &'a Value, pointer: &str) -> Option<&'a Value> {
     let rest = pointer.strip_prefix('/')?;
     let mut current = doc;
     for token in rest.split('/') {
-        let unescaped;
-        let token = if token.contains('~') {
-            unescaped = token.replace("~1", "/").replace("~0", "~");
-            unescaped.as_str()
-        } else {
-            token
-        };
+        let token = unescape_token(token);
         current = match current {
-            Value::Object(map) => map.get(token)?,
+            Value::Object(map) => map.get(token.as_ref())?,
             Value::Array(items) => items.get(token.parse::<usize>().ok()?)?,
             _ => return None,
         };

@@ -241,7 +241,7 @@ impl App {
                     .errors
                     .messages
                     .get("rate-limited")
-                    .map(|t| crate::template::as_text(&t.render(&limit_context(verdict))));
+                    .map(|t| crate::template::as_text(&t.render(&verdict.context())));
                 let failure = Failure::Rule { status: StatusCode::TOO_MANY_REQUESTS, message };
                 (None, Err(failure), Cached::No)
             }
@@ -269,19 +269,12 @@ impl App {
             let mut context = None;
             for (name, template) in limits.headers.iter().chain(exceeded) {
                 // `{{limit}}` and its like are the numbers themselves: no context to build.
-                let number = match template.variable() {
-                    Some("limit") => Some(verdict.limit),
-                    Some("remaining") => Some(verdict.remaining),
-                    Some("reset") => Some(verdict.reset),
-                    Some("retry_after") => Some(verdict.retry_after),
-                    _ => None,
-                };
-                match number {
+                match template.variable().and_then(|name| verdict.number(name)) {
                     Some(number) => {
                         reply.headers.insert(name.clone(), http::HeaderValue::from(number));
                     }
                     None => {
-                        let context = context.get_or_insert_with(|| limit_context(verdict));
+                        let context = context.get_or_insert_with(|| verdict.context());
                         reply
                             .set_header(name, &crate::template::as_text(&template.render(context)));
                     }
@@ -462,16 +455,6 @@ impl App {
             ms: started.elapsed().as_secs_f64() * 1000.0,
         });
     }
-}
-
-/// What templates of rate-limit headers and messages see.
-fn limit_context(verdict: &crate::limit::Verdict) -> Value {
-    json!({
-        "limit": verdict.limit,
-        "remaining": verdict.remaining,
-        "reset": verdict.reset,
-        "retry_after": verdict.retry_after,
-    })
 }
 
 /// Whether an answer came from the response cache, or may go into it.

@@ -34,8 +34,8 @@ struct Shared {
 
 #[derive(Debug, Default)]
 struct State {
-    /// Data by (API, session), with its generation.
-    /// By API, then session: looked up with borrowed names, without allocating.
+    /// Data and its generation by API, then session (looked up with borrowed names, without
+    /// allocating).
     sessions: HashMap<String, HashMap<String, Session>>,
     /// Random source for ids; seeded with `--seed` for repeatable ids.
     rng: fastrand::Rng,

@@ -76,7 +76,7 @@ impl Violation {
     pub fn jsonpath(&self) -> String {
         let mut out = String::from("$");
         for token in self.pointer.split('/').skip(1) {
-            let token = token.replace("~1", "/").replace("~0", "~");
+            let token = crate::schema::unescape_token(token);
             if token.parse::<usize>().is_ok() {
                 out.push_str(&format!("[{token}]"));
             } else if !token.is_empty()
