@@ -197,10 +197,20 @@ impl App {
         {
             let reply = match Request::read(request, limit, timeout).await {
                 Ok(request) => crate::admin::handle(self, &request),
-                Err(_) => crate::admin::error(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "the admin request body is too large",
-                ),
+                Err(failed) => match failed.0 {
+                    ReadError::TooLarge { .. } => crate::admin::error(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "the admin request body is too large",
+                    ),
+                    ReadError::TimedOut => crate::admin::error(
+                        StatusCode::REQUEST_TIMEOUT,
+                        &format!("the admin request body did not arrive within {timeout:?}"),
+                    ),
+                    ReadError::Io(_) => crate::admin::error(
+                        StatusCode::BAD_REQUEST,
+                        "the admin request body could not be read",
+                    ),
+                },
             };
             return Ok(reply.into_http(&method));
         }

@@ -364,3 +364,66 @@ async fn ada_documented_limits_refuse_the_eleventh_request_in_a_second() {
     assert_envelope("ada", &answer, 429);
     assert_eq!(answer.json["errors"][0]["type"], "too_many_requests");
 }
+
+// === Every API: a request body that never arrives ===
+
+/// A request body that sends nothing and never ends.
+struct Stalled;
+
+impl hyper::body::Body for Stalled {
+    type Data = bytes::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<bytes::Bytes>, Self::Error>>> {
+        std::task::Poll::Pending
+    }
+}
+
+#[tokio::test]
+async fn a_body_that_does_not_arrive_within_the_request_timeout_is_408_there_and_on_the_admin_api()
+{
+    use http_body_util::BodyExt;
+    let settings = understudy::Settings {
+        request_timeout: std::time::Duration::from_millis(100),
+        ..understudy::Settings::default()
+    };
+    let app = understudy::App::new(
+        crate::util::catalog(Dialect::V31),
+        understudy::Store::new(understudy::StoreOptions::default()),
+        settings,
+    );
+    for (path, api) in [(TEABLE_ITEM, Some("teable")), ("/__understudy/state", None)] {
+        let request = http::Request::builder()
+            .method("PATCH")
+            .uri(path)
+            .header("authorization", crate::util::TOKEN)
+            .header("content-type", "application/json")
+            .body(Stalled)
+            .unwrap();
+        let response = app.handle(request).await.expect("answered, not dropped");
+        let (parts, body) = response.into_parts();
+        let text = String::from_utf8(body.collect().await.unwrap().to_bytes().to_vec()).unwrap();
+        let answer = crate::util::Answer {
+            status: parts.status,
+            headers: parts.headers,
+            json: serde_json::from_str(&text).unwrap_or_default(),
+            text,
+        };
+        match api {
+            Some(api) => {
+                let message = assert_envelope(api, &answer, 408);
+                assert!(message.contains("did not arrive within 100ms"), "{message}");
+            }
+            None => {
+                assert_eq!(answer.status, 408, "{}", answer.text);
+                assert_eq!(
+                    answer.json["error"],
+                    "the admin request body did not arrive within 100ms"
+                );
+            }
+        }
+    }
+}
