@@ -12,10 +12,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::contract::route::Router;
 use crate::contract::{self, Contract, Operation, ParameterLocation};
 use crate::error::LoadError;
 use crate::files::{TextFile, Tree};
-use crate::route::Router;
 use crate::scenario::{self, Scenario};
 
 /// All served APIs. Cloning is cheap: contracts, scenarios and routes are shared.

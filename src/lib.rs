@@ -28,42 +28,18 @@
 //! mount → read body → route → auth → prefer → validate → engine → render → self-check.
 //! The order and the reasons for it are on [`service`].
 
-pub mod admin;
-pub mod auth;
-pub mod cache;
 pub mod catalog;
-pub mod check;
 pub mod cli;
-pub mod client;
-pub mod config;
+pub mod conformance;
 pub mod contract;
-pub mod diff;
-pub mod engine;
 pub mod error;
-pub mod exchange;
 pub mod files;
-pub mod journal;
-pub mod limit;
-pub mod lint;
-pub mod merge;
-pub mod prefer;
-pub mod record;
-pub mod report;
+pub mod mock;
 pub mod request;
-pub mod respond;
-pub mod route;
-pub mod runner;
-pub mod sample;
 pub mod scenario;
-pub mod schema;
 pub mod server;
-pub mod service;
-pub mod store;
-pub mod template;
-pub mod validate;
-pub mod watch;
 
 pub use catalog::{Catalog, CatalogOptions};
 pub use error::LoadError;
-pub use service::{App, Settings};
-pub use store::{Store, StoreOptions};
+pub use mock::service::{App, Settings};
+pub use mock::store::{Store, StoreOptions};

@@ -9,10 +9,10 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Parser;
 use understudy::catalog::{ApiOptions, CatalogOptions};
+use understudy::cli::config::{Config, LogFormat};
 use understudy::cli::{
     CheckArgs, Cli, Command, HealthArgs, LintArgs, RecordArgs, SchemaArgs, SchemaFormat, ServeArgs,
 };
-use understudy::config::{Config, LogFormat};
 use understudy::files::Tree;
 use understudy::{App, Catalog, Store};
 
@@ -97,8 +97,8 @@ fn health(args: &HealthArgs) -> anyhow::Result<ExitCode> {
 fn schema(args: &SchemaArgs) -> anyhow::Result<ExitCode> {
     let schema = match args.format {
         SchemaFormat::Scenario => understudy::scenario::json_schema(),
-        SchemaFormat::Exchange => understudy::exchange::json_schema(),
-        SchemaFormat::Report => understudy::report::json_schema(),
+        SchemaFormat::Exchange => understudy::conformance::exchange::json_schema(),
+        SchemaFormat::Report => understudy::conformance::report::json_schema(),
     };
     println!("{}", serde_json::to_string_pretty(&schema)?);
     Ok(ExitCode::SUCCESS)
@@ -150,7 +150,7 @@ fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
                 None
             }
             (true, false) => {
-                let watcher = understudy::watch::spawn(app.clone(), options.clone(), watched.clone()).map_err(anyhow::Error::msg)?;
+                let watcher = understudy::mock::watch::spawn(app.clone(), options.clone(), watched.clone()).map_err(anyhow::Error::msg)?;
                 let shown: Vec<String> = watched.iter().map(|p| p.display().to_string()).collect();
                 tracing::info!(paths = %shown.join(", "), "watching for changes");
                 Some(watcher)
@@ -202,14 +202,14 @@ fn load_api(
 
 fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     use std::io::IsTerminal as _;
-    use understudy::runner::{self, RunOptions};
+    use understudy::conformance::runner::{self, RunOptions};
 
     let api = load_api(&args.api, args.contracts.as_deref(), args.contract.clone())?;
     let files = match &args.suite {
         Some(dir) => understudy::files::suite_files(dir, &args.api, &[".json"])?,
         None => Tree::embedded_conformance().files(&args.api, &[".json"])?,
     };
-    let cases = understudy::exchange::load_suite(&files)?;
+    let cases = understudy::conformance::exchange::load_suite(&files)?;
     let planned = runner::plan(&cases, &args.only, &args.skip)?;
     let options = RunOptions {
         target: args.target.clone(),
@@ -234,14 +234,14 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     progress.finish_and_clear();
 
     let rerun = format!("understudy check --api {} --target {}", args.api, args.target);
-    anstream::print!("{}", understudy::report::human(&run, &rerun));
+    anstream::print!("{}", understudy::conformance::report::human(&run, &rerun));
     if let Some(path) = &args.json {
-        let report = serde_json::to_string_pretty(&understudy::report::json(&run))?;
+        let report = serde_json::to_string_pretty(&understudy::conformance::report::json(&run))?;
         std::fs::write(path, report + "\n")
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     if let Some(path) = &args.junit {
-        let xml = understudy::report::junit(&run).map_err(anyhow::Error::msg)?;
+        let xml = understudy::conformance::report::junit(&run).map_err(anyhow::Error::msg)?;
         std::fs::write(path, xml).with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(if run.failed() == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
@@ -250,8 +250,10 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
 fn record(args: &RecordArgs) -> anyhow::Result<ExitCode> {
     init_logging(LogFormat::Human);
     let api = load_api(&args.api, args.contracts.as_deref(), None)?;
-    let options =
-        understudy::record::RecordOptions { target: args.target.clone(), out: args.out.clone() };
+    let options = understudy::conformance::record::RecordOptions {
+        target: args.target.clone(),
+        out: args.out.clone(),
+    };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
         let address = std::net::SocketAddr::from(([127, 0, 0, 1], args.port));
@@ -265,7 +267,7 @@ fn record(args: &RecordArgs) -> anyhow::Result<ExitCode> {
             args.out.display()
         );
         eprintln!("  point your client at http://{local} as it would at the target; Ctrl-C stops");
-        understudy::record::run(listener, api, options, shutdown_signal())
+        understudy::conformance::record::run(listener, api, options, shutdown_signal())
             .await
             .context("recording failed")?;
         anyhow::Ok(())
@@ -277,7 +279,7 @@ fn lint(args: &LintArgs) -> anyhow::Result<ExitCode> {
     let contracts = args.contracts.clone().map_or_else(Tree::embedded_contracts, Tree::disk);
     let scenarios = args.scenarios.clone().map_or_else(Tree::embedded_scenarios, Tree::disk);
     let suites = args.suites.clone().map_or_else(Tree::embedded_conformance, Tree::disk);
-    let report = understudy::lint::run(&contracts, &scenarios, &suites)?;
+    let report = understudy::cli::lint::run(&contracts, &scenarios, &suites)?;
     for problem in &report.problems {
         println!("{problem}");
     }

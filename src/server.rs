@@ -33,8 +33,8 @@ use tokio::net::TcpListener;
 use tower::{Service, ServiceBuilder};
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
 
-use crate::config::CorsConfig;
-use crate::service::App;
+use crate::cli::config::CorsConfig;
+use crate::mock::service::App;
 
 /// How the server accepts, guards and drains connections.
 #[derive(Debug, Clone)]

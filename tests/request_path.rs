@@ -12,7 +12,7 @@ use util::{Dialect, app, authed, call};
 async fn serving_requests_parses_and_compiles_nothing() {
     // Arrange: loading the catalog compiles everything.
     let app = app(Dialect::V31);
-    let before = understudy::schema::compilations();
+    let before = understudy::contract::schema::compilations();
     assert!(before > 50, "loading compiled {before} schemas");
 
     // Act: successes, every kind of rejection, Prefer, and the self-check on all of them.
@@ -42,7 +42,7 @@ async fn serving_requests_parses_and_compiles_nothing() {
 
     // Assert
     assert_eq!(
-        understudy::schema::compilations(),
+        understudy::contract::schema::compilations(),
         before,
         "a request parsed a contract or compiled a schema"
     );

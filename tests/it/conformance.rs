@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 use understudy::catalog::{Catalog, CatalogOptions};
+use understudy::conformance::runner::{self, RunOptions};
 use understudy::files::Tree;
-use understudy::runner::{self, RunOptions};
 use understudy::{App, Settings, Store, StoreOptions};
 
 use crate::util::{Dialect, TestServer, app, catalog, http};
@@ -44,7 +44,7 @@ async fn every_bundled_suite_passes_against_understudy() {
     for api in ["teable", "arize", "gitbook", "ada"] {
         // Act: the library runner, as `check` runs it.
         let files = Tree::embedded_conformance().files(api, &[".json"]).unwrap();
-        let cases = understudy::exchange::load_suite(&files).unwrap();
+        let cases = understudy::conformance::exchange::load_suite(&files).unwrap();
         assert!(cases.len() >= 15, "{api} has {} cases", cases.len());
         let planned = runner::plan(&cases, &[], &[]).unwrap();
         let options = RunOptions {
@@ -75,7 +75,7 @@ async fn every_operation_is_covered_by_its_suite_with_its_documented_errors() {
     let catalog = catalog(Dialect::V31);
     for api in &catalog.apis {
         let files = Tree::embedded_conformance().files(&api.name, &[".json"]).unwrap();
-        let cases = understudy::exchange::load_suite(&files).unwrap();
+        let cases = understudy::conformance::exchange::load_suite(&files).unwrap();
         for operation in &api.contract.operations {
             let statuses: Vec<u16> = cases
                 .iter()
@@ -218,7 +218,7 @@ async fn drift_is_caught_with_pointer_diff_and_reports() {
 
     // JSON: valid against the documented schema, both verdicts per case.
     let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-    let schema = understudy::report::json_schema();
+    let schema = understudy::conformance::report::json_schema();
     let validator = jsonschema::validator_for(&schema).unwrap();
     let errors: Vec<String> =
         validator.iter_errors(&report).map(|e| format!("{}: {e}", e.instance_path())).collect();
@@ -259,7 +259,7 @@ fn an_unreachable_target_or_nothing_selected_exits_2() {
 #[test]
 fn only_runs_the_case_and_what_it_needs() {
     let files = Tree::embedded_conformance().files("arize", &[".json"]).unwrap();
-    let cases = understudy::exchange::load_suite(&files).unwrap();
+    let cases = understudy::conformance::exchange::load_suite(&files).unwrap();
     let planned = runner::plan(&cases, &["get-after-update-200".into()], &[]).unwrap();
     let ids: Vec<&str> = planned.iter().map(|c| c.exchange.id.as_str()).collect();
     assert_eq!(ids.last(), Some(&"get-after-update-200"));
@@ -276,12 +276,12 @@ async fn a_recorded_suite_replays_against_a_fresh_server_with_no_edits_and_no_se
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let catalog = catalog(Dialect::V31);
-        let options = understudy::record::RecordOptions {
+        let options = understudy::conformance::record::RecordOptions {
             target: format!("{}/{api}", original.url()),
             out: dir.join(api),
         };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(understudy::record::run(
+        let task = tokio::spawn(understudy::conformance::record::run(
             listener,
             catalog.api(api).unwrap().clone(),
             options,

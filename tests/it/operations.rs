@@ -5,7 +5,7 @@
 
 use rstest::rstest;
 use rstest_reuse::{self, apply, template};
-use understudy::check;
+use understudy::contract::check;
 
 use crate::util::{Dialect, app, assert_envelope, authed, call};
 

@@ -21,13 +21,13 @@ use http::{HeaderMap, Method};
 use serde_json::Value;
 
 use crate::catalog::Api;
-use crate::check::{self, Severity};
-use crate::client::{Client, Received};
-use crate::diff::{self, Difference};
-use crate::exchange::{Capture, Case, Variables};
+use crate::conformance::client::{Client, Received};
+use crate::conformance::diff::{self, Difference};
+use crate::conformance::exchange::{Capture, Case, Variables};
+use crate::contract::check::{self, Severity};
+use crate::contract::route::RouteMatch;
+use crate::contract::validate;
 use crate::request::Request;
-use crate::route::RouteMatch;
-use crate::validate;
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -253,7 +253,7 @@ pub async fn run(
     }
     let missing: Vec<String> = cases
         .iter()
-        .flat_map(|c| crate::exchange::env_names(&c.exchange))
+        .flat_map(|c| crate::conformance::exchange::env_names(&c.exchange))
         .filter(|name| !variables.env.contains_key(name) && std::env::var(name).is_err())
         .collect::<BTreeSet<_>>()
         .into_iter()
@@ -371,7 +371,7 @@ async fn run_case(
     outcome.url = format!("{target}{}{path_and_query}", api.contract.base_path);
     outcome.curl = curl(&method, &outcome.url, exchange, &built);
     outcome.request_body = match &built.body {
-        Some(bytes) => crate::journal::body(bytes),
+        Some(bytes) => crate::mock::journal::body(bytes),
         None => Value::Null,
     };
 
@@ -567,9 +567,9 @@ struct Built {
 }
 
 fn build_request(
-    exchange: &crate::exchange::Exchange,
+    exchange: &crate::conformance::exchange::Exchange,
     variables: &Variables,
-) -> Result<Built, crate::exchange::Undefined> {
+) -> Result<Built, crate::conformance::exchange::Undefined> {
     let request = &exchange.request;
     let path = variables.text(&request.path)?;
     let mut pairs = Vec::new();
@@ -595,10 +595,13 @@ fn build_request(
 }
 
 fn substitute_headers(
-    headers: &BTreeMap<String, crate::exchange::HeaderExpectation>,
+    headers: &BTreeMap<String, crate::conformance::exchange::HeaderExpectation>,
     variables: &Variables,
-) -> Result<BTreeMap<String, crate::exchange::HeaderExpectation>, crate::exchange::Undefined> {
-    use crate::exchange::HeaderExpectation;
+) -> Result<
+    BTreeMap<String, crate::conformance::exchange::HeaderExpectation>,
+    crate::conformance::exchange::Undefined,
+> {
+    use crate::conformance::exchange::HeaderExpectation;
     headers
         .iter()
         .map(|(name, expectation)| {
@@ -648,7 +651,12 @@ fn describe_rejection(rejection: &validate::Rejection) -> Vec<String> {
 }
 
 /// A curl command that sends the same request; `${env.NAME}` stays a shell variable `$NAME`.
-fn curl(method: &Method, url: &str, exchange: &crate::exchange::Exchange, built: &Built) -> String {
+fn curl(
+    method: &Method,
+    url: &str,
+    exchange: &crate::conformance::exchange::Exchange,
+    built: &Built,
+) -> String {
     let quote = |text: &str| format!("'{}'", text.replace('\'', r"'\''"));
     let shell = |text: &str| {
         // `${env.TOKEN}` → `"$TOKEN"`-style text inside double quotes.
@@ -686,7 +694,7 @@ fn curl(method: &Method, url: &str, exchange: &crate::exchange::Exchange, built:
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exchange::{Exchange, Expectation, RequestSpec};
+    use crate::conformance::exchange::{Exchange, Expectation, RequestSpec};
 
     fn case(id: &str, needs: &[&str]) -> Case {
         Case {

@@ -17,8 +17,8 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::{ApiOptions, CatalogOptions};
 use crate::cli::ServeArgs;
 use crate::files::Tree;
-use crate::service::{DEFAULT_BODY_LIMIT, Settings};
-use crate::store::StoreOptions;
+use crate::mock::service::{DEFAULT_BODY_LIMIT, Settings};
+use crate::mock::store::StoreOptions;
 
 /// The default config file, read when present.
 pub const DEFAULT_FILE: &str = "understudy.toml";
@@ -188,7 +188,7 @@ impl Default for Config {
             seed: None,
             clock: None,
             admin_token: None,
-            journal_size: crate::journal::DEFAULT_CAPACITY,
+            journal_size: crate::mock::journal::DEFAULT_CAPACITY,
             grace_period: DurationText(Duration::from_secs(10)),
             header_timeout: DurationText(Duration::from_secs(10)),
             request_timeout: DurationText(Duration::from_secs(30)),

@@ -129,7 +129,7 @@ use serde_json::Value;
 
 use crate::error::LoadError;
 use crate::files::TextFile;
-use crate::template::Template;
+use crate::scenario::template::Template;
 
 /// Error kinds a scenario may give codes and messages for.
 pub const ERROR_KINDS: &[&str] = &[
@@ -289,8 +289,10 @@ impl Resource {
     /// The key of a record, as text.
     pub fn key_of(&self, record: &Value) -> String {
         match &self.key {
-            ResourceKey::Field(field) => crate::store::key_text(record.get(field)),
-            ResourceKey::Composite(template) => crate::template::as_text(&template.render(record)),
+            ResourceKey::Field(field) => crate::mock::store::key_text(record.get(field)),
+            ResourceKey::Composite(template) => {
+                crate::scenario::template::as_text(&template.render(record))
+            }
         }
     }
 
@@ -475,7 +477,7 @@ pub struct OperationBehaviour {
     /// Canned answers for matching requests, checked before the action.
     pub respond: Vec<Canned>,
     /// Delay before this operation's answers (`Prefer: delay` still wins).
-    pub delay: Option<crate::config::Latency>,
+    pub delay: Option<crate::cli::config::Latency>,
 }
 
 /// Where a record key comes from.
@@ -1826,7 +1828,7 @@ impl Builder<'_> {
                 .delay
                 .as_deref()
                 .map(|d| {
-                    crate::config::Latency::parse(d)
+                    crate::cli::config::Latency::parse(d)
                         .map_err(|e| self.invalid(&format!("{at}/delay"), e))
                 })
                 .transpose()?,

@@ -18,7 +18,7 @@ use notify_debouncer_mini::{
 
 use crate::catalog::{Catalog, CatalogOptions};
 use crate::error::LoadError;
-use crate::service::App;
+use crate::mock::service::App;
 
 /// How long a burst of file events settles before the reload (editors write in several steps).
 pub const SETTLE: Duration = Duration::from_millis(200);

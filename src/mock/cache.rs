@@ -12,7 +12,7 @@
 //! without canned answers, to requests without `Prefer`. A delay is drawn again for every
 //! request. A new catalog (scenario switch, reload) empties the cache.
 //!
-//! [`Store::generation`]: crate::store::Store::generation
+//! [`Store::generation`]: crate::mock::store::Store::generation
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -22,10 +22,10 @@ use http::{HeaderMap, HeaderName, StatusCode};
 
 use crate::catalog::Api;
 use crate::contract::Operation;
+use crate::mock::respond::{Body, Reply};
+use crate::mock::store::Store;
 use crate::request::Request;
-use crate::respond::{Body, Reply};
 use crate::scenario::{Action, OperationBehaviour};
-use crate::store::Store;
 
 /// How many answers are kept; past it the cache starts again empty.
 const CAPACITY: usize = 512;

@@ -72,8 +72,11 @@ impl Limiter {
         let now = Instant::now();
         let wall = SystemTime::now();
         let mut state = self.windows.lock().unwrap_or_else(|p| p.into_inner());
-        let counts =
-            crate::store::slot(crate::store::slot(&mut state, api, HashMap::new), token, Vec::new);
+        let counts = crate::mock::store::slot(
+            crate::mock::store::slot(&mut state, api, HashMap::new),
+            token,
+            Vec::new,
+        );
         counts.resize(windows.len(), Count { started: now, started_wall: wall, used: 0 });
         for (count, window) in counts.iter_mut().zip(windows) {
             if now.duration_since(count.started) >= Duration::from_secs(window.seconds) {

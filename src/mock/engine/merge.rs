@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::contract::schema::push_token;
 use crate::scenario::Merge;
-use crate::schema::push_token;
 
 /// Combines `new` into `old` (both at `pointer`), following `default` and the per-pointer
 /// `paths` strategies. Returns the combined value; `None` means the key is to be removed.

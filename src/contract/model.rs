@@ -15,9 +15,9 @@ use std::sync::Arc;
 use http::Method;
 use serde_json::Value;
 
+use crate::contract::schema::{self, Compiler, Dialect, Direction, Schema, push_token};
 use crate::error::LoadError;
 use crate::files::TextFile;
-use crate::schema::{self, Compiler, Dialect, Direction, Schema, push_token};
 
 /// The HTTP methods an OpenAPI path item can hold, in document order.
 pub const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
@@ -300,7 +300,7 @@ impl Operation {
 
 /// Parses a YAML or JSON text into a value (JSON for `.json` files, YAML otherwise).
 pub fn parse_text(file: &TextFile) -> Result<Value, LoadError> {
-    crate::schema::count_parse();
+    crate::contract::schema::count_parse();
     if file.file_name.ends_with(".json") {
         serde_json::from_str(&file.text).map_err(|e| LoadError::Syntax {
             file: file.name.clone(),
@@ -722,7 +722,7 @@ impl Builder<'_> {
         parameters: &[Parameter],
         pointer: &str,
     ) -> Result<(), LoadError> {
-        let names = crate::route::template_names(path);
+        let names = crate::contract::route::template_names(path);
         for name in &names {
             if !parameters.iter().any(|p| p.location == ParameterLocation::Path && &p.name == name)
             {
@@ -797,7 +797,7 @@ impl Builder<'_> {
                         required: header.get("required").and_then(Value::as_bool).unwrap_or(false),
                         kind: header.get("schema").map_or(ValueKind::String, |s| self.kind_of(s)),
                         schema,
-                        sample: sample.map(|v| crate::template::as_text(&v)),
+                        sample: sample.map(|v| crate::scenario::template::as_text(&v)),
                     });
                 }
             }
@@ -853,7 +853,7 @@ impl Builder<'_> {
             return Some(sample.clone());
         }
         let schema = self.response_document.pointer(pointer)?;
-        let sample = crate::sample::generate(self.response_document, schema);
+        let sample = crate::contract::sample::generate(self.response_document, schema);
         self.samples.borrow_mut().insert(pointer.to_owned(), sample.clone());
         Some(sample)
     }

@@ -17,7 +17,7 @@ use http::HeaderMap;
 use serde_json::Value;
 
 use crate::contract::Operation;
-use crate::validate::{self, Location, Violation};
+use crate::contract::validate::{self, Location, Violation};
 
 /// How much a finding matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]

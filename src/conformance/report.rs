@@ -9,9 +9,9 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::check::check_name;
-use crate::diff::Difference;
-use crate::runner::{Outcome, Run, Verdict};
+use crate::conformance::diff::Difference;
+use crate::conformance::runner::{Outcome, Run, Verdict};
+use crate::contract::check::check_name;
 
 const RED: Style = AnsiColor::Red.on_default().bold();
 const GREEN: Style = AnsiColor::Green.on_default().bold();
@@ -34,7 +34,7 @@ pub fn human(run: &Run, rerun: &str) -> String {
             .contract
             .iter()
             .chain(&outcome.expectation)
-            .filter(|d| d.severity == crate::check::Severity::Error)
+            .filter(|d| d.severity == crate::contract::check::Severity::Error)
             .map(|d| format!("{} {}", d.check, check_name(&d.check)))
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
@@ -55,8 +55,11 @@ pub fn human(run: &Run, rerun: &str) -> String {
         {
             for (i, d) in findings.iter().enumerate() {
                 let label = if i == 0 { side } else { "" };
-                let warning =
-                    if d.severity == crate::check::Severity::Warning { " (warning)" } else { "" };
+                let warning = if d.severity == crate::contract::check::Severity::Warning {
+                    " (warning)"
+                } else {
+                    ""
+                };
                 let pointer =
                     if d.pointer.is_empty() { String::new() } else { format!("{} ", d.pointer) };
                 let _ = writeln!(out, "  {label:<12} {} {pointer}{}{warning}", d.check, d.message);
@@ -282,7 +285,7 @@ pub fn junit(run: &Run) -> Result<String, String> {
                     .contract
                     .iter()
                     .chain(&outcome.expectation)
-                    .find(|d| d.severity == crate::check::Severity::Error);
+                    .find(|d| d.severity == crate::contract::check::Severity::Error);
                 let (kind_text, message) = match (first, &outcome.error) {
                     (_, Some(error)) => ("X001".to_owned(), error.clone()),
                     (Some(d), None) => {

@@ -20,11 +20,11 @@ use std::collections::BTreeMap;
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::journal::Query;
+use crate::mock::journal::Query;
+use crate::mock::respond::Reply;
+use crate::mock::service::{ADMIN_PREFIX, App};
+use crate::mock::store::Data;
 use crate::request::Request;
-use crate::respond::Reply;
-use crate::service::{ADMIN_PREFIX, App};
-use crate::store::Data;
 
 /// Answers an admin request.
 pub fn handle(app: &App, request: &Request) -> Reply {

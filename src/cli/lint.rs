@@ -15,11 +15,11 @@
 use serde_json::Value;
 
 use crate::catalog::{self, ApiOptions, CatalogOptions};
+use crate::contract::schema::{self, Direction, push_token};
 use crate::contract::{self, Contract};
 use crate::error::LoadError;
 use crate::files::Tree;
 use crate::scenario;
-use crate::schema::{self, Direction, push_token};
 
 /// What lint found.
 #[derive(Debug, Default)]
@@ -124,7 +124,7 @@ pub fn run(contracts: &Tree, scenarios: &Tree, suites: &Tree) -> Result<Report, 
                     for (i, record) in resource.seed.iter().enumerate() {
                         report.checked.records += 1;
                         // What clients see: write-only fields removed, their flags derived.
-                        let record = crate::engine::view(resource, record, &[]);
+                        let record = crate::mock::engine::view(resource, record, &[]);
                         for error in compiled.errors(&record) {
                             report.problems.push(format!(
                                 "{}: resources.{}.seed[{i}]{}: {} (against {pointer} of {})",
@@ -150,12 +150,12 @@ fn exchanges(
     suites: &Tree,
     report: &mut Report,
 ) -> Result<(), LoadError> {
-    use crate::exchange::{Capture, Variables};
+    use crate::conformance::exchange::{Capture, Variables};
     let files = suites.files(api, &[".json"])?;
     if files.is_empty() {
         return Ok(());
     }
-    let cases = match crate::exchange::load_suite(&files) {
+    let cases = match crate::conformance::exchange::load_suite(&files) {
         Ok(cases) => cases,
         Err(error) => {
             let line = error.to_string();
@@ -165,8 +165,8 @@ fn exchanges(
             return Ok(());
         }
     };
-    let Ok(ordered) = crate::runner::plan(&cases, &[], &[]) else { return Ok(()) };
-    let router = crate::route::Router::new(
+    let Ok(ordered) = crate::conformance::runner::plan(&cases, &[], &[]) else { return Ok(()) };
+    let router = crate::contract::route::Router::new(
         contract.operations.iter().map(|op| (&op.method, op.path.as_str())),
     );
     let mut variables = Variables::default();
@@ -177,7 +177,7 @@ fn exchanges(
             report.problems.push(format!("{}: {message} (per {})", case.file, contract.file_name));
         };
         // Env placeholders without a fallback lint as an arbitrary value.
-        for name in crate::exchange::env_names(exchange) {
+        for name in crate::conformance::exchange::env_names(exchange) {
             variables.env.entry(name).or_insert_with(|| "x".into());
         }
         let Some(operation) = contract.operation(&exchange.operation) else {
@@ -191,7 +191,7 @@ fn exchanges(
             http::Method::from_bytes(exchange.request.method.to_ascii_uppercase().as_bytes())
                 .unwrap_or(http::Method::GET);
         match router.route(&method, &path) {
-            crate::route::RouteMatch::Found { operation: index, params } => {
+            crate::contract::route::RouteMatch::Found { operation: index, params } => {
                 if contract.operations[index].id != operation.id {
                     problem(format!(
                         "S001 {method} {path} routes to `{}`, not `{}`",
@@ -236,11 +236,11 @@ fn exchanges(
                     };
                     let request =
                         crate::request::Request::new(method.clone(), &target, headers, body);
-                    if let Err(rejection) = crate::validate::request(
+                    if let Err(rejection) = crate::contract::validate::request(
                         operation,
                         &request,
                         &params,
-                        crate::prefer::QUERY_KEYS,
+                        crate::mock::prefer::QUERY_KEYS,
                     ) {
                         problem(format!("S002 the recorded request is not valid: {rejection:?}"));
                     }
@@ -252,7 +252,7 @@ fn exchanges(
             exchange.expect.body.as_ref().map(|b| variables.json(b).unwrap_or_else(|_| b.clone()));
         let mut headers = http::HeaderMap::new();
         for (name, expectation) in &exchange.expect.headers {
-            if let crate::exchange::HeaderExpectation::Exact(value) = expectation
+            if let crate::conformance::exchange::HeaderExpectation::Exact(value) = expectation
                 && let (Ok(n), Ok(v)) =
                     (http::HeaderName::try_from(name.as_str()), http::HeaderValue::from_str(value))
             {
@@ -267,12 +267,16 @@ fn exchanges(
             let tokens: Vec<&str> = pointer.split('/').skip(1).collect();
             exchange.rules.iter().any(|(pattern, rule)| {
                 let pattern: Vec<&str> = pattern.split('/').skip(1).collect();
-                matches!(rule, crate::exchange::Rule::Keyword(crate::exchange::RuleKeyword::Ignore))
-                    && pattern.len() <= tokens.len()
+                matches!(
+                    rule,
+                    crate::conformance::exchange::Rule::Keyword(
+                        crate::conformance::exchange::RuleKeyword::Ignore
+                    )
+                ) && pattern.len() <= tokens.len()
                     && pattern.iter().zip(&tokens).all(|(p, t)| *p == "*" || p == t)
             })
         };
-        for finding in crate::check::findings(
+        for finding in crate::contract::check::findings(
             operation,
             exchange.expect.status,
             &headers,
@@ -284,11 +288,11 @@ fn exchanges(
                 && finding.violation.parameter.as_ref().is_some_and(|h| {
                     !matches!(
                         exchange.expect.headers.get(&h.to_ascii_lowercase()),
-                        Some(crate::exchange::HeaderExpectation::Exact(_))
+                        Some(crate::conformance::exchange::HeaderExpectation::Exact(_))
                     )
                 });
             // What the suite does not record (ignored values, unlisted headers) cannot be judged.
-            if finding.severity == crate::check::Severity::Error
+            if finding.severity == crate::contract::check::Severity::Error
                 && !unlisted_header
                 && !ignored(&finding.violation.pointer)
             {
@@ -382,8 +386,11 @@ fn rule_fields(scenario: &crate::scenario::Scenario, contract: &Contract, report
 /// Whether a JSON pointer (`/config/provider`, `/scopings/*/space_id`) names a property the
 /// schema declares, looking through `$ref`, compositions and array items.
 fn has_field(document: &Value, schema: &Value, pointer: &str) -> bool {
-    let tokens: Vec<String> =
-        pointer.split('/').skip(1).map(|t| crate::schema::unescape_token(t).into_owned()).collect();
+    let tokens: Vec<String> = pointer
+        .split('/')
+        .skip(1)
+        .map(|t| crate::contract::schema::unescape_token(t).into_owned())
+        .collect();
     has_path(document, schema, &tokens, 0)
 }
 

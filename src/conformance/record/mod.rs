@@ -34,13 +34,13 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde_json::{Map, Value};
 
 use crate::catalog::Api;
-use crate::client::Client;
-use crate::exchange::{
+use crate::conformance::client::Client;
+use crate::conformance::exchange::{
     Capture, Exchange, Expectation, HeaderExpectation, QueryValue, Recorded, RequestSpec, Rule,
     RuleKeyword,
 };
-use crate::route::RouteMatch;
-use crate::schema::{deref, escape_token};
+use crate::contract::route::RouteMatch;
+use crate::contract::schema::{deref, escape_token};
 
 /// Header a client may send to name the case (not forwarded).
 pub const CASE_HEADER: &str = "x-understudy-case";
@@ -169,7 +169,7 @@ impl Recorder {
         };
         let case = parts.headers.get(CASE_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
         // understudy's own routes are forwarded but belong to no API: nothing to record.
-        let admin = parts.uri.path().starts_with(crate::service::ADMIN_PREFIX);
+        let admin = parts.uri.path().starts_with(crate::mock::service::ADMIN_PREFIX);
         if !admin
             && let Err(error) = self.record(
                 &parts.method,
@@ -202,7 +202,7 @@ impl Recorder {
         query: Option<&str>,
         headers: &[(String, String)],
         body: &Bytes,
-        received: &crate::client::Received,
+        received: &crate::conformance::client::Received,
         case: Option<String>,
     ) -> std::io::Result<()> {
         let contract = &self.api.contract;
@@ -286,7 +286,7 @@ impl Recorder {
         if let Some(json) = &mut response_body {
             let schema = operation.and_then(|o| {
                 let spec = o.response(received.status)?;
-                let declared = crate::validate::find_media(
+                let declared = crate::contract::validate::find_media(
                     &spec.content,
                     media.as_deref().unwrap_or_default(),
                 )?;
@@ -663,7 +663,7 @@ fn link_captures(state: &mut State, exchange: &mut Exchange) {
         .path
         .split('/')
         .map(|segment| {
-            let decoded = crate::route::decode(segment);
+            let decoded = crate::contract::route::decode(segment);
             match substitute(&decoded) {
                 Some(replaced) if decoded.len() == segment.len() || !replaced.contains('%') => {
                     replaced

@@ -11,9 +11,9 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use http_body_util::Full;
 use serde_json::{Value, json};
 
+use crate::contract::validate::{Rejection, Violation};
 use crate::request::Request;
 use crate::scenario::Errors;
-use crate::validate::{Rejection, Violation};
 
 /// A response before it is written: the body stays a JSON value so the self-check and the
 /// journal can read it.
@@ -304,7 +304,7 @@ pub fn failure(errors: &Errors, failure: &Failure, request: &Request) -> Reply {
     // A rule's own message wins; otherwise the scenario's message for the kind, else ours.
     let message = match (failure, errors.messages.get(kind)) {
         (Failure::Rule { message: Some(_), .. }, _) | (_, None) => default_message,
-        (_, Some(template)) => crate::template::as_text(&template.render(&context)),
+        (_, Some(template)) => crate::scenario::template::as_text(&template.render(&context)),
     };
     let code = errors
         .codes
@@ -374,8 +374,8 @@ fn merge_into(target: &mut Value, extra: Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::template::Template;
-    use crate::validate::Location;
+    use crate::contract::validate::Location;
+    use crate::scenario::template::Template;
 
     fn request() -> Request {
         Request::new(Method::PATCH, "/teable/api/space/x", HeaderMap::new(), Bytes::new())

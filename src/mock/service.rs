@@ -37,18 +37,19 @@ use http::StatusCode;
 use http_body_util::Full;
 use serde_json::{Value, json};
 
-use crate::cache::ResponseCache;
 use crate::catalog::{Api, Catalog};
 use crate::contract::Operation;
-use crate::engine::{self, Call};
-use crate::journal::{self, Entry, Exchange, Journal};
-use crate::limit::Limiter;
+use crate::contract::route::RouteMatch;
+use crate::contract::validate::{Location, Violation};
+use crate::contract::{check, validate};
+use crate::mock::cache::ResponseCache;
+use crate::mock::engine::{self, Call};
+use crate::mock::journal::{self, Entry, Exchange, Journal};
+use crate::mock::limit::Limiter;
+use crate::mock::respond::{self, Failure, Reply};
+use crate::mock::store::Store;
+use crate::mock::{auth, prefer};
 use crate::request::{ReadError, Request};
-use crate::respond::{self, Failure, Reply};
-use crate::route::RouteMatch;
-use crate::store::Store;
-use crate::validate::{Location, Violation};
-use crate::{auth, check, prefer, validate};
 
 /// Upper bound on a request body by default. Larger bodies get 413 before validation,
 /// because schema checks need the whole document in memory.
@@ -71,7 +72,7 @@ pub struct Settings {
     /// How long a client may take to send a request's body (408 after).
     pub request_timeout: std::time::Duration,
     /// Delay added to every response (none by default).
-    pub latency: Option<crate::config::Latency>,
+    pub latency: Option<crate::cli::config::Latency>,
 }
 
 impl Default for Settings {
@@ -196,17 +197,17 @@ impl App {
             .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
         {
             let reply = match Request::read(request, limit, timeout).await {
-                Ok(request) => crate::admin::handle(self, &request),
+                Ok(request) => crate::mock::admin::handle(self, &request),
                 Err(failed) => match failed.0 {
-                    ReadError::TooLarge { .. } => crate::admin::error(
+                    ReadError::TooLarge { .. } => crate::mock::admin::error(
                         StatusCode::PAYLOAD_TOO_LARGE,
                         "the admin request body is too large",
                     ),
-                    ReadError::TimedOut => crate::admin::error(
+                    ReadError::TimedOut => crate::mock::admin::error(
                         StatusCode::REQUEST_TIMEOUT,
                         &format!("the admin request body did not arrive within {timeout:?}"),
                     ),
-                    ReadError::Io(_) => crate::admin::error(
+                    ReadError::Io(_) => crate::mock::admin::error(
                         StatusCode::BAD_REQUEST,
                         "the admin request body could not be read",
                     ),
@@ -243,20 +244,19 @@ impl App {
         };
 
         let limited = self.limit(api, &request);
-        let (operation, outcome, cached) = match &limited {
-            Some(verdict) if !verdict.allowed => {
-                // The message may name the wait: render it here, where the numbers are known.
-                let message = api
-                    .scenario
-                    .errors
-                    .messages
-                    .get("rate-limited")
-                    .map(|t| crate::template::as_text(&t.render(&verdict.context())));
-                let failure = Failure::Rule { status: StatusCode::TOO_MANY_REQUESTS, message };
-                (None, Err(failure), Cached::No)
-            }
-            _ => self.pipeline(api, mounted.path, &request),
-        };
+        let (operation, outcome, cached) =
+            match &limited {
+                Some(verdict) if !verdict.allowed => {
+                    // The message may name the wait: render it here, where the numbers are known.
+                    let message =
+                        api.scenario.errors.messages.get("rate-limited").map(|t| {
+                            crate::scenario::template::as_text(&t.render(&verdict.context()))
+                        });
+                    let failure = Failure::Rule { status: StatusCode::TOO_MANY_REQUESTS, message };
+                    (None, Err(failure), Cached::No)
+                }
+                _ => self.pipeline(api, mounted.path, &request),
+            };
         let succeeded = outcome.is_ok();
         let mut reply = match outcome {
             Ok(reply) => reply,
@@ -285,8 +285,10 @@ impl App {
                     }
                     None => {
                         let context = context.get_or_insert_with(|| verdict.context());
-                        reply
-                            .set_header(name, &crate::template::as_text(&template.render(context)));
+                        reply.set_header(
+                            name,
+                            &crate::scenario::template::as_text(&template.render(context)),
+                        );
                     }
                 }
             }
@@ -311,7 +313,7 @@ impl App {
 
     /// Counts the request against the scenario's limits; the verdict and the template context
     /// of the limit headers.
-    fn limit(&self, api: &Api, request: &Request) -> Option<crate::limit::Verdict> {
+    fn limit(&self, api: &Api, request: &Request) -> Option<crate::mock::limit::Verdict> {
         let limits = api.scenario.limits.as_ref()?;
         let credential = request
             .headers

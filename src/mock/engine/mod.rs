@@ -15,6 +15,8 @@
 //! never builds error bodies: it returns a [`Failure`] and `respond.rs` renders it in the
 //! API's envelope.
 
+pub mod merge;
+
 use std::collections::HashSet;
 use std::time::Duration;
 
@@ -22,19 +24,19 @@ use base64::Engine as _;
 use http::StatusCode;
 use serde_json::{Map, Value, json};
 
-use crate::auth::Principal;
 use crate::catalog::Api;
+use crate::contract::validate::{self, Location, Rejection, Validated, Violation};
 use crate::contract::{MediaType, Operation, ResponseSpec, StatusKey};
-use crate::prefer::Prefer;
+use crate::mock::auth::Principal;
+use crate::mock::prefer::Prefer;
+use crate::mock::respond::{Failure, Reply};
+use crate::mock::store::{Store, Tx, key_text};
 use crate::request::Request;
-use crate::respond::{Failure, Reply};
+use crate::scenario::template::as_text;
 use crate::scenario::{
     Action, Canned, Fault, KeySource, Matching, OperationBehaviour, Order, PageStyle, Pagination,
     Resource, Rule, Scenario, SetValue, When,
 };
-use crate::store::{Store, Tx, key_text};
-use crate::template::as_text;
-use crate::validate::{self, Location, Rejection, Validated, Violation};
 
 /// Everything the engine knows about one call.
 #[derive(Debug)]
@@ -489,7 +491,7 @@ fn passes(record: &Value, filter: &crate::scenario::Filter, needle: Option<&str>
 fn values_at<'a>(value: &'a Value, pointer: &str) -> Vec<&'a Value> {
     let mut current = vec![value];
     for token in pointer.split('/').skip(1) {
-        let token = crate::schema::unescape_token(token);
+        let token = crate::contract::schema::unescape_token(token);
         current = current
             .into_iter()
             .flat_map(|v| match (v, token.as_ref()) {
@@ -764,7 +766,7 @@ fn merged(
     let kept: Vec<(&str, Option<Value>)> =
         keep.into_iter().flatten().chain(created).map(|f| (f, old.get(f).cloned())).collect();
     let mut record = match (old, body.is_object()) {
-        (old, true) => match crate::merge::apply(Some(old), body, "", merge, paths) {
+        (old, true) => match crate::mock::engine::merge::apply(Some(old), body, "", merge, paths) {
             Some(Value::Object(record)) => record,
             _ => Map::new(),
         },
@@ -916,7 +918,9 @@ fn request_body(call: &Call<'_>, behaviour: &OperationBehaviour) -> Value {
             .and_then(|b| validate::find_media(&b.content, &media))
             .and_then(|m| m.schema.as_ref());
         let document = &call.api.contract.document;
-        if let Some(raw) = schema.and_then(|s| crate::schema::pointer(document, &s.pointer)) {
+        if let Some(raw) =
+            schema.and_then(|s| crate::contract::schema::pointer(document, &s.pointer))
+        {
             call.api.contract.defaults.apply(document, raw, &mut body);
         }
     }
@@ -951,8 +955,11 @@ fn apply_set(
 
 /// Sets the value at a JSON pointer, creating objects on the way.
 fn set_pointer(target: &mut Value, pointer: &str, value: Value) {
-    let tokens: Vec<String> =
-        pointer.split('/').skip(1).map(|t| crate::schema::unescape_token(t).into_owned()).collect();
+    let tokens: Vec<String> = pointer
+        .split('/')
+        .skip(1)
+        .map(|t| crate::contract::schema::unescape_token(t).into_owned())
+        .collect();
     let Some((last, path)) = tokens.split_last() else {
         *target = value;
         return;
@@ -990,14 +997,14 @@ fn view_owned(resource: &Resource, mut record: Value, reveal: &[String]) -> Valu
     // Whether each field is set, read before any is removed.
     let present: Vec<bool> = hidden
         .iter()
-        .map(|h| crate::schema::pointer(&record, &h.field).is_some_and(|v| !v.is_null()))
+        .map(|h| crate::contract::schema::pointer(&record, &h.field).is_some_and(|v| !v.is_null()))
         .collect();
     for (hidden, present) in hidden.iter().zip(present) {
         if let Some((parent, last)) = hidden.field.rsplit_once('/') {
             let holder =
                 if parent.is_empty() { Some(&mut record) } else { record.pointer_mut(parent) };
             if let Some(Value::Object(map)) = holder {
-                map.shift_remove(crate::schema::unescape_token(last).as_ref());
+                map.shift_remove(crate::contract::schema::unescape_token(last).as_ref());
             }
         }
         if let Some(flag) = &hidden.flag {
@@ -1050,7 +1057,7 @@ fn place(
     name: &str,
     value: Value,
     default: bool,
-    headers: &[(http::HeaderName, crate::template::Template)],
+    headers: &[(http::HeaderName, crate::scenario::template::Template)],
 ) -> Option<Value> {
     match (default, headers.is_empty()) {
         (true, true) => Some(value),

@@ -6,8 +6,8 @@
 //! that cannot set headers may use the query parameters `__code`, `__example` and `__delay`
 //! instead. Preferences understudy does not know are ignored, as RFC 7240 asks.
 
+use crate::mock::respond::Failure;
 use crate::request::Request;
-use crate::respond::Failure;
 
 /// Query parameters understudy reads itself, never passed to validation.
 pub const QUERY_KEYS: &[&str] = &["__code", "__example", "__dynamic", "__delay"];

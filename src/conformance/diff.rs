@@ -12,9 +12,9 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
-use crate::exchange::{HeaderExpectation, Rule, RuleKeyword};
-use crate::schema::escape_token;
-use crate::template::as_text;
+use crate::conformance::exchange::{HeaderExpectation, Rule, RuleKeyword};
+use crate::contract::schema::escape_token;
+use crate::scenario::template::as_text;
 
 /// One difference from the recording or the contract.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
@@ -22,7 +22,7 @@ pub struct Difference {
     /// Check id (`E003`).
     pub check: String,
     /// `error` or `warning`.
-    pub severity: crate::check::Severity,
+    pub severity: crate::contract::check::Severity,
     /// JSON pointer into the body, or the header / parameter concerned.
     pub pointer: String,
     /// What was expected, when there is a value to show.
@@ -62,7 +62,7 @@ pub fn compile_rules(rules: &BTreeMap<String, Rule>) -> Result<Vec<CompiledRule>
                     if t == "*" {
                         None
                     } else {
-                        Some(crate::schema::unescape_token(t).into_owned())
+                        Some(crate::contract::schema::unescape_token(t).into_owned())
                     }
                 })
                 .collect();
@@ -89,7 +89,7 @@ fn format_validator(format: &str) -> Result<std::sync::Arc<jsonschema::Validator
         .with_draft(jsonschema::Draft::Draft202012)
         .should_validate_formats(true)
         .should_ignore_unknown_formats(false)
-        .with_format("url", crate::schema::is_http_url);
+        .with_format("url", crate::contract::schema::is_http_url);
     options
         .build(&json!({"type": "string", "format": format}))
         .map(std::sync::Arc::new)
@@ -163,7 +163,7 @@ fn difference(
 ) -> Difference {
     Difference {
         check: "E003".into(),
-        severity: crate::check::Severity::Error,
+        severity: crate::contract::check::Severity::Error,
         pointer: pointer.to_owned(),
         expected,
         actual,
@@ -376,7 +376,7 @@ pub fn compare_headers(
             };
             differences.push(Difference {
                 check: "E002".into(),
-                severity: crate::check::Severity::Error,
+                severity: crate::contract::check::Severity::Error,
                 pointer: name.clone(),
                 expected: Some(expected_value),
                 actual: got.map(|g| json!(g)),

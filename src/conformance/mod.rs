@@ -1,0 +1,8 @@
+//! The conformance wing.
+
+pub mod client;
+pub mod diff;
+pub mod exchange;
+pub mod record;
+pub mod report;
+pub mod runner;

@@ -1,0 +1,6 @@
+//! The scenario wing.
+
+mod model;
+pub mod template;
+
+pub use model::*;
