@@ -15,10 +15,12 @@
 use serde_json::Value;
 
 use crate::catalog::{self, ApiOptions, CatalogOptions};
-use crate::contract::schema::{self, Direction, push_token};
+use crate::contract::document;
+use crate::contract::schema::Direction;
 use crate::contract::{self, Contract};
 use crate::error::LoadError;
 use crate::files::Tree;
+use crate::json::pointer::push_token;
 use crate::scenario;
 
 /// What lint found.
@@ -389,7 +391,7 @@ fn has_field(document: &Value, schema: &Value, pointer: &str) -> bool {
     let tokens: Vec<String> = pointer
         .split('/')
         .skip(1)
-        .map(|t| crate::contract::schema::unescape_token(t).into_owned())
+        .map(|t| crate::json::pointer::unescape_token(t).into_owned())
         .collect();
     has_path(document, schema, &tokens, 0)
 }
@@ -399,7 +401,7 @@ fn has_path(document: &Value, schema: &Value, tokens: &[String], depth: usize) -
     if depth > 32 {
         return false;
     }
-    let schema = schema::deref(document, schema);
+    let schema = document::deref(document, schema);
     for keyword in ["allOf", "anyOf", "oneOf"] {
         if let Some(branches) = schema.get(keyword).and_then(Value::as_array)
             && branches.iter().any(|b| has_path(document, b, tokens, depth + 1))
@@ -449,7 +451,7 @@ fn examples(contract: &Contract, report: &mut Report) {
         }
     };
     // Media types, parameters and headers: `example` and `examples`.
-    schema::for_each_schema_position(document, &mut |schema_pointer| {
+    document::for_each_schema_position(document, &mut |schema_pointer| {
         let Some(holder_pointer) = schema_pointer.strip_suffix("/schema") else {
             // A component schema: its own `example`.
             if let Some(example) = document.pointer(schema_pointer).and_then(|s| s.get("example")) {
@@ -471,7 +473,7 @@ fn examples(contract: &Contract, report: &mut Report) {
         }
         if let Some(map) = holder.get("examples").and_then(Value::as_object) {
             for (name, example) in map {
-                let example = schema::deref(document, example);
+                let example = document::deref(document, example);
                 if let Some(value) = example.get("value") {
                     check(
                         &push_token(&format!("{holder_pointer}/examples"), name),

@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value, json};
 
 use crate::conformance::exchange::{HeaderExpectation, Rule, RuleKeyword};
-use crate::contract::schema::escape_token;
-use crate::scenario::template::as_text;
+use crate::json::pointer::escape_token;
+use crate::json::text::as_text;
 
 /// One difference from the recording or the contract.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
@@ -62,7 +62,7 @@ pub fn compile_rules(rules: &BTreeMap<String, Rule>) -> Result<Vec<CompiledRule>
                     if t == "*" {
                         None
                     } else {
-                        Some(crate::contract::schema::unescape_token(t).into_owned())
+                        Some(crate::json::pointer::unescape_token(t).into_owned())
                     }
                 })
                 .collect();

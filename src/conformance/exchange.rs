@@ -337,7 +337,7 @@ impl Variables {
             };
             let name = &rest[start + 2..start + end];
             let value = self.lookup(name).ok_or_else(|| Undefined(name.to_owned()))?;
-            out.push_str(&crate::scenario::template::as_text(&value));
+            out.push_str(&crate::json::text::as_text(&value));
             rest = &rest[start + end + 1..];
         }
         out.push_str(rest);

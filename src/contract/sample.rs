@@ -9,7 +9,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::contract::schema::resolve_local;
+use crate::contract::document::resolve_local;
 
 /// Depth below which optional properties are still filled in.
 const OPTIONAL_DEPTH: usize = 6;

@@ -76,7 +76,7 @@ impl Violation {
     pub fn jsonpath(&self) -> String {
         let mut out = String::from("$");
         for token in self.pointer.split('/').skip(1) {
-            let token = crate::contract::schema::unescape_token(token);
+            let token = crate::json::pointer::unescape_token(token);
             if token.parse::<usize>().is_ok() {
                 out.push_str(&format!("[{token}]"));
             } else if !token.is_empty()

@@ -72,7 +72,7 @@ pub struct Settings {
     /// How long a client may take to send a request's body (408 after).
     pub request_timeout: std::time::Duration,
     /// Delay added to every response (none by default).
-    pub latency: Option<crate::cli::config::Latency>,
+    pub latency: Option<crate::duration::Latency>,
 }
 
 impl Default for Settings {
@@ -244,19 +244,20 @@ impl App {
         };
 
         let limited = self.limit(api, &request);
-        let (operation, outcome, cached) =
-            match &limited {
-                Some(verdict) if !verdict.allowed => {
-                    // The message may name the wait: render it here, where the numbers are known.
-                    let message =
-                        api.scenario.errors.messages.get("rate-limited").map(|t| {
-                            crate::scenario::template::as_text(&t.render(&verdict.context()))
-                        });
-                    let failure = Failure::Rule { status: StatusCode::TOO_MANY_REQUESTS, message };
-                    (None, Err(failure), Cached::No)
-                }
-                _ => self.pipeline(api, mounted.path, &request),
-            };
+        let (operation, outcome, cached) = match &limited {
+            Some(verdict) if !verdict.allowed => {
+                // The message may name the wait: render it here, where the numbers are known.
+                let message = api
+                    .scenario
+                    .errors
+                    .messages
+                    .get("rate-limited")
+                    .map(|t| crate::json::text::as_text(&t.render(&verdict.context())));
+                let failure = Failure::Rule { status: StatusCode::TOO_MANY_REQUESTS, message };
+                (None, Err(failure), Cached::No)
+            }
+            _ => self.pipeline(api, mounted.path, &request),
+        };
         let succeeded = outcome.is_ok();
         let mut reply = match outcome {
             Ok(reply) => reply,
@@ -287,7 +288,7 @@ impl App {
                         let context = context.get_or_insert_with(|| verdict.context());
                         reply.set_header(
                             name,
-                            &crate::scenario::template::as_text(&template.render(context)),
+                            &crate::json::text::as_text(&template.render(context)),
                         );
                     }
                 }

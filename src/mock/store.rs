@@ -263,7 +263,7 @@ impl Tx<'_> {
                     let counter = self.data.counters.entry(resource.name.clone()).or_default();
                     *counter += 1;
                     let context = json!({"n": *counter, "record": record});
-                    let text = crate::scenario::template::as_text(&template.render(&context));
+                    let text = crate::json::text::as_text(&template.render(&context));
                     match encoding {
                         Encoding::None => text,
                         Encoding::Base64 => base64::engine::general_purpose::STANDARD.encode(text),

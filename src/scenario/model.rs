@@ -289,9 +289,9 @@ impl Resource {
     /// The key of a record, as text.
     pub fn key_of(&self, record: &Value) -> String {
         match &self.key {
-            ResourceKey::Field(field) => crate::mock::store::key_text(record.get(field)),
+            ResourceKey::Field(field) => crate::json::text::key_text(record.get(field)),
             ResourceKey::Composite(template) => {
-                crate::scenario::template::as_text(&template.render(record))
+                crate::json::text::as_text(&template.render(record))
             }
         }
     }
@@ -477,7 +477,7 @@ pub struct OperationBehaviour {
     /// Canned answers for matching requests, checked before the action.
     pub respond: Vec<Canned>,
     /// Delay before this operation's answers (`Prefer: delay` still wins).
-    pub delay: Option<crate::cli::config::Latency>,
+    pub delay: Option<crate::duration::Latency>,
 }
 
 /// Where a record key comes from.
@@ -1828,8 +1828,8 @@ impl Builder<'_> {
                 .delay
                 .as_deref()
                 .map(|d| {
-                    crate::cli::config::Latency::parse(d)
-                        .map_err(|e| self.invalid(&format!("{at}/delay"), e))
+                    crate::duration::Latency::parse(d)
+                        .map_err(|e| self.invalid(&format!("{at}/delay"), e.to_string()))
                 })
                 .transpose()?,
         })

@@ -241,7 +241,7 @@ fn parse_at(value: &Value, location: &str) -> Result<Template, TemplateError> {
         Value::Object(map) => {
             let mut entries = Vec::with_capacity(map.len());
             for (key, item) in map {
-                let pointer = crate::contract::schema::push_token(location, key);
+                let pointer = crate::json::pointer::push_token(location, key);
                 entries.push((key.clone(), parse_at(item, &pointer)?));
             }
             if entries.iter().all(|(_, t)| matches!(t, Template::Literal(_))) {

@@ -39,8 +39,9 @@ use crate::conformance::exchange::{
     Capture, Exchange, Expectation, HeaderExpectation, QueryValue, Recorded, RequestSpec, Rule,
     RuleKeyword,
 };
+use crate::contract::document::deref;
 use crate::contract::route::RouteMatch;
-use crate::contract::schema::{deref, escape_token};
+use crate::json::pointer::escape_token;
 
 /// Header a client may send to name the case (not forwarded).
 pub const CASE_HEADER: &str = "x-understudy-case";

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::contract::schema::push_token;
+use crate::json::pointer::push_token;
 use crate::scenario::Merge;
 
 /// Combines `new` into `old` (both at `pointer`), following `default` and the per-pointer

@@ -27,12 +27,12 @@ use serde_json::{Map, Value, json};
 use crate::catalog::Api;
 use crate::contract::validate::{self, Location, Rejection, Validated, Violation};
 use crate::contract::{MediaType, Operation, ResponseSpec, StatusKey};
+use crate::json::text::as_text;
 use crate::mock::auth::Principal;
 use crate::mock::prefer::Prefer;
 use crate::mock::respond::{Failure, Reply};
 use crate::mock::store::{Store, Tx, key_text};
 use crate::request::Request;
-use crate::scenario::template::as_text;
 use crate::scenario::{
     Action, Canned, Fault, KeySource, Matching, OperationBehaviour, Order, PageStyle, Pagination,
     Resource, Rule, Scenario, SetValue, When,
@@ -491,7 +491,7 @@ fn passes(record: &Value, filter: &crate::scenario::Filter, needle: Option<&str>
 fn values_at<'a>(value: &'a Value, pointer: &str) -> Vec<&'a Value> {
     let mut current = vec![value];
     for token in pointer.split('/').skip(1) {
-        let token = crate::contract::schema::unescape_token(token);
+        let token = crate::json::pointer::unescape_token(token);
         current = current
             .into_iter()
             .flat_map(|v| match (v, token.as_ref()) {
@@ -918,8 +918,7 @@ fn request_body(call: &Call<'_>, behaviour: &OperationBehaviour) -> Value {
             .and_then(|b| validate::find_media(&b.content, &media))
             .and_then(|m| m.schema.as_ref());
         let document = &call.api.contract.document;
-        if let Some(raw) =
-            schema.and_then(|s| crate::contract::schema::pointer(document, &s.pointer))
+        if let Some(raw) = schema.and_then(|s| crate::json::pointer::pointer(document, &s.pointer))
         {
             call.api.contract.defaults.apply(document, raw, &mut body);
         }
@@ -958,7 +957,7 @@ fn set_pointer(target: &mut Value, pointer: &str, value: Value) {
     let tokens: Vec<String> = pointer
         .split('/')
         .skip(1)
-        .map(|t| crate::contract::schema::unescape_token(t).into_owned())
+        .map(|t| crate::json::pointer::unescape_token(t).into_owned())
         .collect();
     let Some((last, path)) = tokens.split_last() else {
         *target = value;
@@ -997,14 +996,14 @@ fn view_owned(resource: &Resource, mut record: Value, reveal: &[String]) -> Valu
     // Whether each field is set, read before any is removed.
     let present: Vec<bool> = hidden
         .iter()
-        .map(|h| crate::contract::schema::pointer(&record, &h.field).is_some_and(|v| !v.is_null()))
+        .map(|h| crate::json::pointer::pointer(&record, &h.field).is_some_and(|v| !v.is_null()))
         .collect();
     for (hidden, present) in hidden.iter().zip(present) {
         if let Some((parent, last)) = hidden.field.rsplit_once('/') {
             let holder =
                 if parent.is_empty() { Some(&mut record) } else { record.pointer_mut(parent) };
             if let Some(Value::Object(map)) = holder {
-                map.shift_remove(crate::contract::schema::unescape_token(last).as_ref());
+                map.shift_remove(crate::json::pointer::unescape_token(last).as_ref());
             }
         }
         if let Some(flag) = &hidden.flag {

@@ -1,0 +1,647 @@
+//! Loading a contract: text → document → checked references → rewritten schemas → compiled
+//! operations.
+//!
+//! A document (3.0.x or 3.1.x, YAML or JSON) is parsed into a `serde_json::Value`, checked for
+//! references that point nowhere (`document.rs`), rewritten into JSON Schema 2020-12 twice (once
+//! for requests, once for responses: `schema.rs`), and turned into [`Operation`]s whose every
+//! schema is a compiled validator. All of it happens once, at start-up; the request path only
+//! reads the result. Samples for responses without examples are generated here too
+//! (`sample.rs`).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use http::Method;
+use serde_json::Value;
+
+use crate::contract::defaults::DefaultsIndex;
+use crate::contract::document::{
+    METHODS, base_path, check_references, deref, operation_of, resolve_local,
+};
+use crate::contract::model::{
+    Contract, Example, HeaderSpec, MediaType, Operation, Parameter, ParameterLocation, RequestBody,
+    ResponseSpec, SecurityScheme, StatusKey, ValueKind,
+};
+use crate::contract::schema::{self, Compiler, Dialect, Direction, Schema};
+use crate::error::LoadError;
+use crate::files::TextFile;
+use crate::json::pointer::push_token;
+
+/// Parses a YAML or JSON text into a value (JSON for `.json` files, YAML otherwise).
+pub fn parse_text(file: &TextFile) -> Result<Value, LoadError> {
+    crate::contract::schema::count_parse();
+    if file.file_name.ends_with(".json") {
+        serde_json::from_str(&file.text).map_err(|e| LoadError::Syntax {
+            file: file.name.clone(),
+            message: format!("invalid JSON at line {}, column {}: {e}", e.line(), e.column()),
+        })
+    } else {
+        crate::files::parse_yaml(&file.text).map_err(|e| LoadError::Syntax {
+            file: file.name.clone(),
+            message: format!("invalid YAML: {e}"),
+        })
+    }
+}
+
+/// Loads a contract from a file.
+pub fn load(file: &TextFile) -> Result<Contract, LoadError> {
+    let document = parse_text(file)?;
+    from_value(file, document)
+}
+
+/// Builds a contract from an already parsed document. `file` names it in messages.
+pub fn from_value(file: &TextFile, document: Value) -> Result<Contract, LoadError> {
+    let name = file.name.as_str();
+    let version = document.get("openapi").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let dialect = if version.starts_with("3.0.") || version == "3.0" {
+        Dialect::V30
+    } else if version.starts_with("3.1.") || version == "3.1" {
+        Dialect::V31
+    } else {
+        let shown = match document.get("openapi") {
+            Some(Value::String(v)) => v.clone(),
+            Some(other) => other.to_string(),
+            None => "(missing `openapi` field)".into(),
+        };
+        return Err(LoadError::Version { file: name.to_owned(), version: shown });
+    };
+    check_references(name, &document)?;
+    let request_doc = Arc::new(schema::normalize(&document, dialect, Direction::Request));
+    let response_doc = Arc::new(schema::normalize(&document, dialect, Direction::Response));
+    let compile_error = |pointer: &str, message: schema::CompileError| {
+        LoadError::invalid(name, operation_of(&document, pointer), pointer, message.to_string())
+    };
+    let requests = Compiler::new("urn:understudy:request", request_doc.clone())
+        .map_err(|e| compile_error("", e))?;
+    let responses = Compiler::new("urn:understudy:response", response_doc.clone())
+        .map_err(|e| compile_error("", e))?;
+
+    let builder = Builder {
+        file: name,
+        document: &document,
+        response_document: &response_doc,
+        requests,
+        responses,
+        compiled: Default::default(),
+        samples: Default::default(),
+    };
+    let operations = builder.operations()?;
+    let security_schemes = builder.security_schemes()?;
+    for op in &operations {
+        for requirement in &op.security {
+            for scheme in requirement {
+                if !security_schemes.contains_key(scheme) {
+                    return Err(LoadError::invalid(
+                        name,
+                        &op.id,
+                        format!("{}/security", op.pointer),
+                        format!("security scheme `{scheme}` is not defined in components"),
+                    ));
+                }
+            }
+        }
+    }
+    let title =
+        document.pointer("/info/title").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let bodies = operations
+        .iter()
+        .flat_map(|op| op.body.iter().flat_map(|b| &b.content))
+        .filter_map(|media| media.schema.as_ref())
+        .filter_map(|schema| request_doc.pointer(&schema.pointer));
+    let defaults = DefaultsIndex::new(&request_doc, bodies);
+    let compilers = Arc::new((builder.requests, builder.responses));
+    Ok(Contract {
+        file: name.to_owned(),
+        file_name: file.file_name.clone(),
+        dialect,
+        version,
+        title,
+        base_path: base_path(&document),
+        operations,
+        security_schemes,
+        response_document: response_doc.clone(),
+        // The document as written is dropped here: the request-direction one has everything
+        // but the schema rewrites, and memory counts for a sidecar.
+        defaults,
+        document: request_doc,
+        compilers,
+    })
+}
+
+struct Builder<'a> {
+    file: &'a str,
+    document: &'a Value,
+    response_document: &'a Value,
+    requests: Compiler,
+    responses: Compiler,
+    /// Validators compiled so far, by compiler and pointer.
+    compiled: std::cell::RefCell<std::collections::HashMap<(String, String), Schema>>,
+    /// Samples generated so far, by pointer.
+    samples: std::cell::RefCell<std::collections::HashMap<String, Value>>,
+}
+
+impl Builder<'_> {
+    fn error(&self, operation: &str, pointer: &str, message: impl Into<String>) -> LoadError {
+        LoadError::invalid(self.file, operation, pointer, message)
+    }
+
+    /// Follows a `$ref` (already checked to resolve) and returns the target with its pointer.
+    fn follow<'v>(&'v self, value: &'v Value, pointer: &str) -> (&'v Value, String) {
+        let mut value = value;
+        let mut pointer = pointer.to_owned();
+        for _ in 0..32 {
+            let Some(reference) = value.get("$ref").and_then(Value::as_str) else { break };
+            let Some(target) = resolve_local(self.document, reference) else { break };
+            let fragment = &reference[1..];
+            pointer = percent_encoding::percent_decode_str(fragment).decode_utf8_lossy().into();
+            value = target;
+        }
+        (value, pointer)
+    }
+
+    fn operations(&self) -> Result<Vec<Operation>, LoadError> {
+        let mut operations = Vec::new();
+        let Some(paths) = self.document.get("paths") else { return Ok(operations) };
+        let Some(paths) = paths.as_object() else {
+            return Err(self.error("-", "/paths", "`paths` must be an object"));
+        };
+        let global_security = self.document.get("security");
+        for (path, item) in paths.iter().filter(|(path, _)| !path.starts_with("x-")) {
+            let item_pointer = push_token("/paths", path);
+            if !path.starts_with('/') {
+                return Err(self.error("-", &item_pointer, "a path must start with `/`"));
+            }
+            let (item, item_pointer) = self.follow(item, &item_pointer);
+            let Some(item_map) = item.as_object() else {
+                return Err(self.error("-", &item_pointer, "a path item must be an object"));
+            };
+            for method in METHODS {
+                let Some(op) = item_map.get(*method) else { continue };
+                let pointer = push_token(&item_pointer, method);
+                let id = match op.get("operationId") {
+                    Some(Value::String(id)) if !id.is_empty() => id.clone(),
+                    Some(_) => {
+                        let message = "`operationId` must be a non-empty string";
+                        return Err(self.error("-", &pointer, message));
+                    }
+                    None => format!("{} {path}", method.to_uppercase()),
+                };
+                if operations.iter().any(|o: &Operation| o.id == id) {
+                    let message = format!("operationId `{id}` is used twice");
+                    return Err(self.error(&id, &pointer, message));
+                }
+                let method = Method::from_bytes(method.to_uppercase().as_bytes())
+                    .expect("METHODS are valid HTTP methods");
+                let parameters = self.parameters(&id, item, &item_pointer, op, &pointer)?;
+                self.check_path_parameters(&id, path, &parameters, &pointer)?;
+                let body = match op.get("requestBody") {
+                    Some(body) => {
+                        Some(self.request_body(&id, body, &format!("{pointer}/requestBody"))?)
+                    }
+                    None => None,
+                };
+                let responses = self.responses(&id, op, &pointer)?;
+                let security =
+                    self.security(&id, op.get("security").or(global_security), &pointer)?;
+                operations.push(Operation {
+                    id,
+                    method,
+                    path: path.clone(),
+                    pointer,
+                    parameters,
+                    body,
+                    responses,
+                    security,
+                });
+            }
+        }
+        Ok(operations)
+    }
+
+    fn parameters(
+        &self,
+        id: &str,
+        item: &Value,
+        item_pointer: &str,
+        op: &Value,
+        op_pointer: &str,
+    ) -> Result<Vec<Parameter>, LoadError> {
+        let mut parameters: Vec<Parameter> = Vec::new();
+        for (holder, holder_pointer) in [(item, item_pointer), (op, op_pointer)] {
+            let Some(list) = holder.get("parameters") else { continue };
+            let Some(list) = list.as_array() else {
+                let pointer = format!("{holder_pointer}/parameters");
+                return Err(self.error(id, &pointer, "`parameters` must be an array"));
+            };
+            for (i, raw) in list.iter().enumerate() {
+                let pointer = format!("{holder_pointer}/parameters/{i}");
+                let (raw, pointer) = self.follow(raw, &pointer);
+                let parameter = self.parameter(id, raw, &pointer)?;
+                // Operation-level parameters override path-level ones with the same name and place.
+                parameters
+                    .retain(|p| !(p.name == parameter.name && p.location == parameter.location));
+                parameters.push(parameter);
+            }
+        }
+        Ok(parameters)
+    }
+
+    fn parameter(&self, id: &str, raw: &Value, pointer: &str) -> Result<Parameter, LoadError> {
+        let name = raw
+            .get("name")
+            .and_then(Value::as_str)
+            .ok_or_else(|| self.error(id, pointer, "a parameter needs a `name`"))?;
+        let location = match raw.get("in").and_then(Value::as_str) {
+            Some("path") => ParameterLocation::Path,
+            Some("query") => ParameterLocation::Query,
+            Some("header") => ParameterLocation::Header,
+            Some("cookie") => ParameterLocation::Cookie,
+            other => {
+                let message = format!(
+                    "parameter `{name}`: `in` must be path, query, header or cookie, not {}",
+                    other.map_or("nothing".to_owned(), |o| format!("`{o}`"))
+                );
+                return Err(self.error(id, pointer, message));
+            }
+        };
+        let required = raw.get("required").and_then(Value::as_bool).unwrap_or(false);
+        if location == ParameterLocation::Path && !required {
+            let message = format!("path parameter `{name}` must be `required: true`");
+            return Err(self.error(id, pointer, message));
+        }
+        let style = raw.get("style").and_then(Value::as_str);
+        let default_explode =
+            matches!(location, ParameterLocation::Query | ParameterLocation::Cookie)
+                && style.is_none_or(|s| s == "form");
+        let explode = raw.get("explode").and_then(Value::as_bool).unwrap_or(default_explode);
+        let (schema, schema_pointer) = match raw.get("schema") {
+            Some(schema) => (Some(schema), format!("{pointer}/schema")),
+            None => {
+                // `content` with a single media type may replace `schema`.
+                let media =
+                    raw.get("content").and_then(Value::as_object).and_then(|c| c.iter().next());
+                match media {
+                    Some((media, object)) if object.get("schema").is_some() => (
+                        object.get("schema"),
+                        format!("{}/schema", push_token(&format!("{pointer}/content"), media)),
+                    ),
+                    _ => (None, String::new()),
+                }
+            }
+        };
+        let (kind, item_kind) = match schema {
+            Some(schema) => {
+                (self.kind_of(schema), self.kind_of(schema.get("items").unwrap_or(&Value::Null)))
+            }
+            None => (ValueKind::String, ValueKind::String),
+        };
+        let schema = match schema {
+            Some(_) => Some(self.compile(&self.requests, id, &schema_pointer)?),
+            None => None,
+        };
+        Ok(Parameter {
+            name: name.to_owned(),
+            location,
+            required,
+            explode,
+            kind,
+            item_kind,
+            schema,
+        })
+    }
+
+    /// The JSON type of a schema, for turning parameter text into a value.
+    fn kind_of(&self, schema: &Value) -> ValueKind {
+        let schema = deref(self.document, schema);
+        let type_name = match schema.get("type") {
+            Some(Value::String(t)) => Some(t.as_str()),
+            Some(Value::Array(types)) => {
+                types.iter().filter_map(Value::as_str).find(|t| *t != "null")
+            }
+            _ => None,
+        };
+        match type_name {
+            Some("integer") => ValueKind::Integer,
+            Some("number") => ValueKind::Number,
+            Some("boolean") => ValueKind::Boolean,
+            Some("array") => ValueKind::Array,
+            Some(_) => ValueKind::String,
+            None => {
+                // A composition (`allOf: [{$ref}]`) takes the type of its first branch.
+                for keyword in ["allOf", "anyOf", "oneOf"] {
+                    if let Some(first) = schema.get(keyword).and_then(|b| b.get(0)) {
+                        return self.kind_of(first);
+                    }
+                }
+                ValueKind::String
+            }
+        }
+    }
+
+    fn check_path_parameters(
+        &self,
+        id: &str,
+        path: &str,
+        parameters: &[Parameter],
+        pointer: &str,
+    ) -> Result<(), LoadError> {
+        let names = crate::contract::route::template_names(path);
+        for name in &names {
+            if !parameters.iter().any(|p| p.location == ParameterLocation::Path && &p.name == name)
+            {
+                let message = format!(
+                    "path template names `{{{name}}}` but no path parameter `{name}` is declared"
+                );
+                return Err(self.error(id, pointer, message));
+            }
+        }
+        for p in parameters.iter().filter(|p| p.location == ParameterLocation::Path) {
+            if !names.contains(&p.name) {
+                let message =
+                    format!("path parameter `{}` does not appear in the path `{path}`", p.name);
+                return Err(self.error(id, pointer, message));
+            }
+        }
+        Ok(())
+    }
+
+    fn request_body(&self, id: &str, raw: &Value, pointer: &str) -> Result<RequestBody, LoadError> {
+        let (raw, pointer) = self.follow(raw, pointer);
+        let required = raw.get("required").and_then(Value::as_bool).unwrap_or(false);
+        let content = self.content(id, raw, &pointer, &self.requests, false)?;
+        Ok(RequestBody { required, content })
+    }
+
+    fn responses(
+        &self,
+        id: &str,
+        op: &Value,
+        pointer: &str,
+    ) -> Result<Vec<ResponseSpec>, LoadError> {
+        let mut specs = Vec::new();
+        let Some(responses) = op.get("responses").and_then(Value::as_object) else {
+            return Err(self.error(id, pointer, "an operation needs `responses`"));
+        };
+        for (status, raw) in responses {
+            if status.starts_with("x-") {
+                continue; // a specification extension, not a response
+            }
+            let pointer = push_token(&format!("{pointer}/responses"), status);
+            let key = StatusKey::parse(status).ok_or_else(|| {
+                self.error(
+                    id,
+                    &pointer,
+                    format!("`{status}` is not a status code, a range like 4XX, or default"),
+                )
+            })?;
+            let (raw, pointer) = self.follow(raw, &pointer);
+            let content = self.content(id, raw, &pointer, &self.responses, true)?;
+            let mut headers = Vec::new();
+            if let Some(map) = raw.get("headers").and_then(Value::as_object) {
+                for (name, header) in map {
+                    let header_pointer = push_token(&format!("{pointer}/headers"), name);
+                    let (header, header_pointer) = self.follow(header, &header_pointer);
+                    let schema = match header.get("schema") {
+                        Some(_) => Some(self.compile(
+                            &self.responses,
+                            id,
+                            &format!("{header_pointer}/schema"),
+                        )?),
+                        None => None,
+                    };
+                    let example = header.get("example").or_else(|| {
+                        header.get("examples")?.as_object()?.values().next()?.get("value")
+                    });
+                    let sample = example
+                        .cloned()
+                        .or_else(|| self.sample(&format!("{header_pointer}/schema")));
+                    headers.push(HeaderSpec {
+                        name: name.clone(),
+                        required: header.get("required").and_then(Value::as_bool).unwrap_or(false),
+                        kind: header.get("schema").map_or(ValueKind::String, |s| self.kind_of(s)),
+                        schema,
+                        sample: sample.map(|v| crate::json::text::as_text(&v)),
+                    });
+                }
+            }
+            specs.push(ResponseSpec { status: key, headers, content });
+        }
+        Ok(specs)
+    }
+
+    fn content(
+        &self,
+        id: &str,
+        holder: &Value,
+        pointer: &str,
+        compiler: &Compiler,
+        make_sample: bool,
+    ) -> Result<Vec<MediaType>, LoadError> {
+        let mut content = Vec::new();
+        let Some(map) = holder.get("content").and_then(Value::as_object) else {
+            return Ok(content);
+        };
+        for (media, object) in map {
+            let media_pointer = push_token(&format!("{pointer}/content"), media);
+            let schema_pointer = format!("{media_pointer}/schema");
+            let schema = match object.get("schema") {
+                Some(_) => Some(self.compile(compiler, id, &schema_pointer)?),
+                None => None,
+            };
+            let mut examples = Vec::new();
+            if let Some(value) = object.get("example") {
+                examples.push(Example { name: "default".into(), value: value.clone() });
+            }
+            if let Some(map) = object.get("examples").and_then(Value::as_object) {
+                for (name, example) in map {
+                    let example_pointer = push_token(&format!("{media_pointer}/examples"), name);
+                    let (example, _) = self.follow(example, &example_pointer);
+                    if let Some(value) = example.get("value") {
+                        examples.push(Example { name: name.clone(), value: value.clone() });
+                    }
+                }
+            }
+            let sample = match (make_sample, object.get("schema")) {
+                (true, Some(_)) => self.sample(&schema_pointer),
+                _ => None,
+            };
+            content.push(MediaType { media: media.clone(), schema, examples, sample });
+        }
+        Ok(content)
+    }
+
+    /// A value generated from the response schema at `pointer` (once per pointer).
+    fn sample(&self, pointer: &str) -> Option<Value> {
+        if let Some(sample) = self.samples.borrow().get(pointer) {
+            return Some(sample.clone());
+        }
+        let schema = self.response_document.pointer(pointer)?;
+        let sample = crate::contract::sample::generate(self.response_document, schema);
+        self.samples.borrow_mut().insert(pointer.to_owned(), sample.clone());
+        Some(sample)
+    }
+
+    fn compile(&self, compiler: &Compiler, id: &str, pointer: &str) -> Result<Schema, LoadError> {
+        // Shared components (error responses, common parameters) are compiled once.
+        let key = (compiler.uri().to_owned(), pointer.to_owned());
+        if let Some(schema) = self.compiled.borrow().get(&key) {
+            return Ok(schema.clone());
+        }
+        let schema = compiler.compile(pointer).map_err(|message| {
+            self.error(id, pointer, format!("the schema does not compile: {message}"))
+        })?;
+        self.compiled.borrow_mut().insert(key, schema.clone());
+        Ok(schema)
+    }
+
+    fn security(
+        &self,
+        id: &str,
+        raw: Option<&Value>,
+        pointer: &str,
+    ) -> Result<Vec<Vec<String>>, LoadError> {
+        let Some(raw) = raw else { return Ok(Vec::new()) };
+        let Some(list) = raw.as_array() else {
+            return Err(self.error(id, pointer, "`security` must be an array"));
+        };
+        list.iter()
+            .map(|requirement| {
+                requirement.as_object().map(|map| map.keys().cloned().collect()).ok_or_else(|| {
+                    self.error(id, pointer, "a security requirement must be an object")
+                })
+            })
+            .collect()
+    }
+
+    fn security_schemes(&self) -> Result<BTreeMap<String, SecurityScheme>, LoadError> {
+        let mut schemes = BTreeMap::new();
+        let Some(map) =
+            self.document.pointer("/components/securitySchemes").and_then(Value::as_object)
+        else {
+            return Ok(schemes);
+        };
+        for (name, raw) in map {
+            let pointer = push_token("/components/securitySchemes", name);
+            let (raw, pointer) = self.follow(raw, &pointer);
+            let kind = raw.get("type").and_then(Value::as_str).unwrap_or_default();
+            let scheme = match kind {
+                "http" => {
+                    let scheme = raw.get("scheme").and_then(Value::as_str).unwrap_or_default();
+                    match scheme.to_ascii_lowercase().as_str() {
+                        "bearer" => SecurityScheme::Bearer,
+                        "basic" => SecurityScheme::Basic,
+                        other => {
+                            let message =
+                                format!("http scheme `{other}` is not supported (bearer, basic)");
+                            return Err(self.error("-", &pointer, message));
+                        }
+                    }
+                }
+                "oauth2" | "openIdConnect" => SecurityScheme::Bearer,
+                "apiKey" => {
+                    let location = match raw.get("in").and_then(Value::as_str) {
+                        Some("header") => ParameterLocation::Header,
+                        Some("query") => ParameterLocation::Query,
+                        Some("cookie") => ParameterLocation::Cookie,
+                        _ => {
+                            return Err(self.error(
+                                "-",
+                                &pointer,
+                                "an apiKey scheme needs `in`: header, query or cookie",
+                            ));
+                        }
+                    };
+                    let name = raw.get("name").and_then(Value::as_str).unwrap_or_default();
+                    SecurityScheme::ApiKey { location, name: name.to_owned() }
+                }
+                other => {
+                    let message = format!("security scheme type `{other}` is not supported");
+                    return Err(self.error("-", &pointer, message));
+                }
+            };
+            schemes.insert(name.clone(), scheme);
+        }
+        Ok(schemes)
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(name: &str, text: &str) -> TextFile {
+        TextFile { name: name.into(), file_name: name.into(), text: text.into() }
+    }
+
+    #[test]
+    fn dangling_reference_names_file_operation_and_pointer() {
+        let text = r##"{"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {"/a": {"get": {
+            "operationId": "getA", "responses": {"200": {"description": "ok", "content": {"application/json":
+            {"schema": {"$ref": "#/components/schemas/Missing"}}}}}}}}}"##;
+        let error = load(&file("broken.json", text)).unwrap_err().to_string();
+        assert_eq!(
+            error,
+            "broken.json: operation `getA`: /paths/~1a/get/responses/200/content/application~1json/schema/$ref: \
+             $ref `#/components/schemas/Missing` does not resolve"
+        );
+    }
+
+    #[test]
+    fn unsupported_version_is_rejected() {
+        let error = load(&file("old.yaml", "swagger: '2.0'\ninfo: {title: t, version: '1'}\n"))
+            .unwrap_err();
+        assert!(
+            error.to_string().contains("unsupported OpenAPI version `(missing `openapi` field)`"),
+            "{error}"
+        );
+        let error = load(&file("new.yaml", "openapi: 4.0.0\n")).unwrap_err();
+        assert!(error.to_string().contains("`4.0.0`"), "{error}");
+    }
+
+    #[test]
+    fn invalid_yaml_names_the_line() {
+        let error =
+            load(&file("bad.yaml", "openapi: 3.1.0\ninfo: [unclosed\n")).unwrap_err().to_string();
+        assert!(error.starts_with("bad.yaml: invalid YAML"), "{error}");
+        assert!(error.contains("line"), "{error}");
+    }
+
+    #[test]
+    fn operation_level_parameters_override_path_level_ones() {
+        let text = r#"
+openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /items/{id}:
+    parameters:
+      - {name: id, in: path, required: true, schema: {type: string}}
+      - {name: q, in: query, schema: {type: string}}
+    get:
+      operationId: getItem
+      parameters:
+        - {name: q, in: query, required: true, schema: {type: integer}}
+      responses:
+        '200': {description: ok}
+"#;
+        let contract = load(&file("c.yaml", text)).unwrap();
+        let op = contract.operation("getItem").unwrap();
+        assert_eq!(op.parameters.len(), 2);
+        let q = op.parameters.iter().find(|p| p.name == "q").unwrap();
+        assert!(q.required);
+        assert_eq!(q.kind, ValueKind::Integer);
+    }
+
+    #[test]
+    fn undeclared_path_parameter_is_a_load_error() {
+        let text = r#"
+openapi: 3.1.0
+info: {title: t, version: '1'}
+paths:
+  /items/{id}:
+    get:
+      operationId: getItem
+      responses: {'200': {description: ok}}
+"#;
+        let error = load(&file("c.yaml", text)).unwrap_err().to_string();
+        assert!(error.contains("operation `getItem`") && error.contains("`{id}`"), "{error}");
+    }
+}

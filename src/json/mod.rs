@@ -1,0 +1,11 @@
+//! JSON helpers every wing uses: JSON pointers (RFC 6901) and values as text.
+//!
+//! * [`pointer`]: escaping and unescaping reference tokens, appending one, and looking a
+//!   pointer up without an allocation per token.
+//! * [`text`]: a value as text (strings unquoted, the rest compact JSON), and a body as a value.
+//!
+//! Nothing here knows about OpenAPI or scenarios: `$ref`s are the contract wing's
+//! (`contract/document.rs`), templates the scenario wing's.
+
+pub mod pointer;
+pub mod text;

@@ -1,0 +1,85 @@
+//! JSON pointers (RFC 6901): tokens escaped and unescaped, appended, and looked up.
+//!
+//! Pointers name every place understudy reports on (a violation's `/config/name`, a rule's
+//! `/items/*/id`, a schema's `/components/schemas/X`), so these few functions are shared by
+//! every wing rather than written again where each needs them.
+
+use std::borrow::Cow;
+
+use serde_json::Value;
+
+/// Escapes one reference token of a JSON pointer (RFC 6901); borrowed when there is nothing
+/// to escape.
+pub fn escape_token(token: &str) -> Cow<'_, str> {
+    if token.contains(['~', '/']) {
+        Cow::Owned(token.replace('~', "~0").replace('/', "~1"))
+    } else {
+        Cow::Borrowed(token)
+    }
+}
+
+/// Unescapes one reference token of a JSON pointer (RFC 6901): `~1` is `/`, `~0` is `~`.
+pub fn unescape_token(token: &str) -> Cow<'_, str> {
+    if token.contains('~') {
+        Cow::Owned(token.replace("~1", "/").replace("~0", "~"))
+    } else {
+        Cow::Borrowed(token)
+    }
+}
+
+/// Appends one token to a JSON pointer.
+pub fn push_token(pointer: &str, token: &str) -> String {
+    let token = escape_token(token);
+    let mut out = String::with_capacity(pointer.len() + token.len() + 1);
+    out.push_str(pointer);
+    out.push('/');
+    out.push_str(&token);
+    out
+}
+
+/// `Value::pointer` without an allocation per token (references are followed on the request
+/// path, when defaults are filled in).
+pub fn pointer<'a>(doc: &'a Value, pointer: &str) -> Option<&'a Value> {
+    if pointer.is_empty() {
+        return Some(doc);
+    }
+    let rest = pointer.strip_prefix('/')?;
+    let mut current = doc;
+    for token in rest.split('/') {
+        let token = unescape_token(token);
+        current = match current {
+            Value::Object(map) => map.get(token.as_ref())?,
+            Value::Array(items) => items.get(token.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(current)
+}
+
+/// The unescaped reference tokens of a pointer (`/a~1b/0` → `["a/b", "0"]`).
+pub fn tokens(pointer: &str) -> Vec<String> {
+    pointer.split('/').skip(1).map(|t| unescape_token(t).into_owned()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn tokens_escape_and_unescape_both_ways() {
+        assert_eq!(escape_token("a/b~c"), "a~1b~0c");
+        assert_eq!(unescape_token("a~1b~0c"), "a/b~c");
+        assert_eq!(push_token("/paths", "/a/{id}"), "/paths/~1a~1{id}");
+        assert_eq!(tokens("/a~1b/0"), ["a/b", "0"]);
+    }
+
+    #[test]
+    fn pointers_look_up_objects_and_arrays() {
+        let doc = json!({"a/b": [{"c": 1}]});
+        assert_eq!(pointer(&doc, "/a~1b/0/c"), Some(&json!(1)));
+        assert_eq!(pointer(&doc, ""), Some(&doc));
+        assert_eq!(pointer(&doc, "/a~1b/x"), None);
+        assert_eq!(pointer(&doc, "no-slash"), None);
+    }
+}
