@@ -12,7 +12,6 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::contract::route::Router;
 use crate::contract::{self, Contract, Operation, ParameterLocation};
 use crate::error::LoadError;
 use crate::files::{TextFile, Tree};
@@ -41,8 +40,6 @@ pub struct Api {
     pub scenario: Arc<Scenario>,
     /// Every scenario of the API, by name.
     pub scenarios: BTreeMap<String, Arc<Scenario>>,
-    /// Routes of the served contract.
-    pub router: Arc<Router>,
 }
 
 /// What to load and how to serve it.
@@ -286,8 +283,6 @@ fn assemble(
             ));
         }
     };
-    let router =
-        Arc::new(Router::new(served.operations.iter().map(|op| (&op.method, op.path.as_str()))));
     Ok(Api {
         name: name.to_owned(),
         mount: settings
@@ -300,7 +295,6 @@ fn assemble(
         contracts,
         scenario,
         scenarios,
-        router,
     })
 }
 

@@ -227,10 +227,11 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         progress.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    let run = runtime.block_on(runner::run(&api, planned, &options, |outcome| {
-        progress.set_message(outcome.id.clone());
-        progress.inc(1);
-    }))?;
+    let run =
+        runtime.block_on(runner::run(&api.name, &api.contract, planned, &options, |outcome| {
+            progress.set_message(outcome.id.clone());
+            progress.inc(1);
+        }))?;
     progress.finish_and_clear();
 
     let rerun = format!("understudy check --api {} --target {}", args.api, args.target);
@@ -267,7 +268,7 @@ fn record(args: &RecordArgs) -> anyhow::Result<ExitCode> {
             args.out.display()
         );
         eprintln!("  point your client at http://{local} as it would at the target; Ctrl-C stops");
-        understudy::conformance::record::run(listener, api, options, shutdown_signal())
+        understudy::conformance::record::run(listener, api.contract, options, shutdown_signal())
             .await
             .context("recording failed")?;
         anyhow::Ok(())

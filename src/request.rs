@@ -8,6 +8,9 @@ use bytes::Bytes;
 use http::{HeaderMap, Method};
 use http_body_util::{BodyExt, Limited};
 
+/// The path under which understudy's own routes live (health, reset, state, journal...).
+pub const ADMIN_PREFIX: &str = "/__understudy";
+
 /// The header that picks a session.
 pub const SESSION: http::HeaderName = http::HeaderName::from_static("x-understudy-session");
 

@@ -168,9 +168,6 @@ fn exchanges(
         }
     };
     let Ok(ordered) = crate::conformance::runner::plan(&cases, &[], &[]) else { return Ok(()) };
-    let router = crate::contract::route::Router::new(
-        contract.operations.iter().map(|op| (&op.method, op.path.as_str())),
-    );
     let mut variables = Variables::default();
     for case in &ordered {
         report.checked.exchanges += 1;
@@ -192,7 +189,7 @@ fn exchanges(
         let method =
             http::Method::from_bytes(exchange.request.method.to_ascii_uppercase().as_bytes())
                 .unwrap_or(http::Method::GET);
-        match router.route(&method, &path) {
+        match contract.router.route(&method, &path) {
             crate::contract::route::RouteMatch::Found { operation: index, params } => {
                 if contract.operations[index].id != operation.id {
                     problem(format!(

@@ -20,10 +20,10 @@ use bytes::Bytes;
 use http::{HeaderMap, Method};
 use serde_json::Value;
 
-use crate::catalog::Api;
 use crate::conformance::client::{Client, Received};
 use crate::conformance::diff::{self, Difference};
 use crate::conformance::exchange::{Capture, Case, Variables};
+use crate::contract::Contract;
 use crate::contract::check::{self, Severity};
 use crate::contract::route::RouteMatch;
 use crate::contract::validate;
@@ -236,7 +236,8 @@ fn glob(pattern: &str, text: &str) -> bool {
 
 /// Runs the planned cases against the target. `progress` is told of each outcome as it comes.
 pub async fn run(
-    api: &Api,
+    api: &str,
+    contract: &Contract,
     cases: Vec<Case>,
     options: &RunOptions,
     mut progress: impl FnMut(&Outcome),
@@ -276,15 +277,15 @@ pub async fn run(
     let started_at = jiff::Timestamp::now().to_string();
     let mut outcomes = Vec::new();
     for (case, rules) in cases.iter().zip(&compiled) {
-        let outcome = run_case(api, case, rules, &target, &client, &mut variables).await;
+        let outcome = run_case(contract, case, rules, &target, &client, &mut variables).await;
         progress(&outcome);
         outcomes.push(outcome);
     }
     Ok(Run {
-        api: api.name.clone(),
-        contract_file: api.contract.file.clone(),
-        contract_version: api.contract.version.clone(),
-        contract_title: api.contract.title.clone(),
+        api: api.to_owned(),
+        contract_file: contract.file.clone(),
+        contract_version: contract.version.clone(),
+        contract_title: contract.title.clone(),
         target,
         started_at,
         duration: started.elapsed(),
@@ -321,7 +322,7 @@ fn finding(check: &str, severity: Severity, pointer: &str, message: String) -> D
 }
 
 async fn run_case(
-    api: &Api,
+    contract: &Contract,
     case: &Case,
     rules: &[diff::CompiledRule],
     target: &str,
@@ -334,8 +335,7 @@ async fn run_case(
         file: case.file.clone(),
         operation: exchange.operation.clone(),
         method: exchange.request.method.to_ascii_uppercase(),
-        path_template: api
-            .contract
+        path_template: contract
             .operation(&exchange.operation)
             .map_or_else(|| exchange.request.path.clone(), |o| o.path.clone()),
         url: String::new(),
@@ -368,15 +368,15 @@ async fn run_case(
         Some(query) => format!("{}?{query}", built.path),
         None => built.path.clone(),
     };
-    outcome.url = format!("{target}{}{path_and_query}", api.contract.base_path);
+    outcome.url = format!("{target}{}{path_and_query}", contract.base_path);
     outcome.curl = curl(&method, &outcome.url, exchange, &built);
     outcome.request_body = match &built.body {
-        Some(bytes) => crate::mock::journal::body(bytes),
+        Some(bytes) => crate::json::text::body_value(bytes),
         None => Value::Null,
     };
 
     // The contract side of the request: S001 and S002.
-    let operation = api.contract.operation(&exchange.operation);
+    let operation = contract.operation(&exchange.operation);
     match operation {
         None => outcome.contract.push(finding(
             "S001",
@@ -384,9 +384,9 @@ async fn run_case(
             "",
             format!("the contract has no operation `{}`", exchange.operation),
         )),
-        Some(operation) => match api.router.route(&method, &built.path) {
+        Some(operation) => match contract.router.route(&method, &built.path) {
             RouteMatch::Found { operation: index, params } => {
-                let routed = &api.contract.operations[index];
+                let routed = &contract.operations[index];
                 if routed.id != operation.id {
                     let message = format!(
                         "{} {} routes to `{}`, not `{}`",

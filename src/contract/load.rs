@@ -22,6 +22,7 @@ use crate::contract::model::{
     Contract, Example, HeaderSpec, MediaType, Operation, Parameter, ParameterLocation, RequestBody,
     ResponseSpec, SecurityScheme, StatusKey, ValueKind,
 };
+use crate::contract::route::Router;
 use crate::contract::schema::{self, Compiler, Dialect, Direction, Schema};
 use crate::error::LoadError;
 use crate::files::TextFile;
@@ -110,7 +111,9 @@ pub fn from_value(file: &TextFile, document: Value) -> Result<Contract, LoadErro
         .filter_map(|schema| request_doc.pointer(&schema.pointer));
     let defaults = DefaultsIndex::new(&request_doc, bodies);
     let compilers = Arc::new((builder.requests, builder.responses));
+    let router = Router::new(operations.iter().map(|op| (&op.method, op.path.as_str())));
     Ok(Contract {
+        router,
         file: name.to_owned(),
         file_name: file.file_name.clone(),
         dialect,

@@ -12,6 +12,7 @@ use http::Method;
 use serde_json::Value;
 
 use crate::contract::defaults::DefaultsIndex;
+use crate::contract::route::Router;
 use crate::contract::schema::{CompileError, Compiler, Dialect, Direction, Schema};
 
 /// One loaded OpenAPI document.
@@ -31,6 +32,8 @@ pub struct Contract {
     pub base_path: String,
     /// The operations in document order.
     pub operations: Vec<Operation>,
+    /// The routes of the operations: `(method, path)` → operation index and path parameters.
+    pub router: Router,
     /// Security schemes by name.
     pub security_schemes: BTreeMap<String, SecurityScheme>,
     /// The document with request-direction schemas (as written, but for the rewrites of

@@ -22,8 +22,9 @@ use serde_json::{Value, json};
 
 use crate::mock::journal::Query;
 use crate::mock::respond::Reply;
-use crate::mock::service::{ADMIN_PREFIX, App};
+use crate::mock::service::App;
 use crate::mock::store::Data;
+use crate::request::ADMIN_PREFIX;
 use crate::request::Request;
 
 /// Answers an admin request.

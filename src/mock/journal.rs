@@ -121,7 +121,7 @@ impl Body {
 
     /// The body as JSON when it parses, else as text; `null` when empty.
     pub fn value(&self) -> Value {
-        body(&self.0)
+        crate::json::text::body_value(&self.0)
     }
 }
 
@@ -244,15 +244,6 @@ fn mask(text: &str) -> String {
         }
         None => "…".into(),
     }
-}
-
-/// A body for the journal: JSON when it parses, else text, `null` when empty.
-pub fn body(bytes: &[u8]) -> Value {
-    if bytes.is_empty() {
-        return Value::Null;
-    }
-    serde_json::from_slice(bytes)
-        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(bytes).into_owned()))
 }
 
 #[cfg(test)]

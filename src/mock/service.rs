@@ -49,14 +49,11 @@ use crate::mock::limit::Limiter;
 use crate::mock::respond::{self, Failure, Reply};
 use crate::mock::store::Store;
 use crate::mock::{auth, prefer};
-use crate::request::{ReadError, Request};
+use crate::request::{ADMIN_PREFIX, ReadError, Request};
 
 /// Upper bound on a request body by default. Larger bodies get 413 before validation,
 /// because schema checks need the whole document in memory.
 pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
-
-/// The path under which understudy's own routes live.
-pub const ADMIN_PREFIX: &str = "/__understudy";
 
 /// How the service behaves.
 #[derive(Debug, Clone)]
@@ -332,7 +329,7 @@ impl App {
         request: &Request,
     ) -> (Option<&'a Operation>, Result<Reply, Failure>, Cached) {
         let Some(path) = path else { return (None, Err(Failure::RouteNotFound), Cached::No) };
-        let (index, params) = match api.router.route(&request.method, path) {
+        let (index, params) = match api.contract.router.route(&request.method, path) {
             RouteMatch::Found { operation, params } => (operation, params),
             RouteMatch::MethodNotAllowed { allowed } => {
                 return (None, Err(Failure::MethodNotAllowed { allowed }), Cached::No);

@@ -54,7 +54,9 @@ async fn every_bundled_suite_passes_against_understudy() {
             timeout: Duration::from_secs(10),
         };
         let catalog = catalog(Dialect::V31);
-        let run = runner::run(catalog.api(api).unwrap(), planned, &options, |_| {}).await.unwrap();
+        let run = runner::run(api, &catalog.api(api).unwrap().contract, planned, &options, |_| {})
+            .await
+            .unwrap();
 
         // Assert
         let failures: Vec<String> = run
@@ -283,7 +285,7 @@ async fn a_recorded_suite_replays_against_a_fresh_server_with_no_edits_and_no_se
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(understudy::conformance::record::run(
             listener,
-            catalog.api(api).unwrap().clone(),
+            catalog.api(api).unwrap().contract.clone(),
             options,
             async move {
                 let _ = stopped.await;

@@ -33,12 +33,12 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde_json::{Map, Value};
 
-use crate::catalog::Api;
 use crate::conformance::client::Client;
 use crate::conformance::exchange::{
     Capture, Exchange, Expectation, HeaderExpectation, QueryValue, Recorded, RequestSpec, Rule,
     RuleKeyword,
 };
+use crate::contract::Contract;
 use crate::contract::document::deref;
 use crate::contract::route::RouteMatch;
 use crate::json::pointer::escape_token;
@@ -78,7 +78,7 @@ pub struct RecordOptions {
 /// The recorder's state, shared by all connections.
 #[derive(Debug)]
 struct Recorder {
-    api: Api,
+    contract: Arc<Contract>,
     options: RecordOptions,
     client: Client,
     state: Mutex<State>,
@@ -100,13 +100,13 @@ struct State {
 /// Serves the recording proxy on `listener` until `shutdown`.
 pub async fn run(
     listener: tokio::net::TcpListener,
-    api: Api,
+    contract: Arc<Contract>,
     options: RecordOptions,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> std::io::Result<()> {
     std::fs::create_dir_all(&options.out)?;
     let recorder = Arc::new(Recorder {
-        api,
+        contract,
         options,
         client: Client::new(Duration::from_secs(30)),
         state: Mutex::new(State::default()),
@@ -170,7 +170,7 @@ impl Recorder {
         };
         let case = parts.headers.get(CASE_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
         // understudy's own routes are forwarded but belong to no API: nothing to record.
-        let admin = parts.uri.path().starts_with(crate::mock::service::ADMIN_PREFIX);
+        let admin = parts.uri.path().starts_with(crate::request::ADMIN_PREFIX);
         if !admin
             && let Err(error) = self.record(
                 &parts.method,
@@ -206,13 +206,13 @@ impl Recorder {
         received: &crate::conformance::client::Received,
         case: Option<String>,
     ) -> std::io::Result<()> {
-        let contract = &self.api.contract;
+        let contract = &self.contract;
         let inside = path
             .strip_prefix(contract.base_path.as_str())
             .filter(|p| p.is_empty() || p.starts_with('/'))
             .unwrap_or(path);
         let inside = if inside.is_empty() { "/" } else { inside };
-        let operation = match self.api.router.route(method, inside) {
+        let operation = match self.contract.router.route(method, inside) {
             RouteMatch::Found { operation, .. } => Some(&contract.operations[operation]),
             _ => None,
         };
