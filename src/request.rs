@@ -122,9 +122,7 @@ impl Request {
 
     /// The media type of the body, lower-cased, without parameters (`application/json`).
     pub fn media_type(&self) -> Option<String> {
-        let value = self.header("content-type")?;
-        let media = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-        (!media.is_empty()).then_some(media)
+        media_essence(self.header("content-type")?)
     }
 
     /// The `X-Understudy-Session` header, or `default`.
@@ -135,4 +133,11 @@ impl Request {
             .filter(|s| !s.is_empty())
             .unwrap_or("default")
     }
+}
+
+/// The essence of a media type (`Content-Type` value, or a media range of a contract): the
+/// type and subtype, lower-cased, without parameters. `None` when nothing is left.
+pub fn media_essence(value: &str) -> Option<String> {
+    let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    (!essence.is_empty()).then_some(essence)
 }

@@ -21,6 +21,7 @@ use crate::contract::{self, Contract};
 use crate::error::LoadError;
 use crate::files::Tree;
 use crate::json::pointer::push_token;
+use crate::request::media_essence;
 use crate::scenario;
 
 /// What lint found.
@@ -258,10 +259,8 @@ fn exchanges(
                 headers.append(n, v);
             }
         }
-        let media = headers
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .map(|v| v.split(';').next().unwrap_or_default().trim().to_owned());
+        let media =
+            headers.get("content-type").and_then(|v| v.to_str().ok()).and_then(media_essence);
         let ignored = |pointer: &str| {
             let tokens: Vec<&str> = pointer.split('/').skip(1).collect();
             exchange.rules.iter().any(|(pattern, rule)| {

@@ -15,6 +15,7 @@ use serde_json::{Map, Value, json};
 use crate::conformance::exchange::{HeaderExpectation, Rule, RuleKeyword};
 use crate::json::pointer::escape_token;
 use crate::json::text::as_text;
+use crate::request::media_essence;
 
 /// One difference from the recording or the contract.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
@@ -353,8 +354,7 @@ pub fn compare_headers(
             (HeaderExpectation::Exact(want), Some(got))
                 if name.eq_ignore_ascii_case("content-type") =>
             {
-                let media =
-                    |v: &str| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+                let media = |v: &str| media_essence(v).unwrap_or_default();
                 (media(want) != media(got))
                     .then(|| format!("expected media type `{}`, got `{got}`", media(want)))
             }

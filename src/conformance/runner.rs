@@ -28,6 +28,7 @@ use crate::contract::check::{self, Severity};
 use crate::contract::route::RouteMatch;
 use crate::contract::validate;
 use crate::request::Request;
+use crate::request::media_essence;
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -440,7 +441,7 @@ async fn run_case(
         .headers
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
+        .and_then(media_essence);
     let (body, body_problem) = parse_body(&received, media.as_deref());
     outcome.response_body = match &body {
         Some(json) => json.clone(),

@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 
 use crate::contract::{MediaType, Operation, Parameter, ParameterLocation, ValueKind};
 use crate::request::Request;
+use crate::request::media_essence;
 
 /// Where a violation is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -328,8 +329,7 @@ pub fn is_json(media: &str) -> bool {
 pub fn find_media<'a>(content: &'a [MediaType], media: &str) -> Option<&'a MediaType> {
     let media = media.to_ascii_lowercase();
     let main = media.split('/').next().unwrap_or_default();
-    let declared =
-        |m: &MediaType| m.media.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let declared = |m: &MediaType| media_essence(&m.media).unwrap_or_default();
     content
         .iter()
         .find(|m| declared(m) == media)

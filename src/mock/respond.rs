@@ -93,7 +93,7 @@ impl Reply {
     /// The media type of the body, without parameters.
     pub fn media_type(&self) -> Option<String> {
         let value = self.headers.get(http::header::CONTENT_TYPE)?.to_str().ok()?;
-        Some(value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
+        crate::request::media_essence(value)
     }
 
     /// The body as bytes, as it goes on the wire.

@@ -42,6 +42,7 @@ use crate::contract::Contract;
 use crate::contract::document::deref;
 use crate::contract::route::RouteMatch;
 use crate::json::pointer::escape_token;
+use crate::request::media_essence;
 
 /// Header a client may send to name the case (not forwarded).
 pub const CASE_HEADER: &str = "x-understudy-case";
@@ -279,7 +280,7 @@ impl Recorder {
             .headers
             .get("content-type")
             .and_then(|v| v.to_str().ok())
-            .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
+            .and_then(media_essence);
         let mut response_body = (!received.body.is_empty())
             .then(|| serde_json::from_slice::<Value>(&received.body).ok())
             .flatten();
