@@ -145,7 +145,7 @@ impl Catalog {
             let settings = options.apis.get(*name).cloned().unwrap_or_default();
             let contracts = (0..contracts.len())
                 .map(|_| match done.next() {
-                    Some(Done::Contract(contract)) => contract.map(Arc::new),
+                    Some(Done::Contract(contract)) => contract.map(Arc::from),
                     _ => unreachable!("one result per job, in order"),
                 })
                 .collect::<Result<Vec<_>, _>>()?;
@@ -192,14 +192,14 @@ enum Job<'a> {
 }
 
 enum Done {
-    Contract(Result<Contract, LoadError>),
+    Contract(Result<Box<Contract>, LoadError>),
     Scenarios(Result<BTreeMap<String, Scenario>, LoadError>),
 }
 
 impl Job<'_> {
     fn run(&self) -> Done {
         match self {
-            Job::Contract(file) => Done::Contract(contract::load(file)),
+            Job::Contract(file) => Done::Contract(contract::load(file).map(Box::new)),
             Job::Scenarios(files) => Done::Scenarios(scenario::load_all(files)),
         }
     }

@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// Escapes one reference token of a JSON pointer (RFC 6901); borrowed when there is nothing
 /// to escape.
@@ -61,6 +61,30 @@ pub fn tokens(pointer: &str) -> Vec<String> {
     pointer.split('/').skip(1).map(|t| unescape_token(t).into_owned()).collect()
 }
 
+/// Sets the value at a JSON pointer, creating objects on the way.
+pub fn set(target: &mut Value, pointer: &str, value: Value) {
+    let tokens = tokens(pointer);
+    let Some((last, path)) = tokens.split_last() else {
+        *target = value;
+        return;
+    };
+    let mut current = target;
+    for token in path {
+        if !current.is_object() {
+            *current = Value::Object(Map::new());
+        }
+        current = current
+            .as_object_mut()
+            .expect("just made an object")
+            .entry(token.clone())
+            .or_insert(Value::Null);
+    }
+    if !current.is_object() {
+        *current = Value::Object(Map::new());
+    }
+    current.as_object_mut().expect("just made an object").insert(last.clone(), value);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,5 +105,12 @@ mod tests {
         assert_eq!(pointer(&doc, ""), Some(&doc));
         assert_eq!(pointer(&doc, "/a~1b/x"), None);
         assert_eq!(pointer(&doc, "no-slash"), None);
+    }
+
+    #[test]
+    fn set_pointer_creates_the_path() {
+        let mut value = json!({"a": 1});
+        set(&mut value, "/config/has_key", json!(true));
+        assert_eq!(value, json!({"a": 1, "config": {"has_key": true}}));
     }
 }

@@ -53,9 +53,7 @@ pub fn authorize(
     };
     if rules.read_only && !matches!(request.method, Method::GET | Method::HEAD | Method::OPTIONS) {
         let message = match &rules.read_only_message {
-            Some(template) => {
-                crate::json::text::as_text(&template.render(&json!({"operation": operation.id})))
-            }
+            Some(template) => template.render_text(&json!({"operation": operation.id})),
             None => format!("This token is read-only: it cannot call `{}`", operation.id),
         };
         return Err(Failure::Rule { status: StatusCode::FORBIDDEN, message: Some(message) });
@@ -65,7 +63,7 @@ pub fn authorize(
         if !allowed.contains(value) {
             let context = json!({"field": name, "value": value});
             let message = match &rules.deny_message {
-                Some(template) => crate::json::text::as_text(&template.render(&context)),
+                Some(template) => template.render_text(&context),
                 None => format!("This token may not access {name} `{value}`"),
             };
             return Err(Failure::Rule {

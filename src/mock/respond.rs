@@ -304,7 +304,7 @@ pub fn failure(errors: &Errors, failure: &Failure, request: &Request) -> Reply {
     // A rule's own message wins; otherwise the scenario's message for the kind, else ours.
     let message = match (failure, errors.messages.get(kind)) {
         (Failure::Rule { message: Some(_), .. }, _) | (_, None) => default_message,
-        (_, Some(template)) => crate::json::text::as_text(&template.render(&context)),
+        (_, Some(template)) => template.render_text(&context),
     };
     let code = errors
         .codes

@@ -249,7 +249,7 @@ impl App {
                     .errors
                     .messages
                     .get("rate-limited")
-                    .map(|t| crate::json::text::as_text(&t.render(&verdict.context())));
+                    .map(|t| t.render_text(&verdict.context()));
                 let failure = Failure::Rule { status: StatusCode::TOO_MANY_REQUESTS, message };
                 (None, Err(failure), Cached::No)
             }
@@ -283,10 +283,7 @@ impl App {
                     }
                     None => {
                         let context = context.get_or_insert_with(|| verdict.context());
-                        reply.set_header(
-                            name,
-                            &crate::json::text::as_text(&template.render(context)),
-                        );
+                        reply.set_header(name, &template.render_text(context));
                     }
                 }
             }
@@ -355,11 +352,11 @@ impl App {
                 operation,
                 request,
                 params: &params,
-                body: std::cell::RefCell::new(validated.body.take()),
+                body: validated.body.take(),
                 validated: &validated,
                 principal: &principal,
             };
-            let reply = engine::decide(&call, &prefer, &self.inner.store)?;
+            let reply = engine::decide(call, &prefer, &self.inner.store)?;
             Ok((reply, key.map_or(Cached::No, Cached::Miss)))
         })();
         match outcome {

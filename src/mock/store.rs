@@ -200,15 +200,6 @@ impl Data {
     }
 }
 
-/// A record key as text (numbers too, so `1` and `"1"` find the same record).
-pub fn key_text(value: Option<&Value>) -> String {
-    match value {
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
-        None => String::new(),
-    }
-}
-
 impl Tx<'_> {
     /// The records of a resource, in insertion order.
     pub fn records(&self, resource: &str) -> impl DoubleEndedIterator<Item = &Value> {
@@ -263,7 +254,7 @@ impl Tx<'_> {
                     let counter = self.data.counters.entry(resource.name.clone()).or_default();
                     *counter += 1;
                     let context = json!({"n": *counter, "record": record});
-                    let text = crate::json::text::as_text(&template.render(&context));
+                    let text = template.render_text(&context);
                     match encoding {
                         Encoding::None => text,
                         Encoding::Base64 => base64::engine::general_purpose::STANDARD.encode(text),

@@ -91,6 +91,12 @@ impl Template {
         self.render_opt(context).unwrap_or(Value::Null)
     }
 
+    /// Renders with `context` into text (headers, keys, messages): strings unquoted, anything
+    /// else as compact JSON.
+    pub fn render_text(&self, context: &Value) -> String {
+        crate::json::text::as_text(&self.render(context))
+    }
+
     fn render_opt(&self, context: &Value) -> Option<Value> {
         match self {
             Template::Literal(value) => Some(value.clone()),

@@ -1,0 +1,340 @@
+//! Store actions: `list`, `get`, `create`, `update` and `delete` on one resource, run as one
+//! atomic step on the session's data, with the operation's rules checked inside it.
+//!
+//! An action may first make sure records it depends on exist (the parent the path names, the
+//! records `exists:` asks for, created on the spot when their resource `auto-create`s ids of
+//! that form). Creating stamps timestamps, makes the key, applies `defaults` and `set`, and
+//! adds the `on-create` children; updating merges the body into the stored record by the
+//! operation's strategy, keeping what is not the client's to change.
+
+use serde_json::{Map, Value};
+
+use crate::contract::validate;
+use crate::json::pointer;
+use crate::mock::engine::call::{Call, Outcome, Scope};
+use crate::mock::engine::list::list;
+use crate::mock::engine::merge;
+use crate::mock::engine::render::render;
+use crate::mock::engine::rules::{
+    check_immutable, check_preconditions, check_require_any, check_unique, rule_failure,
+};
+use crate::mock::respond::{Failure, Reply};
+use crate::mock::store::{Store, Tx};
+use crate::scenario::{Action, KeySource, Merge, OperationBehaviour, Resource, Scenario, SetValue};
+
+pub(crate) fn act(
+    call: &mut Call<'_>,
+    behaviour: &OperationBehaviour,
+    store: &Store,
+) -> Result<Reply, Failure> {
+    // The body first: it is taken out of the call when no template reads it.
+    let body = request_body(call, behaviour);
+    let call = &*call;
+    let api = call.api;
+    let scenario = &api.scenario;
+    let resource = scenario
+        .resource(&behaviour.resource)
+        .expect("scenario operations name defined resources (checked at load)");
+    let context = call.context();
+    let parent = match (&behaviour.parent, &resource.parent) {
+        (Some(param_name), Some(parent)) => Some((parent, call.param(param_name))),
+        _ => None,
+    };
+    let key = match &behaviour.key {
+        Some(KeySource::Param(name)) => Some(call.param(name)),
+        Some(KeySource::Template(template)) => Some(template.render_text(&context)),
+        None => None,
+    };
+    let session = call.request.session();
+
+    let outcome = store.with(&api.name, session, scenario, |tx| {
+        if let Some((parent, id)) = &parent {
+            ensure(tx, scenario, &parent.resource, id)?;
+        }
+        for exists in &behaviour.exists {
+            let id = exists.key.render_text(&context);
+            ensure(tx, scenario, &exists.resource, &id)?;
+            let record = tx.get(&exists.resource, &id).cloned().unwrap_or_default();
+            for (field, template) in &exists.fields {
+                let wanted = template.render_text(&context);
+                if record.pointer(field).map(crate::json::text::as_text).as_deref()
+                    != Some(wanted.as_str())
+                {
+                    return Err(Failure::NotFound { resource: exists.resource.clone(), id });
+                }
+            }
+        }
+        let scope = Scope {
+            resource,
+            parent: parent.as_ref().map(|(p, id)| (p.field.as_str(), id.as_str())),
+        };
+        match behaviour.action {
+            Action::List => list(call, behaviour, &scope, tx, &context).map(Outcome::Page),
+            Action::Get => {
+                let key = key.clone().unwrap_or_default();
+                scope.find(tx, &key).map(|stored| Outcome::Record { stored, status: None })
+            }
+            Action::Create => create(call, behaviour, &scope, tx, body.clone()),
+            Action::Update => {
+                let key = key.clone().unwrap_or_default();
+                let old = scope.find_ref(tx, &key)?;
+                check_preconditions(behaviour, resource, old)?;
+                check_require_any(behaviour, &body)?;
+                check_immutable(behaviour, old, &body)?;
+                // The record is taken out of the store and the body merged into it, both
+                // moved rather than copied; a copy is kept only to put back should a unique
+                // rule refuse the result.
+                let old = tx.take(&resource.name, &key).unwrap_or_default();
+                let backup = (!behaviour.unique.is_empty()).then(|| old.clone());
+                let record = merged(
+                    call,
+                    behaviour,
+                    &scope,
+                    tx,
+                    old,
+                    body,
+                    behaviour.merge,
+                    &behaviour.paths,
+                );
+                if let Err(failure) = check_unique(behaviour, &scope, tx, &record, Some(&key)) {
+                    if let Some(old) = backup {
+                        tx.restore(&resource.name, &key, old);
+                    }
+                    return Err(failure);
+                }
+                tx.put(&resource.name, key, record.clone());
+                Ok(Outcome::Record { stored: record, status: None })
+            }
+            Action::Delete => {
+                let key = key.clone().unwrap_or_default();
+                match scope.find(tx, &key) {
+                    Ok(record) => {
+                        check_preconditions(behaviour, resource, &record)?;
+                        tx.remove(&resource.name, &key);
+                        Ok(Outcome::Record { stored: record, status: None })
+                    }
+                    Err(failure) => match behaviour.missing {
+                        Some(status) => Ok(Outcome::Missing(status)),
+                        None => Err(failure),
+                    },
+                }
+            }
+        }
+    })?;
+
+    render(call, behaviour, resource, outcome, context)
+}
+
+/// Makes sure a record exists: present, or created now because its resource auto-creates keys
+/// of this form (with its `on-create` children). Otherwise 404.
+fn ensure(
+    tx: &mut Tx<'_>,
+    scenario: &Scenario,
+    resource_name: &str,
+    id: &str,
+) -> Result<(), Failure> {
+    if tx.get(resource_name, id).is_some() {
+        return Ok(());
+    }
+    let not_found = || Failure::NotFound { resource: resource_name.to_owned(), id: id.to_owned() };
+    let resource = scenario.resource(resource_name).ok_or_else(not_found)?;
+    if !resource.auto_create.as_ref().is_some_and(|pattern| pattern.is_match(id)) {
+        return Err(not_found());
+    }
+    let mut record = Map::new();
+    if let Some(field) = resource.key_field() {
+        record.insert(field.to_owned(), Value::String(id.to_owned()));
+    }
+    stamp(tx, resource, &mut record, true);
+    tx.put(&resource.name, id.to_owned(), Value::Object(record));
+    create_children(tx, scenario, resource, id);
+    Ok(())
+}
+
+/// The `on-create` records of a new record of `resource`.
+fn create_children(tx: &mut Tx<'_>, scenario: &Scenario, resource: &Resource, id: &str) {
+    for (child_name, records) in &resource.on_create {
+        let Some(child) = scenario.resource(child_name) else { continue };
+        let Some(parent) = &child.parent else { continue };
+        for template in records {
+            let mut record = Map::new();
+            if let Value::Object(fields) = template {
+                record.extend(fields.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+            record.insert(parent.field.clone(), Value::String(id.to_owned()));
+            stamp(tx, child, &mut record, true);
+            let record = with_key(tx, child, record);
+            tx.put(&child.name, child.key_of(&record), record);
+        }
+    }
+}
+
+fn create(
+    call: &Call<'_>,
+    behaviour: &OperationBehaviour,
+    scope: &Scope<'_>,
+    tx: &mut Tx<'_>,
+    body: Value,
+) -> Result<Outcome, Failure> {
+    let resource = scope.resource;
+    check_require_any(behaviour, &body)?;
+    // The record as it would be created (without its key yet): body, parent link, set values.
+    let mut candidate = Map::new();
+    if let Value::Object(body) = &body {
+        let key_field = resource.key_field();
+        candidate.extend(
+            body.iter()
+                .filter(|(k, _)| Some(k.as_str()) != key_field)
+                .map(|(k, v)| (k.clone(), v.clone())),
+        );
+    }
+    if let Some((field, id)) = scope.parent {
+        candidate.insert(field.to_owned(), Value::String(id.to_owned()));
+    }
+    let candidate = apply_set(call, behaviour, tx, Value::Object(candidate));
+    if let Some(upsert) = &behaviour.upsert {
+        let existing = tx
+            .records(&resource.name)
+            .filter(|r| scope.belongs(r))
+            .find(|r| {
+                upsert
+                    .fields
+                    .iter()
+                    .all(|f| r.pointer(f).is_some() && r.pointer(f) == candidate.pointer(f))
+            })
+            .cloned();
+        if let Some(old) = existing {
+            let key = resource.key_of(&old);
+            let record = merged(call, behaviour, scope, tx, old, body, upsert.merge, &upsert.paths);
+            check_unique(behaviour, scope, tx, &record, Some(&key))?;
+            tx.put(&resource.name, key, record.clone());
+            return Ok(Outcome::Record { stored: record, status: upsert.status });
+        }
+    }
+    let Value::Object(mut record) = candidate else { unreachable!("apply_set keeps an object") };
+    stamp(tx, resource, &mut record, true);
+    let record = with_key(tx, resource, record);
+    let key = resource.key_of(&record);
+    check_unique(behaviour, scope, tx, &record, None)?;
+    if tx.get(&resource.name, &key).is_some() {
+        let message = format!(
+            "{} `{key}` already exists",
+            resource.name.trim_end_matches('s').replace('_', " ")
+        );
+        return Err(rule_failure(409, message));
+    }
+    tx.put(&resource.name, key.clone(), record.clone());
+    create_children(tx, &call.api.scenario, resource, &key);
+    Ok(Outcome::Record { stored: record, status: None })
+}
+
+/// A new record with its generated key field first, as vendors print it (composite keys are
+/// computed from the fields and stored nowhere).
+fn with_key(tx: &mut Tx<'_>, resource: &Resource, fields: Map<String, Value>) -> Value {
+    let Some(field) = resource.key_field() else { return Value::Object(fields) };
+    let key = tx.new_key(resource, &Value::Object(fields.clone()));
+    let mut record = Map::new();
+    record.insert(field.to_owned(), Value::String(key));
+    record.extend(fields);
+    Value::Object(record)
+}
+
+/// `old` with `body` merged in; key, parent link and creation time kept; `updated` stamped;
+/// defaults and `set` applied.
+#[allow(clippy::too_many_arguments)]
+fn merged(
+    call: &Call<'_>,
+    behaviour: &OperationBehaviour,
+    scope: &Scope<'_>,
+    tx: &mut Tx<'_>,
+    old: Value,
+    body: Value,
+    merge: Merge,
+    paths: &std::collections::BTreeMap<String, Merge>,
+) -> Value {
+    let resource = scope.resource;
+    // The key, the parent link and the creation time are not the client's to change.
+    let keep = [resource.key_field(), scope.parent.map(|(field, _)| field)];
+    let created = resource.timestamps.as_ref().and_then(|t| t.created.as_deref());
+    let kept: Vec<(&str, Option<Value>)> =
+        keep.into_iter().flatten().chain(created).map(|f| (f, old.get(f).cloned())).collect();
+    let mut record = match (old, body.is_object()) {
+        (old, true) => match merge::apply(Some(old), body, "", merge, paths) {
+            Some(Value::Object(record)) => record,
+            _ => Map::new(),
+        },
+        (Value::Object(old), false) => old,
+        (_, false) => Map::new(),
+    };
+    for (field, value) in kept {
+        match value {
+            Some(value) => record.insert(field.to_owned(), value),
+            None => record.shift_remove(field),
+        };
+    }
+    stamp(tx, resource, &mut record, false);
+    apply_set(call, behaviour, tx, Value::Object(record))
+}
+
+/// The request body as the action stores it: with the schema's defaults filled in when the
+/// operation asks for them.
+fn request_body(call: &mut Call<'_>, behaviour: &OperationBehaviour) -> Value {
+    // Taken when nothing reads `request` later (its context is built from this same field).
+    let sent = match behaviour.reads_request {
+        true => call.body.clone(),
+        false => call.body.take(),
+    };
+    let mut body = sent.unwrap_or_else(|| Value::Object(Map::new()));
+    if behaviour.schema_defaults {
+        let media = call.request.media_type().unwrap_or_default();
+        let schema = call
+            .operation
+            .body
+            .as_ref()
+            .and_then(|b| validate::find_media(&b.content, &media))
+            .and_then(|m| m.schema.as_ref());
+        let document = &call.api.contract.document;
+        if let Some(raw) = schema.and_then(|s| pointer::pointer(document, &s.pointer)) {
+            call.api.contract.defaults.apply(document, raw, &mut body);
+        }
+    }
+    body
+}
+
+/// Fills the operation's `defaults` the record lacks, then writes its `set` values.
+fn apply_set(
+    call: &Call<'_>,
+    behaviour: &OperationBehaviour,
+    tx: &mut Tx<'_>,
+    mut record: Value,
+) -> Value {
+    for (pointer, value) in &behaviour.defaults {
+        if record.pointer(pointer).is_none() {
+            pointer::set(&mut record, pointer, value.clone());
+        }
+    }
+    for (pointer, value) in &behaviour.set {
+        let value = match value {
+            SetValue::Random { alphabet, length } => Value::String(tx.random(*alphabet, *length)),
+            SetValue::Template(template) => {
+                let mut context = call.context();
+                context["stored"] = record.clone();
+                template.render(&context)
+            }
+        };
+        pointer::set(&mut record, pointer, value);
+    }
+    record
+}
+
+/// Sets the resource's timestamps: both on create, `updated` on update.
+fn stamp(tx: &mut Tx<'_>, resource: &Resource, record: &mut Map<String, Value>, creating: bool) {
+    let Some(timestamps) = &resource.timestamps else { return };
+    let now = tx.now(timestamps.format);
+    if creating && let Some(field) = &timestamps.created {
+        record.insert(field.clone(), Value::String(now.clone()));
+    }
+    if let Some(field) = &timestamps.updated {
+        record.insert(field.clone(), Value::String(now));
+    }
+}

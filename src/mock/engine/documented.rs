@@ -1,0 +1,109 @@
+//! Answers built from the contract: what `Prefer: code=` / `example=` asks for, and what an
+//! operation without a behaviour answers (its lowest documented 2xx with its first example, or
+//! a sample generated from its schema). The store is not touched.
+
+use http::StatusCode;
+
+use crate::contract::validate;
+use crate::contract::{MediaType, Operation, ResponseSpec, StatusKey};
+use crate::mock::engine::render::media_text;
+use crate::mock::prefer::Prefer;
+use crate::mock::respond::{Failure, Reply};
+
+/// A reply built from the contract: the status and example `prefer` asks for, or the lowest
+/// documented 2xx with its first example.
+pub fn documented(operation: &Operation, prefer: &Prefer) -> Result<Reply, Failure> {
+    let (status, spec) = match prefer.code {
+        Some(code) => match operation.response(code) {
+            Some(spec) => (code, Some(spec)),
+            None => {
+                return Err(Failure::BadPrefer {
+                    reason: format!(
+                        "Prefer: code={code} is not documented for `{}`; documented: {}",
+                        operation.id,
+                        operation.documented_statuses().join(", ")
+                    ),
+                });
+            }
+        },
+        None => match &prefer.example {
+            Some(name) => match find_example(operation, name) {
+                Some((spec, _)) => (status_of(spec.status), Some(spec)),
+                None => return Err(unknown_example(operation, name, None)),
+            },
+            None => {
+                let status = operation.success_status();
+                (status, operation.response(status))
+            }
+        },
+    };
+    let status_code = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    let Some(spec) = spec else { return Ok(Reply::empty(status_code)) };
+    let media = spec.content.iter().find(|m| validate::is_json(&m.media)).or(spec.content.first());
+    let body = match (media, &prefer.example) {
+        (Some(media), Some(name)) => match media.examples.iter().find(|e| &e.name == name) {
+            Some(example) => Some(example.value.clone()),
+            None => return Err(unknown_example(operation, name, Some(status))),
+        },
+        (Some(media), None) => {
+            media.examples.first().map(|e| e.value.clone()).or_else(|| media.sample.clone())
+        }
+        (None, Some(name)) => return Err(unknown_example(operation, name, Some(status))),
+        (None, None) => None,
+    };
+    // An error status without an example is rendered in the API's envelope.
+    if status >= 400 && body.is_none() {
+        return Err(Failure::Forced { status: status_code });
+    }
+    let mut reply = match (body, media) {
+        (Some(body), Some(media)) if !matches!(status, 204 | 205 | 304) => {
+            Reply::json(status_code, body, media_text(media))
+        }
+        _ => Reply::empty(status_code),
+    };
+    for header in &spec.headers {
+        if let Some(sample) = &header.sample {
+            reply.insert_header(&header.name, sample);
+        }
+    }
+    Ok(reply)
+}
+
+fn status_of(key: StatusKey) -> u16 {
+    match key {
+        StatusKey::Code(code) => code,
+        StatusKey::Range(class) => class * 100,
+        StatusKey::Default => 500,
+    }
+}
+
+fn find_example<'a>(
+    operation: &'a Operation,
+    name: &str,
+) -> Option<(&'a ResponseSpec, &'a MediaType)> {
+    operation.responses.iter().find_map(|spec| {
+        let media = spec.content.iter().find(|m| m.examples.iter().any(|e| e.name == name))?;
+        Some((spec, media))
+    })
+}
+
+fn unknown_example(operation: &Operation, name: &str, status: Option<u16>) -> Failure {
+    let known: Vec<String> = operation
+        .responses
+        .iter()
+        .filter(|spec| status.is_none_or(|s| spec.status.covers(s)))
+        .flat_map(|spec| {
+            spec.content.iter().flat_map(move |m| {
+                m.examples.iter().map(move |e| format!("{} ({})", e.name, spec.status))
+            })
+        })
+        .collect();
+    let scope = status.map(|s| format!(" for status {s}")).unwrap_or_default();
+    let known = if known.is_empty() { "none".to_owned() } else { known.join(", ") };
+    Failure::BadPrefer {
+        reason: format!(
+            "Prefer: example={name}: `{}` has no example of that name{scope}; examples: {known}",
+            operation.id
+        ),
+    }
+}

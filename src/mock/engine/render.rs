@@ -1,0 +1,159 @@
+//! Rendering an action's outcome: the records as clients see them (write-only fields removed
+//! unless revealed, their flags derived), the operation's body and header templates, the
+//! status, and the content type the contract documents for it.
+
+use http::StatusCode;
+use serde_json::{Map, Value, json};
+
+use crate::contract::MediaType;
+use crate::contract::validate;
+use crate::json::pointer;
+use crate::mock::engine::call::{Call, Outcome};
+use crate::mock::respond::{Failure, Reply};
+use crate::scenario::template::Template;
+use crate::scenario::{Action, OperationBehaviour, Resource};
+
+pub(crate) fn media_text(media: &MediaType) -> &str {
+    // A wildcard range is not a content type; send JSON for it.
+    if media.media.contains('*') { "application/json" } else { &media.media }
+}
+
+/// A record as clients see it: write-only fields removed (except those `reveal`ed), their
+/// flags derived.
+pub fn view(resource: &Resource, stored: &Value, reveal: &[String]) -> Value {
+    view_owned(resource, stored.clone(), reveal)
+}
+
+/// [`view`] of a record the caller owns, changed in place.
+fn view_owned(resource: &Resource, mut record: Value, reveal: &[String]) -> Value {
+    let hidden: Vec<_> =
+        resource.write_only.iter().filter(|w| !reveal.contains(&w.field)).collect();
+    if hidden.is_empty() {
+        return record;
+    }
+    // Whether each field is set, read before any is removed.
+    let present: Vec<bool> = hidden
+        .iter()
+        .map(|h| pointer::pointer(&record, &h.field).is_some_and(|v| !v.is_null()))
+        .collect();
+    for (hidden, present) in hidden.iter().zip(present) {
+        if let Some((parent, last)) = hidden.field.rsplit_once('/') {
+            let holder =
+                if parent.is_empty() { Some(&mut record) } else { record.pointer_mut(parent) };
+            if let Some(Value::Object(map)) = holder {
+                map.shift_remove(pointer::unescape_token(last).as_ref());
+            }
+        }
+        if let Some(flag) = &hidden.flag {
+            pointer::set(&mut record, flag, Value::Bool(present));
+        }
+    }
+    record
+}
+
+/// Puts `value` where it is needed: the default body (when `default`), the template context
+/// under `name` (when a template may read it: no default body, or header templates), or both,
+/// copied only then.
+fn place(
+    context: &mut Value,
+    name: &str,
+    value: Value,
+    default: bool,
+    headers: &[(http::HeaderName, Template)],
+) -> Option<Value> {
+    match (default, headers.is_empty()) {
+        (true, true) => Some(value),
+        (true, false) => {
+            context[name] = value.clone();
+            Some(value)
+        }
+        (false, _) => {
+            context[name] = value;
+            None
+        }
+    }
+}
+
+pub(crate) fn render(
+    call: &Call<'_>,
+    behaviour: &OperationBehaviour,
+    resource: &Resource,
+    outcome: Outcome,
+    mut context: Value,
+) -> Result<Reply, Failure> {
+    let operation = call.operation;
+    let mut status = behaviour.status.unwrap_or_else(|| operation.success_status());
+    let default_body = match outcome {
+        Outcome::Missing(missing) => {
+            return Ok(Reply::empty(
+                StatusCode::from_u16(missing).unwrap_or(StatusCode::NO_CONTENT),
+            ));
+        }
+        Outcome::Record { stored, status: override_status } => {
+            status = override_status.unwrap_or(status);
+            // The stored record is copied only when a template reads it as well.
+            let record = if behaviour.reads_stored {
+                let record = view(resource, &stored, &behaviour.reveal);
+                context["stored"] = stored;
+                record
+            } else {
+                view_owned(resource, stored, &behaviour.reveal)
+            };
+            let default = behaviour.body.is_none() && behaviour.action != Action::Delete;
+            place(&mut context, "record", record, default, &behaviour.headers)
+        }
+        Outcome::Page(page) => {
+            let items: Vec<Value> = page
+                .records
+                .into_iter()
+                .map(|stored| match &behaviour.item {
+                    Some(item) => {
+                        let record = view(resource, &stored, &behaviour.reveal);
+                        let mut context = Map::new();
+                        context.insert("record".into(), record);
+                        context.insert("stored".into(), stored);
+                        item.render(&Value::Object(context))
+                    }
+                    None => view_owned(resource, stored, &behaviour.reveal),
+                })
+                .collect();
+            if let Some(count) = page.count {
+                context["count"] = json!(count);
+            }
+            if let Some(limit) = page.limit {
+                context["limit"] = json!(limit);
+            }
+            if let Value::Object(map) = &mut context {
+                map.extend(page.next);
+            }
+            let default = behaviour.body.is_none();
+            place(&mut context, "items", Value::Array(items), default, &behaviour.headers)
+        }
+    };
+    let status_code = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    // Headers first: the body template may take values out of the context.
+    let headers: Vec<(&http::HeaderName, String)> = behaviour
+        .headers
+        .iter()
+        .map(|(name, template)| (name, template.render_text(&context)))
+        .collect();
+    let body = match &behaviour.body {
+        Some(template) => Some(template.render_owned(context)),
+        None => default_body,
+    };
+    let media = operation
+        .response(status)
+        .and_then(|spec| {
+            spec.content.iter().find(|m| validate::is_json(&m.media)).or(spec.content.first())
+        })
+        .map_or("application/json", media_text);
+    let mut reply = match body {
+        Some(body) if !matches!(status, 204 | 205 | 304) => Reply::json(status_code, body, media),
+        _ => Reply::empty(status_code),
+    };
+    for (name, value) in headers {
+        reply.set_header(name, &value);
+    }
+    reply.delay = behaviour.delay.map(|d| d.draw());
+    Ok(reply)
+}
