@@ -43,5 +43,6 @@ pub mod server;
 
 pub use catalog::{Catalog, CatalogOptions};
 pub use error::LoadError;
-pub use mock::service::{App, Settings};
+pub use mock::App;
+pub use mock::state::Settings;
 pub use mock::store::{Store, StoreOptions};

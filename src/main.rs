@@ -9,7 +9,9 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Parser;
 use understudy::catalog::{ApiOptions, CatalogOptions};
-use understudy::cli::config::{Config, LogFormat};
+use understudy::cli::config::Config;
+use understudy::cli::health::Health;
+use understudy::cli::logging::{self, LogFormat};
 use understudy::cli::{
     CheckArgs, Cli, Command, HealthArgs, LintArgs, RecordArgs, SchemaArgs, SchemaFormat, ServeArgs,
 };
@@ -43,52 +45,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// `understudy health`: what a container's HEALTHCHECK runs (the image has no curl).
+/// `understudy health`: what a container's HEALTHCHECK runs (exit 0 healthy, 1 not).
 fn health(args: &HealthArgs) -> anyhow::Result<ExitCode> {
-    use std::io::{Read, Write};
-    let (host, port) = match &args.url {
-        Some(url) => {
-            let uri: http::Uri = url.parse().with_context(|| format!("`{url}` is not a URL"))?;
-            let host = uri.host().context("the URL needs a host")?.to_owned();
-            (host, uri.port_u16().unwrap_or(80))
-        }
-        None => {
-            let config = Config::resolve(&ServeArgs::default())?;
-            let host = if config.host == "0.0.0.0" || config.host == "::" {
-                "127.0.0.1".to_owned()
-            } else {
-                config.host.clone()
-            };
-            (host, config.port)
-        }
-    };
-    let timeout = Duration::from_secs(args.timeout.max(1));
-    let address = std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), port))
-        .with_context(|| format!("cannot resolve {host}"))?
-        .next()
-        .with_context(|| format!("no address for {host}"))?;
-    let answer = (|| -> std::io::Result<String> {
-        let mut stream = std::net::TcpStream::connect_timeout(&address, timeout)?;
-        stream.set_read_timeout(Some(timeout))?;
-        write!(
-            stream,
-            "GET /__understudy/health HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-        )?;
-        let mut text = String::new();
-        stream.read_to_string(&mut text)?;
-        Ok(text)
-    })();
-    match answer {
-        Ok(text) if text.starts_with("HTTP/1.1 200") => {
+    match understudy::cli::health::probe(args)? {
+        Health::Healthy(address) => {
             println!("healthy: http://{address}");
             Ok(ExitCode::SUCCESS)
         }
-        Ok(text) => {
-            println!("unhealthy: {}", text.lines().next().unwrap_or("no answer"));
-            Ok(ExitCode::from(1))
-        }
-        Err(error) => {
-            println!("unhealthy: http://{address}: {error}");
+        Health::Unhealthy(reason) => {
+            println!("unhealthy: {reason}");
             Ok(ExitCode::from(1))
         }
     }
@@ -104,23 +69,13 @@ fn schema(args: &SchemaArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn init_logging(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    match format {
-        LogFormat::Human => logs.init(),
-        LogFormat::Json => logs.json().flatten_event(true).init(),
-    }
-}
-
 fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let config = Config::resolve(args)?;
     if args.print_config {
         print!("{}", config.to_toml());
         return Ok(ExitCode::SUCCESS);
     }
-    init_logging(config.log_format);
+    logging::init(config.log_format);
     let options = config.catalog_options();
     let catalog = Arc::new(Catalog::load(&options)?);
     let address = config.address()?;
@@ -150,7 +105,7 @@ fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
                 None
             }
             (true, false) => {
-                let watcher = understudy::mock::watch::spawn(app.clone(), options.clone(), watched.clone()).map_err(anyhow::Error::msg)?;
+                let watcher = understudy::mock::watch::spawn(app.state().clone(), options.clone(), watched.clone())?;
                 let shown: Vec<String> = watched.iter().map(|p| p.display().to_string()).collect();
                 tracing::info!(paths = %shown.join(", "), "watching for changes");
                 Some(watcher)
@@ -249,7 +204,7 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn record(args: &RecordArgs) -> anyhow::Result<ExitCode> {
-    init_logging(LogFormat::Human);
+    logging::init(LogFormat::Human);
     let api = load_api(&args.api, args.contracts.as_deref(), None)?;
     let options = understudy::conformance::record::RecordOptions {
         target: args.target.clone(),

@@ -2,7 +2,11 @@
 //!
 //! Routing, auth, validation, the engine and the journal all take `&Request`; reading the
 //! body once, with a size limit, and keeping it as bytes means nobody has to deal with
-//! streaming or with a body already consumed.
+//! streaming or with a body already consumed. What several steps read of the head is decoded
+//! once, on first use, and kept: the query parameters, the cookies, and the credential of the
+//! `Authorization` header (rate limits, authentication and the admin token all read it).
+
+use std::sync::OnceLock;
 
 use bytes::Bytes;
 use http::{HeaderMap, Method};
@@ -27,6 +31,58 @@ pub struct Request {
     pub headers: HeaderMap,
     /// The whole body (empty when none was sent).
     pub body: Bytes,
+    /// What is decoded of the head on first use.
+    decoded: Decoded,
+}
+
+/// The parts of the head decoded on first use, at most once.
+#[derive(Debug, Clone, Default)]
+struct Decoded {
+    query: OnceLock<Vec<(String, String)>>,
+    cookies: OnceLock<Vec<(String, String)>>,
+    authorization: OnceLock<Authorization>,
+}
+
+/// The `Authorization` header, read once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Authorization {
+    /// No `Authorization` header.
+    Missing,
+    /// The header is not visible ASCII text.
+    NotText,
+    /// The header has no `<scheme> <credential>` shape (its text is kept).
+    Malformed(String),
+    /// `<scheme> <credential>`, both trimmed.
+    Credential {
+        /// The scheme as sent (`Bearer`, `bearer`, `Basic`).
+        scheme: String,
+        /// What follows it.
+        token: String,
+    },
+}
+
+impl Authorization {
+    fn parse(headers: &HeaderMap) -> Authorization {
+        let Some(value) = headers.get(http::header::AUTHORIZATION) else {
+            return Authorization::Missing;
+        };
+        let Ok(text) = value.to_str() else { return Authorization::NotText };
+        match text.trim().split_once(' ') {
+            Some((scheme, token)) => Authorization::Credential {
+                scheme: scheme.to_owned(),
+                token: token.trim().to_owned(),
+            },
+            None => Authorization::Malformed(text.to_owned()),
+        }
+    }
+
+    /// The credential after the scheme, whatever the scheme (`None` when there is none).
+    pub fn token(&self) -> Option<&str> {
+        match self {
+            Authorization::Credential { token, .. } => Some(token),
+            _ => None,
+        }
+    }
 }
 
 /// Why a body could not be read.
@@ -54,7 +110,7 @@ impl Request {
     ) -> Result<Request, Box<(ReadError, Request)>>
     where
         B: hyper::body::Body,
-        B::Error: std::error::Error + Send + Sync + 'static,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync + 'static>>,
     {
         let (parts, body) = request.into_parts();
         let mut read = Request {
@@ -63,6 +119,7 @@ impl Request {
             query: parts.uri.query().map(str::to_owned),
             headers: parts.headers,
             body: Bytes::new(),
+            decoded: Decoded::default(),
         };
         let declared = read
             .headers
@@ -97,7 +154,7 @@ impl Request {
             Some((path, query)) => (path.to_owned(), Some(query.to_owned())),
             None => (target.to_owned(), None),
         };
-        Request { method, path, query, headers, body: body.into() }
+        Request { method, path, query, headers, body: body.into(), decoded: Decoded::default() }
     }
 
     /// A header as text (`None` when absent or not visible ASCII).
@@ -112,12 +169,38 @@ impl Request {
         values.join(", ")
     }
 
-    /// The decoded query parameters, in order, repeated keys kept.
-    pub fn query_pairs(&self) -> Vec<(String, String)> {
-        match &self.query {
+    /// The decoded query parameters, in order, repeated keys kept (decoded on first use).
+    pub fn query_pairs(&self) -> &[(String, String)] {
+        self.decoded.query.get_or_init(|| match &self.query {
             Some(query) => form_urlencoded::parse(query.as_bytes()).into_owned().collect(),
             None => Vec::new(),
-        }
+        })
+    }
+
+    /// The first value of a query parameter.
+    pub fn query_value(&self, name: &str) -> Option<&str> {
+        self.query_pairs().iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// The cookies of every `Cookie` header, names and values trimmed (parsed on first use).
+    pub fn cookies(&self) -> &[(String, String)] {
+        self.decoded.cookies.get_or_init(|| {
+            self.headers
+                .get_all(http::header::COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(';'))
+                .filter_map(|pair| {
+                    let (name, value) = pair.split_once('=')?;
+                    Some((name.trim().to_owned(), value.trim().to_owned()))
+                })
+                .collect()
+        })
+    }
+
+    /// The `Authorization` header (parsed on first use).
+    pub fn authorization(&self) -> &Authorization {
+        self.decoded.authorization.get_or_init(|| Authorization::parse(&self.headers))
     }
 
     /// The media type of the body, lower-cased, without parameters (`application/json`).

@@ -190,7 +190,7 @@ pub struct ServeArgs {
     pub latency: Option<String>,
     /// Log lines for people (human) or machines (json).
     #[arg(long, value_enum)]
-    pub log_format: Option<crate::cli::config::LogFormat>,
+    pub log_format: Option<crate::cli::logging::LogFormat>,
     /// Reload contracts and scenarios (given as directories) when their files change.
     #[arg(long)]
     pub watch: bool,

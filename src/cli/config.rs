@@ -16,9 +16,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::{ApiOptions, CatalogOptions};
 use crate::cli::ServeArgs;
+use crate::cli::logging::LogFormat;
 use crate::duration::{DurationText, Latency};
 use crate::files::Tree;
-use crate::mock::service::{DEFAULT_BODY_LIMIT, Settings};
+use crate::mock::cors::CorsConfig;
+use crate::mock::state::{DEFAULT_BODY_LIMIT, Settings};
 use crate::mock::store::StoreOptions;
 
 /// The default config file, read when present.
@@ -76,35 +78,6 @@ pub struct Config {
     pub cors: CorsConfig,
     /// Per-API settings.
     pub api: BTreeMap<String, ApiOptions>,
-}
-
-/// Log line format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum LogFormat {
-    /// For people.
-    #[default]
-    Human,
-    /// One JSON object per line.
-    Json,
-}
-
-/// Cross-origin settings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct CorsConfig {
-    /// Whether browsers on other origins may call understudy.
-    pub enabled: bool,
-    /// Origins allowed; empty: any origin, reflected.
-    pub origins: Vec<String>,
-    /// Whether cookies and credentials may be sent.
-    pub credentials: bool,
-}
-
-impl Default for CorsConfig {
-    fn default() -> Self {
-        CorsConfig { enabled: true, origins: Vec::new(), credentials: true }
-    }
 }
 
 impl Default for Config {
@@ -229,6 +202,7 @@ impl Config {
             journal_capacity: self.journal_size,
             request_timeout: self.request_timeout.0,
             latency: self.latency.as_deref().and_then(|l| Latency::parse(l).ok()),
+            cors: self.cors.clone(),
         }
     }
 
@@ -238,7 +212,6 @@ impl Config {
             grace: self.grace_period.0,
             header_timeout: self.header_timeout.0,
             max_connections: self.max_connections,
-            cors: self.cors.clone(),
         }
     }
 

@@ -170,12 +170,12 @@ pub fn request(
 ) -> Result<Validated, Rejection> {
     let mut violations = Vec::new();
     let mut validated = Validated::default();
-    let query: Vec<(String, String)> = request
+    let query: Vec<&(String, String)> = request
         .query_pairs()
-        .into_iter()
+        .iter()
         .filter(|(k, _)| !ignored_query.contains(&k.as_str()))
         .collect();
-    let cookies = cookies(request);
+    let cookies = request.cookies();
 
     for parameter in &operation.parameters {
         let raw: Vec<String> = match parameter.location {
@@ -304,20 +304,6 @@ pub fn scalar(text: &str, kind: ValueKind) -> Value {
         ValueKind::String | ValueKind::Array => None,
     };
     converted.unwrap_or_else(|| Value::String(text.to_owned()))
-}
-
-fn cookies(request: &Request) -> Vec<(String, String)> {
-    request
-        .headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| {
-            let (name, value) = pair.split_once('=')?;
-            Some((name.trim().to_owned(), value.trim().to_owned()))
-        })
-        .collect()
 }
 
 /// Whether a media type is JSON (`application/json`, `application/problem+json`...).

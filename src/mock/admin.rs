@@ -17,18 +17,46 @@
 
 use std::collections::BTreeMap;
 
+use bytes::Bytes;
 use http::{Method, StatusCode};
+use http_body_util::Full;
 use serde_json::{Value, json};
 
+use crate::mock::RequestBody;
 use crate::mock::journal::Query;
 use crate::mock::respond::Reply;
-use crate::mock::service::App;
+use crate::mock::state::State;
 use crate::mock::store::Data;
-use crate::request::ADMIN_PREFIX;
-use crate::request::Request;
+use crate::request::{ADMIN_PREFIX, Authorization, ReadError, Request};
+
+/// Reads an admin request (body limits and timeout as for the APIs) and answers it.
+pub(crate) async fn answer(
+    state: &State,
+    request: http::Request<RequestBody>,
+) -> http::Response<Full<Bytes>> {
+    let method = request.method().clone();
+    let settings = state.settings();
+    let timeout = settings.request_timeout;
+    let reply = match Request::read(request, settings.body_limit, timeout).await {
+        Ok(request) => handle(state, &request),
+        Err(failed) => match failed.0 {
+            ReadError::TooLarge { .. } => {
+                error(StatusCode::PAYLOAD_TOO_LARGE, "the admin request body is too large")
+            }
+            ReadError::TimedOut => error(
+                StatusCode::REQUEST_TIMEOUT,
+                &format!("the admin request body did not arrive within {timeout:?}"),
+            ),
+            ReadError::Io(_) => {
+                error(StatusCode::BAD_REQUEST, "the admin request body could not be read")
+            }
+        },
+    };
+    reply.into_http(&method)
+}
 
 /// Answers an admin request.
-pub fn handle(app: &App, request: &Request) -> Reply {
+fn handle(app: &State, request: &Request) -> Reply {
     let route = request.path.strip_prefix(ADMIN_PREFIX).unwrap_or_default().trim_end_matches('/');
     let method = &request.method;
     if route == "/health" {
@@ -38,9 +66,11 @@ pub fn handle(app: &App, request: &Request) -> Reply {
         };
     }
     if let Some(token) = &app.settings().admin_token {
-        let presented =
-            request.header("authorization").and_then(|v| v.strip_prefix("Bearer ")).map(str::trim);
-        if presented != Some(token.as_str()) {
+        let presented = match request.authorization() {
+            Authorization::Credential { scheme, token } if scheme == "Bearer" => Some(token),
+            _ => None,
+        };
+        if presented != Some(token) {
             let mut reply = error(
                 StatusCode::UNAUTHORIZED,
                 "the admin routes need `Authorization: Bearer <admin token>`",
@@ -49,7 +79,7 @@ pub fn handle(app: &App, request: &Request) -> Reply {
             return reply;
         }
     }
-    let query: BTreeMap<String, String> = request.query_pairs().into_iter().collect();
+    let query: BTreeMap<String, String> = request.query_pairs().iter().cloned().collect();
     let api = query.get("api").map(String::as_str);
     let session = query.get("session").map(String::as_str);
     if let Some(api) = api
@@ -62,10 +92,7 @@ pub fn handle(app: &App, request: &Request) -> Reply {
     }
     match (route, method) {
         ("/reset", &Method::POST) => {
-            app.store().reset(api, session);
-            if session.is_none() {
-                app.limiter().reset(api);
-            }
+            app.reset(api, session);
             Reply::json(
                 StatusCode::OK,
                 json!({"reset": {"api": api, "session": session}}),
@@ -107,7 +134,7 @@ pub fn handle(app: &App, request: &Request) -> Reply {
     }
 }
 
-fn health(app: &App) -> Reply {
+fn health(app: &State) -> Reply {
     let catalog = app.catalog();
     let apis: Vec<Value> = catalog
         .apis
@@ -131,7 +158,7 @@ fn health(app: &App) -> Reply {
 
 /// `PUT /state`: `{api: {session: {"collections": {resource: {key: record}}, "counters": {}}}}`.
 /// Everything is checked before anything is loaded, so a bad document changes nothing.
-fn load_state(app: &App, request: &Request) -> Reply {
+fn load_state(app: &State, request: &Request) -> Reply {
     let document: BTreeMap<String, BTreeMap<String, Data>> = match serde_json::from_slice(
         &request.body,
     ) {
@@ -187,7 +214,7 @@ fn load_state(app: &App, request: &Request) -> Reply {
     Reply::json(StatusCode::OK, json!({"loaded": loaded}), "application/json")
 }
 
-fn journal(app: &App, query: &BTreeMap<String, String>) -> Reply {
+fn journal(app: &State, query: &BTreeMap<String, String>) -> Reply {
     let number = |name: &str| {
         query.get(name).map(|v| v.parse::<u64>().map_err(|_| name.to_owned())).transpose()
     };
@@ -210,7 +237,7 @@ fn journal(app: &App, query: &BTreeMap<String, String>) -> Reply {
     Reply::json(StatusCode::OK, json!({"entries": entries}), "application/json")
 }
 
-fn scenario(app: &App, api: &str) -> Reply {
+fn scenario(app: &State, api: &str) -> Reply {
     let catalog = app.catalog();
     let Some(entry) = catalog.api(api) else {
         return error(StatusCode::NOT_FOUND, &format!("no API `{api}`"));
@@ -227,7 +254,7 @@ fn scenario(app: &App, api: &str) -> Reply {
     )
 }
 
-fn switch(app: &App, api: &str, request: &Request) -> Reply {
+fn switch(app: &State, api: &str, request: &Request) -> Reply {
     let wanted = serde_json::from_slice::<Value>(&request.body)
         .ok()
         .and_then(|v| v.get("scenario").and_then(Value::as_str).map(str::to_owned));
@@ -239,7 +266,7 @@ fn switch(app: &App, api: &str, request: &Request) -> Reply {
             tracing::info!(api, scenario = %wanted, "scenario switched; the API's data was reset");
             Reply::json(StatusCode::OK, json!({"api": api, "active": wanted}), "application/json")
         }
-        Err(message) => error(StatusCode::NOT_FOUND, &message),
+        Err(problem) => error(StatusCode::NOT_FOUND, &problem.to_string()),
     }
 }
 
@@ -250,6 +277,6 @@ fn not_allowed(allowed: &str) -> Reply {
 }
 
 /// An admin error: `{"error": message}`.
-pub fn error(status: StatusCode, message: &str) -> Reply {
+fn error(status: StatusCode, message: &str) -> Reply {
     Reply::json(status, json!({"error": message}), "application/json")
 }

@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 
 use crate::contract::{Contract, Operation, ParameterLocation, SecurityScheme};
 use crate::mock::respond::Failure;
-use crate::request::Request;
+use crate::request::{Authorization, Request};
 use crate::scenario::Scenario;
 
 /// Who is calling.
@@ -94,8 +94,8 @@ pub fn authenticate(
             let Some(scheme) = contract.security_schemes.get(name) else { continue };
             match credential(scheme, request) {
                 Ok(found) => token = token.or(Some(found)),
-                Err(reason) => {
-                    problem = Some(reason);
+                Err(missing) => {
+                    problem = Some(missing.to_string());
                     break;
                 }
             }
@@ -110,48 +110,62 @@ pub fn authenticate(
     Err(Failure::Unauthorized { reason: first_problem.unwrap_or_else(|| "Unauthorized".into()) })
 }
 
+/// Why a request carries no usable credential for a scheme: the text of a 401.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum Missing {
+    /// No `Authorization` header.
+    #[error("Missing Authorization header")]
+    Header,
+    /// An `Authorization` header that is not text.
+    #[error("The Authorization header is not valid text")]
+    NotText,
+    /// An `Authorization` header of another shape or scheme.
+    #[error("The Authorization header must be `{0} <token>`")]
+    Malformed(&'static str),
+    /// No API key where the scheme puts it.
+    #[error("Missing API key: send it in the {location} `{name}`")]
+    ApiKey {
+        /// `header`, `query` or `cookie`.
+        location: &'static str,
+        /// The key's name.
+        name: String,
+    },
+}
+
 /// The credential a scheme finds in the request, or why it finds none.
-fn credential(scheme: &SecurityScheme, request: &Request) -> Result<String, String> {
+fn credential(scheme: &SecurityScheme, request: &Request) -> Result<String, Missing> {
     match scheme {
         SecurityScheme::Bearer => authorization(request, "Bearer"),
         SecurityScheme::Basic => authorization(request, "Basic"),
         SecurityScheme::ApiKey { location, name } => {
             let value = match location {
-                ParameterLocation::Header => request.header(name).map(str::to_owned),
-                ParameterLocation::Query => {
-                    request.query_pairs().into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+                ParameterLocation::Header => request.header(name),
+                ParameterLocation::Query => request.query_value(name),
+                ParameterLocation::Cookie => {
+                    request.cookies().iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
                 }
-                ParameterLocation::Cookie => request
-                    .header_list("cookie")
-                    .split(';')
-                    .filter_map(|pair| pair.split_once('='))
-                    .find(|(k, _)| k.trim() == name)
-                    .map(|(_, v)| v.trim().to_owned()),
                 ParameterLocation::Path => None,
             };
-            value.filter(|v| !v.is_empty()).ok_or_else(|| {
-                format!("Missing API key: send it in the {} `{name}`", location.as_str())
-            })
+            value
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+                .ok_or_else(|| Missing::ApiKey { location: location.as_str(), name: name.clone() })
         }
     }
 }
 
 /// Reads `Authorization: <scheme> <token68>`.
-fn authorization(request: &Request, scheme: &str) -> Result<String, String> {
-    let Some(value) = request.header("authorization") else {
-        return Err(if request.headers.contains_key("authorization") {
-            "The Authorization header is not valid text".into()
-        } else {
-            "Missing Authorization header".into()
-        });
-    };
-    let malformed = || format!("The Authorization header must be `{scheme} <token>`");
-    let (given, token) = value.trim().split_once(' ').ok_or_else(malformed)?;
-    let token = token.trim();
-    if !given.eq_ignore_ascii_case(scheme) || !is_token68(token) {
-        return Err(malformed());
+fn authorization(request: &Request, scheme: &'static str) -> Result<String, Missing> {
+    match request.authorization() {
+        Authorization::Missing => Err(Missing::Header),
+        Authorization::NotText => Err(Missing::NotText),
+        Authorization::Credential { scheme: given, token }
+            if given.eq_ignore_ascii_case(scheme) && is_token68(token) =>
+        {
+            Ok(token.clone())
+        }
+        _ => Err(Missing::Malformed(scheme)),
     }
-    Ok(token.to_owned())
 }
 
 /// RFC 9110 `token68`: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
@@ -190,7 +204,7 @@ mod tests {
             assert!(authorization(&request(Some(bad)), "Bearer").is_err(), "{bad}");
         }
         assert_eq!(
-            authorization(&request(None), "Bearer"),
+            authorization(&request(None), "Bearer").map_err(|e| e.to_string()),
             Err("Missing Authorization header".into())
         );
     }

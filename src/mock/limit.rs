@@ -4,13 +4,18 @@
 //! every window of the scenario (Ada: 10 per second, 100 per minute, 10,000 per day). Windows
 //! start at first use rather than on the clock's boundaries so that a test sending four
 //! requests under a limit of three sees the fourth refused, whenever it runs. The numbers sent
-//! back (`limit`, `remaining`, `reset`, `retry_after`) are those of the tightest window.
+//! back (`limit`, `remaining`, `reset`, `retry_after`) are those of the tightest window; the
+//! verdict renders the scenario's limit headers and its 429 message itself.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::scenario::Window;
+use http::StatusCode;
+
+use crate::mock::respond::{Failure, Reply};
+use crate::request::Request;
+use crate::scenario::{Errors, Limits, Window};
 
 /// Counters of every (API, token). Shared by all connections.
 #[derive(Debug, Default)]
@@ -63,9 +68,42 @@ impl Verdict {
             .map(|name| (name.to_string(), serde_json::Value::from(self.number(name))));
         serde_json::Value::Object(numbers.collect())
     }
+
+    /// The 429 for a refused request, with the scenario's `rate-limited` message (which may
+    /// name the wait) when it has one.
+    pub fn refusal(&self, errors: &Errors) -> Failure {
+        let message = errors.messages.get("rate-limited").map(|t| t.render_text(&self.context()));
+        Failure::Rule { status: StatusCode::TOO_MANY_REQUESTS, message }
+    }
+
+    /// Sets the scenario's limit headers on `reply` (and its `exceeded-headers` when the
+    /// request was refused).
+    pub fn set_headers(&self, limits: &Limits, reply: &mut Reply) {
+        let exceeded = if self.allowed { &[][..] } else { &limits.exceeded_headers[..] };
+        let mut context = None;
+        for (name, template) in limits.headers.iter().chain(exceeded) {
+            // `{{limit}}` and its like are the numbers themselves: no context to build.
+            match template.variable().and_then(|name| self.number(name)) {
+                Some(number) => {
+                    reply.headers.insert(name.clone(), http::HeaderValue::from(number));
+                }
+                None => {
+                    let context = context.get_or_insert_with(|| self.context());
+                    reply.set_header(name, &template.render_text(context));
+                }
+            }
+        }
+    }
 }
 
 impl Limiter {
+    /// Counts `request` against `limits`, under the credential it presents (valid or not; none
+    /// counts as `anonymous`).
+    pub fn count(&self, api: &str, limits: &Limits, request: &Request) -> Verdict {
+        let credential = request.authorization().token().unwrap_or("anonymous");
+        self.check(api, credential, &limits.windows)
+    }
+
     /// Counts a request of `token` to `api` against `windows`. A refused request is not
     /// counted.
     pub fn check(&self, api: &str, token: &str, windows: &[Window]) -> Verdict {

@@ -1,13 +1,223 @@
-//! The mock wing.
+//! The mock: an HTTP service answering like the vendor's API, from its contract and scenario.
+//!
+//! [`App`] is the composition root: the one tower stack, built once when the app is made,
+//! that every connection's requests go through. Outermost first:
+//!
+//! ```text
+//! trace      a span per request, one log line per answer               (trace.rs)
+//! preflight  an answered CORS preflight is 204, not tower-http's 200   (cors.rs)
+//! CORS       browsers on other origins may call; off with --no-cors    (cors.rs)
+//! route      /__understudy/... → admin, anything else → the mock service
+//!   admin    health, reset, state, journal, scenario                   (admin.rs)
+//!   mock     mount → read → limit → route → auth → prefer → validate → engine → check
+//!            → journal → delay                                         (service.rs)
+//! ```
+//!
+//! # Rooms
+//!
+//! * `state`: [`State`], what a running mock remembers (catalog, store, limiter, cache,
+//!   journal) behind one handle that keeps them in step, and its [`Settings`].
+//! * `service`: one API request's way through the mock, step by step.
+//! * `admin`: understudy's own routes under `/__understudy/`.
+//! * `auth`, `prefer`, `limit`, `cache`: steps of the way (credentials and tokens; `Prefer`;
+//!   rate limits; answers to reads kept while the data is unchanged).
+//! * `engine/`: what an operation answers (documented, canned, store actions, lists, rules).
+//! * `store`: the records, per API and session; `journal`: recent exchanges.
+//! * `respond`: the [`Reply`](respond::Reply) and the one mapping of failures to the API's
+//!   error envelope.
+//! * `cors`, `trace`: the outer layers; `watch`: hot reload of contracts and scenarios.
 
 pub mod admin;
 pub mod auth;
 pub mod cache;
+pub mod cors;
 pub mod engine;
 pub mod journal;
 pub mod limit;
 pub mod prefer;
 pub mod respond;
 pub mod service;
+pub mod state;
 pub mod store;
+mod trace;
 pub mod watch;
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http_body_util::BodyExt as _;
+use http_body_util::Full;
+use http_body_util::combinators::UnsyncBoxBody;
+use tower::util::BoxCloneSyncService;
+use tower::{Service, ServiceBuilder, ServiceExt as _};
+
+use crate::catalog::Catalog;
+use crate::mock::state::{Settings, State};
+use crate::mock::store::Store;
+use crate::request::ADMIN_PREFIX;
+
+/// An error a request body may fail with, whatever the body type.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// A request body of any kind, as the stack takes it.
+pub type RequestBody = UnsyncBoxBody<Bytes, BodyError>;
+
+/// A request body failed while it was read (the connection broke): its error, as text. (A
+/// concrete type rather than a boxed `dyn Error`, which the compiler cannot prove `Send` for
+/// across the stack's futures.)
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BodyError(String);
+
+/// The body of the stack's responses (the trace layer's wrapper around the bytes).
+pub type ResponseBody = tower_http::trace::ResponseBody<
+    Full<Bytes>,
+    tower_http::classify::NeverClassifyEos<tower_http::classify::ServerErrorsFailureClass>,
+    (),
+    (),
+    (),
+>;
+
+/// A response of the app.
+pub type Response = http::Response<ResponseBody>;
+
+/// The connection was dropped on purpose (a scenario's `fault: drop`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("connection dropped by a scenario fault")]
+pub struct Dropped;
+
+/// Marks a response that must not be sent: the connection is closed instead.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DropConnection;
+
+/// The mock as a `tower::Service`: the stack built once over a [`State`]. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    state: State,
+    stack: BoxCloneSyncService<http::Request<RequestBody>, Response, Infallible>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App").field("state", &self.state).finish_non_exhaustive()
+    }
+}
+
+impl App {
+    /// The mock serving `catalog` from `store`.
+    pub fn new(catalog: Arc<Catalog>, store: Store, settings: Settings) -> App {
+        let cors = cors::layer(&settings.cors);
+        let state = State::new(catalog, store, settings);
+        let stack = ServiceBuilder::new()
+            // Outermost: every later log line, rejections included, is inside the request's
+            // span, and the log line sees the final status (after CORS and preflight).
+            .layer(trace::layer())
+            // Around CORS, to see the 200 it gives an answered preflight and make it 204.
+            .layer(cors::PreflightLayer)
+            // Before routing: admin and mock answers alike carry CORS headers, and a preflight
+            // is answered here without reaching either.
+            .option_layer(cors)
+            .service(Route { state: state.clone() });
+        App { state, stack: BoxCloneSyncService::new(stack) }
+    }
+
+    /// What the mock remembers: catalog, store, limiter, cache, journal.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// The catalog being served now.
+    pub fn catalog(&self) -> Arc<Catalog> {
+        self.state.catalog()
+    }
+
+    /// Makes `scenario` the active scenario of `api` (see [`State::switch_scenario`]).
+    pub fn switch_scenario(&self, api: &str, scenario: &str) -> Result<(), state::SwitchError> {
+        self.state.switch_scenario(api, scenario)
+    }
+
+    /// Answers one request (`Err` only when a scenario asks to drop the connection).
+    pub fn handle<B>(
+        &self,
+        request: http::Request<B>,
+    ) -> impl Future<Output = Result<Response, Dropped>> + Send + 'static
+    where
+        B: hyper::body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        // The body is boxed here, outside the future: the stack takes one body type.
+        let request = request
+            .map(|body| body.map_err(|error| BodyError(error.into().to_string())).boxed_unsync());
+        answer(self.stack.clone(), request)
+    }
+}
+
+/// Runs the stack; a response marked [`DropConnection`] becomes [`Dropped`].
+async fn answer(
+    stack: BoxCloneSyncService<http::Request<RequestBody>, Response, Infallible>,
+    request: http::Request<RequestBody>,
+) -> Result<Response, Dropped> {
+    {
+        let response = match stack.oneshot(request).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        };
+        if response.extensions().get::<DropConnection>().is_some() {
+            return Err(Dropped);
+        }
+        Ok(response)
+    }
+}
+
+impl<B> Service<http::Request<B>> for App
+where
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    type Response = Response;
+    type Error = Dropped;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Dropped>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Dropped>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        Box::pin(self.handle(request))
+    }
+}
+
+/// The innermost service: understudy's own routes, or the mock.
+#[derive(Debug, Clone)]
+struct Route {
+    state: State,
+}
+
+impl Service<http::Request<RequestBody>> for Route {
+    type Response = http::Response<Full<Bytes>>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: http::Request<RequestBody>) -> Self::Future {
+        let state = self.state.clone();
+        let admin = request
+            .uri()
+            .path()
+            .strip_prefix(ADMIN_PREFIX)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+        Box::pin(async move {
+            Ok(match admin {
+                true => admin::answer(&state, request).await,
+                false => service::answer(&state, request).await,
+            })
+        })
+    }
+}

@@ -52,8 +52,8 @@ pub fn parse(request: &Request) -> Result<Prefer, Failure> {
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().trim_matches('"').to_owned()));
     let query = request
         .query_pairs()
-        .into_iter()
-        .filter_map(|(k, v)| k.strip_prefix("__").map(|k| (k.to_owned(), v)));
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix("__").map(|k| (k.to_owned(), v.clone())));
     for (key, value) in pairs.chain(query) {
         match key.as_str() {
             "code" => {

@@ -2,8 +2,8 @@
 //!
 //! A debounced file watcher (notify) reports changes under the contract and scenario
 //! directories; each burst of changes reloads the whole catalog off the request path, on the
-//! watcher's thread. A catalog that loads replaces the served one atomically (`App` holds it in
-//! an `ArcSwap`), keeping each API's active scenario when the new files still have it; the
+//! watcher's thread. A catalog that loads replaces the served one atomically (`State` holds it
+//! in an `ArcSwap`), keeping each API's active scenario when the new files still have it; the
 //! store is untouched, so records made so far survive. A catalog that does not load is logged
 //! with the file and line (or pointer) at fault, and the old one keeps serving.
 
@@ -18,18 +18,35 @@ use notify_debouncer_mini::{
 
 use crate::catalog::{Catalog, CatalogOptions};
 use crate::error::LoadError;
-use crate::mock::service::App;
+use crate::mock::state::State;
 
 /// How long a burst of file events settles before the reload (editors write in several steps).
 pub const SETTLE: Duration = Duration::from_millis(200);
 
-/// Watches `paths` and reloads `app`'s catalog from `options` on changes. Keep the returned
-/// watcher alive for as long as reloading should happen.
+/// The files cannot be watched.
+#[derive(Debug, thiserror::Error)]
+pub enum WatchError {
+    /// The operating system's watcher could not be started.
+    #[error("cannot watch files: {0}")]
+    Start(#[source] notify_debouncer_mini::notify::Error),
+    /// A path could not be watched.
+    #[error("cannot watch {path}: {source}")]
+    Path {
+        /// The path.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: notify_debouncer_mini::notify::Error,
+    },
+}
+
+/// Watches `paths` and reloads the catalog of `app` from `options` on changes. Keep the
+/// returned watcher alive for as long as reloading should happen.
 pub fn spawn(
-    app: App,
+    app: State,
     options: CatalogOptions,
     paths: Vec<PathBuf>,
-) -> Result<Debouncer<RecommendedWatcher>, String> {
+) -> Result<Debouncer<RecommendedWatcher>, WatchError> {
     let handler = move |result: DebounceEventResult| match result {
         Ok(events) if !events.is_empty() => {
             let changed: Vec<String> =
@@ -45,19 +62,18 @@ pub fn spawn(
         Ok(_) => {}
         Err(error) => tracing::warn!(%error, "file watching failed"),
     };
-    let mut debouncer =
-        new_debouncer(SETTLE, handler).map_err(|e| format!("cannot watch files: {e}"))?;
+    let mut debouncer = new_debouncer(SETTLE, handler).map_err(WatchError::Start)?;
     for path in &paths {
         debouncer
             .watcher()
             .watch(path, RecursiveMode::Recursive)
-            .map_err(|e| format!("cannot watch {}: {e}", path.display()))?;
+            .map_err(|source| WatchError::Path { path: path.clone(), source })?;
     }
     Ok(debouncer)
 }
 
 /// Loads the catalog again and serves it, keeping the active scenarios.
-pub fn reload(app: &App, options: &CatalogOptions) -> Result<(), LoadError> {
+pub fn reload(app: &State, options: &CatalogOptions) -> Result<(), LoadError> {
     let current = app.catalog();
     let mut options = options.clone();
     for api in &current.apis {

@@ -78,7 +78,7 @@ pub(crate) fn list(
         let count = records.len();
         return Ok(Page { records, count: Some(count), limit: None, next: Map::new() });
     };
-    paginate(call, scope.resource, pagination, ordered, &query, behaviour.reads_count)
+    paginate(call, scope.resource, pagination, ordered, query, behaviour.reads_count)
 }
 
 /// Whether a record passes a list filter (`needle`: the query value, lower-cased for
@@ -271,13 +271,15 @@ fn decode_cursor(cursor: &str, fingerprint: &u64) -> Option<usize> {
 fn next_url(request: &Request, pagination: &Pagination, position: &str, limit: usize) -> String {
     let host = request.header("host").unwrap_or("localhost");
     let scheme = request.header("x-forwarded-proto").unwrap_or("http");
-    let mut query: Vec<(String, String)> = request
+    let limit = limit.to_string();
+    let mut query: Vec<(&str, &str)> = request
         .query_pairs()
-        .into_iter()
+        .iter()
         .filter(|(k, _)| *k != pagination.position_query && *k != pagination.limit_query)
+        .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    query.push((pagination.position_query.clone(), position.to_owned()));
-    query.push((pagination.limit_query.clone(), limit.to_string()));
+    query.push((&pagination.position_query, position));
+    query.push((&pagination.limit_query, &limit));
     let encoded = form_urlencoded::Serializer::new(String::new()).extend_pairs(query).finish();
     format!("{scheme}://{host}{}?{encoded}", request.path)
 }

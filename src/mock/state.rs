@@ -1,0 +1,176 @@
+//! The state of a running mock: the catalog being served and everything that remembers
+//! something between requests (the store, the rate-limit counters, the response cache and the
+//! journal), behind one cheap-to-clone handle.
+//!
+//! They are kept in one place because they must move together: a scenario switch serves the
+//! new scenario, drops the API's data and counters and empties the cache in one call; a reset
+//! drops data and counters; a reload swaps the catalog and empties the cache. The admin API,
+//! the mock service and hot reload all go through [`State`], so none of them can forget one
+//! of the four.
+
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+
+use crate::catalog::Catalog;
+use crate::duration::Latency;
+use crate::mock::cache::ResponseCache;
+use crate::mock::cors::CorsConfig;
+use crate::mock::journal::{self, Journal};
+use crate::mock::limit::Limiter;
+use crate::mock::store::Store;
+
+/// Upper bound on a request body by default. Larger bodies get 413 before validation,
+/// because schema checks need the whole document in memory.
+pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
+
+/// How the mock behaves.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Whether a response that breaks the contract is replaced by a 500 (DESIGN §5 step 9).
+    pub strict: bool,
+    /// Largest accepted request body, in bytes.
+    pub body_limit: usize,
+    /// Token the admin routes require (`None`: open). Health is always open.
+    pub admin_token: Option<String>,
+    /// How many exchanges the journal keeps.
+    pub journal_capacity: usize,
+    /// How long a client may take to send a request's body (408 after).
+    pub request_timeout: std::time::Duration,
+    /// Delay added to every response (none by default).
+    pub latency: Option<Latency>,
+    /// Cross-origin requests from browsers.
+    pub cors: CorsConfig,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            strict: true,
+            body_limit: DEFAULT_BODY_LIMIT,
+            admin_token: None,
+            journal_capacity: journal::DEFAULT_CAPACITY,
+            request_timeout: std::time::Duration::from_secs(30),
+            latency: None,
+            cors: CorsConfig::default(),
+        }
+    }
+}
+
+/// A scenario switch that cannot be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SwitchError {
+    /// No API of that name is served.
+    #[error("no API `{0}`")]
+    NoApi(String),
+    /// The API has no scenario of that name.
+    #[error("API `{api}` has no scenario `{scenario}` (available: {})", available.join(", "))]
+    NoScenario {
+        /// The API.
+        api: String,
+        /// The scenario asked for.
+        scenario: String,
+        /// The API's scenarios.
+        available: Vec<String>,
+    },
+}
+
+/// Everything a running mock remembers. Cheap to clone; every clone sees the same state.
+#[derive(Debug, Clone)]
+pub struct State {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    /// Swapped whole by scenario switches and reloads; requests in flight keep the catalog
+    /// they started with.
+    catalog: ArcSwap<Catalog>,
+    store: Store,
+    limiter: Limiter,
+    cache: ResponseCache,
+    journal: Journal,
+    settings: Settings,
+}
+
+impl State {
+    /// The state of a mock serving `catalog` from `store`.
+    pub fn new(catalog: Arc<Catalog>, store: Store, settings: Settings) -> State {
+        State {
+            inner: Arc::new(Inner {
+                catalog: ArcSwap::new(catalog),
+                store,
+                limiter: Limiter::default(),
+                cache: ResponseCache::default(),
+                journal: Journal::new(settings.journal_capacity),
+                settings,
+            }),
+        }
+    }
+
+    /// The catalog being served now.
+    pub fn catalog(&self) -> Arc<Catalog> {
+        self.inner.catalog.load_full()
+    }
+
+    /// Serves `catalog` from the next request on (answers made from the old one are dropped).
+    pub fn replace_catalog(&self, catalog: Arc<Catalog>) {
+        self.inner.catalog.store(catalog);
+        self.inner.cache.clear();
+    }
+
+    /// Makes `scenario` the active scenario of `api`, and drops the API's data and rate-limit
+    /// counters so every session starts again from the new scenario's seed.
+    pub fn switch_scenario(&self, api: &str, scenario: &str) -> Result<(), SwitchError> {
+        let current = self.catalog();
+        let Some(entry) = current.api(api) else { return Err(SwitchError::NoApi(api.to_owned())) };
+        if !entry.scenarios.contains_key(scenario) {
+            return Err(SwitchError::NoScenario {
+                api: api.to_owned(),
+                scenario: scenario.to_owned(),
+                available: entry.scenarios.keys().cloned().collect(),
+            });
+        }
+        // rcu: a concurrent switch of another API is not lost.
+        self.inner.catalog.rcu(|catalog| {
+            Arc::new(catalog.with_scenario(api, scenario).unwrap_or_else(|| (**catalog).clone()))
+        });
+        self.reset(Some(api), None);
+        self.inner.cache.clear();
+        Ok(())
+    }
+
+    /// Back to the seed: every session of every API, of one API, or one session of one API.
+    /// Rate-limit counters are per API, so they go with a whole API (or all).
+    pub fn reset(&self, api: Option<&str>, session: Option<&str>) {
+        self.inner.store.reset(api, session);
+        if session.is_none() {
+            self.inner.limiter.reset(api);
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// The rate limiter.
+    pub fn limiter(&self) -> &Limiter {
+        &self.inner.limiter
+    }
+
+    /// The response cache.
+    pub(crate) fn cache(&self) -> &ResponseCache {
+        &self.inner.cache
+    }
+
+    /// The journal.
+    pub fn journal(&self) -> &Journal {
+        &self.inner.journal
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+}
