@@ -107,10 +107,61 @@ impl Default for Config {
     }
 }
 
-/// A configuration that cannot be used.
+/// A configuration that cannot be used. Every variant names the key at fault.
 #[derive(Debug, thiserror::Error)]
-#[error("configuration: {0}")]
-pub struct ConfigError(String);
+pub enum ConfigError {
+    /// `--config FILE` names no file.
+    #[error("configuration: {0}: no such config file")]
+    NoFile(PathBuf),
+    /// The layers do not fit the configuration's shape: unknown keys, values of the wrong type
+    /// (one readable line per problem, each naming its key and layer).
+    #[error("configuration: {0}")]
+    Layers(String),
+    /// `host` is not an IP address.
+    #[error("configuration: host `{0}` is not an IP address")]
+    Host(String),
+    /// A number that must be at least one is zero.
+    #[error("configuration: {0} must be at least {1}")]
+    Zero(&'static str, &'static str),
+    /// `latency` is not a duration or a range.
+    #[error("configuration: latency: {0}")]
+    Latency(#[source] crate::duration::DurationError),
+    /// A CORS origin is not an origin.
+    #[error("configuration: cors.origins: `{0}` is not an origin such as http://localhost:5173")]
+    Origin(String),
+    /// `clock` is not a timestamp.
+    #[error("configuration: clock `{clock}` is not an RFC 3339 timestamp: {reason}")]
+    Clock {
+        /// The value given.
+        clock: String,
+        /// What the parser said.
+        reason: String,
+    },
+    /// An API's mount does not start with `/`.
+    #[error("configuration: api.{api}.mount `{mount}` must start with `/`")]
+    Mount {
+        /// The API.
+        api: String,
+        /// The mount given.
+        mount: String,
+    },
+    /// The address cannot be bound.
+    #[error("configuration: cannot bind {host}:{port}")]
+    Address {
+        /// The host.
+        host: String,
+        /// The port.
+        port: u16,
+    },
+    /// A `--scenario`, `--contract` or `--mount` flag is not `API=VALUE`.
+    #[error("configuration: {flag} takes API=VALUE, not `{value}`")]
+    Flag {
+        /// The flag.
+        flag: &'static str,
+        /// What was given.
+        value: String,
+    },
+}
 
 impl Config {
     /// Resolves the layers for `serve`, reading `env` for the environment layer.
@@ -123,7 +174,7 @@ impl Config {
         match &args.config {
             Some(path) => {
                 if !path.is_file() {
-                    return Err(ConfigError(format!("{}: no such config file", path.display())));
+                    return Err(ConfigError::NoFile(path.clone()));
                 }
                 figment = figment.merge(Toml::file_exact(path));
             }
@@ -133,34 +184,33 @@ impl Config {
             None => {}
         }
         figment = figment.merge(env).merge(Serialized::globals(overrides(args)?));
-        let config: Config = figment.extract().map_err(|e| ConfigError(describe(e)))?;
+        let config: Config = figment.extract().map_err(|e| ConfigError::Layers(describe(e)))?;
         config.check()?;
         Ok(config)
     }
 
     fn check(&self) -> Result<(), ConfigError> {
         if self.host.parse::<std::net::IpAddr>().is_err() && self.host != "localhost" {
-            return Err(ConfigError(format!("host `{}` is not an IP address", self.host)));
+            return Err(ConfigError::Host(self.host.clone()));
         }
         if self.body_limit == 0 {
-            return Err(ConfigError("body_limit must be at least 1 byte".into()));
+            return Err(ConfigError::Zero("body_limit", "1 byte"));
         }
         if self.max_connections == 0 {
-            return Err(ConfigError("max_connections must be at least 1".into()));
+            return Err(ConfigError::Zero("max_connections", "1"));
         }
         if let Some(latency) = &self.latency {
-            Latency::parse(latency).map_err(|e| ConfigError(format!("latency: {e}")))?;
+            Latency::parse(latency).map_err(ConfigError::Latency)?;
         }
         for origin in &self.cors.origins {
             if http::HeaderValue::from_str(origin).is_err() || !origin.contains("://") {
-                return Err(ConfigError(format!(
-                    "cors.origins: `{origin}` is not an origin such as http://localhost:5173"
-                )));
+                return Err(ConfigError::Origin(origin.clone()));
             }
         }
         if let Some(clock) = &self.clock {
-            clock.parse::<jiff::Timestamp>().map_err(|e| {
-                ConfigError(format!("clock `{clock}` is not an RFC 3339 timestamp: {e}"))
+            clock.parse::<jiff::Timestamp>().map_err(|e| ConfigError::Clock {
+                clock: clock.clone(),
+                reason: e.to_string(),
             })?;
         }
         for (name, api) in &self.api {
@@ -168,7 +218,7 @@ impl Config {
                 && !mount.is_empty()
                 && !mount.starts_with('/')
             {
-                return Err(ConfigError(format!("api.{name}.mount `{mount}` must start with `/`")));
+                return Err(ConfigError::Mount { api: name.clone(), mount: mount.clone() });
             }
         }
         Ok(())
@@ -180,7 +230,7 @@ impl Config {
         format!("{host}:{}", self.port)
             .parse()
             .or_else(|_| format!("[{host}]:{}", self.port).parse())
-            .map_err(|_| ConfigError(format!("cannot bind {}:{}", self.host, self.port)))
+            .map_err(|_| ConfigError::Address { host: self.host.clone(), port: self.port })
     }
 
     /// What to load.
@@ -306,7 +356,7 @@ fn overrides(args: &ServeArgs) -> Result<serde_json::Value, ConfigError> {
             let Some((api, setting)) =
                 value.split_once('=').filter(|(a, s)| !a.is_empty() && !s.is_empty())
             else {
-                return Err(ConfigError(format!("{flag} takes API=VALUE, not `{value}`")));
+                return Err(ConfigError::Flag { flag, value: value.clone() });
             };
             let entry = apis.entry(api.to_owned()).or_insert_with(|| serde_json::json!({}));
             entry[key] = setting.into();
