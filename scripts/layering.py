@@ -9,7 +9,8 @@ file's wing is its top folder under `src/` (`mock`, `conformance`, ...), `catalo
 the wings and is left out.
 
 Prints each forbidden path with its file and line, and each import cycle; exits 1 when there
-is any, 0 otherwise. `--graph` prints the file graph instead.
+is any, 0 otherwise. `--graph` prints the file graph instead; `--root DIR` checks another
+source folder (the tests check that a forbidden path and a cycle are caught).
 """
 
 import re
@@ -17,6 +18,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent / "src"
+if "--root" in sys.argv:
+    ROOT = Path(sys.argv[sys.argv.index("--root") + 1]).resolve()
 
 # What each wing may name, besides itself (DESIGN §1).
 ALLOWED = {

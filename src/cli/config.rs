@@ -208,10 +208,9 @@ impl Config {
             }
         }
         if let Some(clock) = &self.clock {
-            clock.parse::<jiff::Timestamp>().map_err(|e| ConfigError::Clock {
-                clock: clock.clone(),
-                reason: e.to_string(),
-            })?;
+            clock
+                .parse::<jiff::Timestamp>()
+                .map_err(|e| ConfigError::Clock { clock: clock.clone(), reason: e.to_string() })?;
         }
         for (name, api) in &self.api {
             if let Some(mount) = &api.mount

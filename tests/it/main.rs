@@ -29,3 +29,5 @@ mod sidecar;
 mod clients;
 // The binary: embedded defaults, broken contracts, lint, configuration errors.
 mod binary;
+// The layout: the wings' import rules hold, and their check catches what breaks them.
+mod layering;
