@@ -2,31 +2,38 @@
 //!
 //! understudy stands in for a real HTTP API. It serves the API's documented operations from
 //! its OpenAPI contract and a scenario file, keeps the data that writes create, and rejects
-//! bad requests with the status codes and error bodies the vendor documents. The binary is a
-//! thin layer over this library (see `src/main.rs`).
+//! bad requests with the status codes and error bodies the vendor documents. The same
+//! contracts audit a real implementation against recorded exchanges. The binary is a thin
+//! layer over this library (see `src/main.rs`).
 //!
-//! # Layout
+//! # Layout: five wings, dependencies pointing down only
 //!
-//! * `files`: where contracts and scenarios are read from (embedded copy or a directory).
-//! * `contract`: OpenAPI 3.0/3.1 documents → our operation model with compiled validators;
-//!   `schema` rewrites schemas to JSON Schema 2020-12 and compiles them; `sample` makes
-//!   bodies for responses without examples.
-//! * `scenario`: scenario files (seed data, behaviour, error envelope); `template` is the
-//!   small JSON template language they use.
-//! * `catalog`: everything above, checked against each other and built once into an
-//!   immutable `Arc<Catalog>`; `route` is the path router of one API.
-//! * `request`, `auth`, `prefer`, `validate`, `engine`, `merge`, `store`, `respond`,
-//!   `check`: the steps of a request, in `service`, which is a `tower::Service`.
-//! * `server`: the accept loop, the tower stack (CORS) and graceful shutdown; `admin`:
-//!   `/__understudy/` routes; `watch`: hot reload of contracts and scenarios.
-//! * `config`, `cli`, `lint`: the command line's configuration and the `lint` command.
-//! * `exchange`, `runner`, `diff`, `report`, `client`, `record`: the conformance runner
-//!   (`understudy check`) and the recording proxy (`understudy record`).
+//! ```text
+//! cli/           clap types, figment configuration, logging, lint, health   (may use all)
+//! mock/          the server: App (the tower stack), state, service, admin,
+//!                auth, prefer, limit, cache, journal, store, respond, watch;
+//!   engine/      what an operation answers: documented, canned, action,
+//!                list, rules, render, merge
+//! conformance/   exchange format, plan, runner, diff, report, client;
+//!   record/      the recording proxy                     (contract and floor only)
+//! catalog.rs     contracts + scenarios checked against each other, built once
+//! scenario/      the scenario model, its file format, loading, templates
+//! contract/      the OpenAPI model, loading, $refs, schemas, defaults, samples,
+//!                routing, request validation, response checking
+//! floor          json/ (pointers, text), error, files, request, duration,
+//!                server (the generic accept loop and graceful drain)
+//! ```
+//!
+//! A wing names only the wings below it (`mock` never names `conformance` or `cli`;
+//! `conformance` works from contracts alone, as it must against a real vendor), and no two
+//! files import each other: `scripts/layering.py` checks both in CI. Each wing's `mod.rs`
+//! opens with the map of its rooms.
 //!
 //! # Request flow
 //!
-//! mount → read body → route → auth → prefer → validate → engine → render → self-check.
-//! The order and the reasons for it are on [`service`].
+//! trace → CORS → admin or mock: mount → read body → limit → route → auth → prefer →
+//! validate → cache → engine → render → self-check → journal → delay. The layers are on
+//! [`mock::App`], the steps and the reasons for their order on [`mock::service`].
 
 pub mod catalog;
 pub mod cli;

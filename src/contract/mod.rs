@@ -1,4 +1,21 @@
-//! The contract wing.
+//! Contracts: OpenAPI 3.0 and 3.1 documents, loaded once into a model the request path only
+//! reads, with every schema compiled.
+//!
+//! # Rooms
+//!
+//! * `model`: [`Contract`], [`Operation`] and the rest of what serving and checking need.
+//! * `load`: text → document → checked `$ref`s → rewritten schemas → compiled operations.
+//! * `document`: the document as JSON: `$ref`s, where schemas sit, the server base path.
+//! * `schema`: rewriting 3.0 and 3.1 schemas into JSON Schema 2020-12 per direction
+//!   (`readOnly`/`writeOnly`), and compiling them.
+//! * `defaults`: the `default`s a validating server fills into a request body.
+//! * `sample`: bodies generated from schemas, for responses without examples.
+//! * `route`: `(method, path)` → operation and decoded path parameters.
+//! * `validate`: a request against its operation; every violation, with its pointer.
+//! * `check`: a response against its operation (the mock's self-check, the runner's C-checks).
+//!
+//! This wing names only the floor: the mock, the conformance runner and `lint` all build on
+//! it, and a runner pointed at a real vendor needs nothing else.
 
 pub mod check;
 pub mod defaults;
