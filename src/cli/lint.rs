@@ -282,7 +282,7 @@ fn exchanges(
             expected.as_ref(),
             method == http::Method::HEAD,
         ) {
-            let unlisted_header = finding.check == "C004"
+            let unlisted_header = finding.check == crate::contract::check::Check::HeadersConform
                 && finding.violation.parameter.as_ref().is_some_and(|h| {
                     !matches!(
                         exchange.expect.headers.get(&h.to_ascii_lowercase()),

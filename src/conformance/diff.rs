@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value, json};
 
 use crate::conformance::exchange::{HeaderExpectation, Rule, RuleKeyword};
+use crate::contract::check::Check;
 use crate::json::pointer::escape_token;
 use crate::json::text::as_text;
 use crate::request::media_essence;
@@ -21,7 +22,8 @@ use crate::request::media_essence;
 #[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct Difference {
     /// Check id (`E003`).
-    pub check: String,
+    #[schemars(with = "String")]
+    pub check: Check,
     /// `error` or `warning`.
     pub severity: crate::contract::check::Severity,
     /// JSON pointer into the body, or the header / parameter concerned.
@@ -163,7 +165,7 @@ fn difference(
     message: String,
 ) -> Difference {
     Difference {
-        check: "E003".into(),
+        check: Check::BodyMatches,
         severity: crate::contract::check::Severity::Error,
         pointer: pointer.to_owned(),
         expected,
@@ -375,7 +377,7 @@ pub fn compare_headers(
                 HeaderExpectation::Regex { regex } => json!({"regex": regex}),
             };
             differences.push(Difference {
-                check: "E002".into(),
+                check: Check::HeadersMatch,
                 severity: crate::contract::check::Severity::Error,
                 pointer: name.clone(),
                 expected: Some(expected_value),

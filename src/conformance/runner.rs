@@ -24,7 +24,7 @@ use crate::conformance::client::{Client, Received};
 use crate::conformance::diff::{self, Difference};
 use crate::conformance::exchange::{Capture, Case, Variables};
 use crate::contract::Contract;
-use crate::contract::check::{self, Severity};
+use crate::contract::check::{self, Check, Severity};
 use crate::contract::route::RouteMatch;
 use crate::contract::validate;
 use crate::request::Request;
@@ -311,9 +311,9 @@ async fn reachable(uri: &http::Uri) -> Result<(), String> {
     }
 }
 
-fn finding(check: &str, severity: Severity, pointer: &str, message: String) -> Difference {
+fn finding(check: Check, severity: Severity, pointer: &str, message: String) -> Difference {
     Difference {
-        check: check.into(),
+        check,
         severity,
         pointer: pointer.to_owned(),
         expected: None,
@@ -380,7 +380,7 @@ async fn run_case(
     let operation = contract.operation(&exchange.operation);
     match operation {
         None => outcome.contract.push(finding(
-            "S001",
+            Check::OperationExists,
             Severity::Error,
             "",
             format!("the contract has no operation `{}`", exchange.operation),
@@ -393,7 +393,12 @@ async fn run_case(
                         "{} {} routes to `{}`, not `{}`",
                         method, built.path, routed.id, operation.id
                     );
-                    outcome.contract.push(finding("S001", Severity::Error, "", message));
+                    outcome.contract.push(finding(
+                        Check::OperationExists,
+                        Severity::Error,
+                        "",
+                        message,
+                    ));
                 } else if exchange.expect.status < 400 {
                     let mut headers = HeaderMap::new();
                     for (name, value) in &built.headers {
@@ -412,7 +417,12 @@ async fn run_case(
                     );
                     if let Err(rejection) = validate::request(operation, &request, &params, &[]) {
                         for message in describe_rejection(&rejection) {
-                            outcome.contract.push(finding("S002", Severity::Error, "", message));
+                            outcome.contract.push(finding(
+                                Check::RequestConforms,
+                                Severity::Error,
+                                "",
+                                message,
+                            ));
                         }
                     }
                 }
@@ -420,7 +430,12 @@ async fn run_case(
             _ => {
                 let message =
                     format!("{} {} matches no operation of the contract", method, built.path);
-                outcome.contract.push(finding("S001", Severity::Error, "", message));
+                outcome.contract.push(finding(
+                    Check::OperationExists,
+                    Severity::Error,
+                    "",
+                    message,
+                ));
             }
         },
     }
@@ -449,7 +464,7 @@ async fn run_case(
         None => Value::String(String::from_utf8_lossy(&received.body).into_owned()),
     };
     if let Some(problem) = body_problem {
-        outcome.contract.push(finding("C003", Severity::Error, "", problem));
+        outcome.contract.push(finding(Check::ContentTypeConforms, Severity::Error, "", problem));
     }
 
     // The contract side of the response.
@@ -478,7 +493,7 @@ async fn run_case(
     }
     if received.status >= 500 && exchange.expect.status < 500 {
         outcome.contract.push(finding(
-            "C002",
+            Check::ServerError,
             Severity::Error,
             "",
             format!(
@@ -491,7 +506,7 @@ async fn run_case(
     // The expectation side.
     if received.status != exchange.expect.status {
         let mut difference = finding(
-            "E001",
+            Check::StatusMatches,
             Severity::Error,
             "",
             format!("expected status {}, got {}", exchange.expect.status, received.status),
@@ -542,7 +557,7 @@ async fn run_case(
                 variables.captures.insert(name.clone(), value);
             }
             None => outcome.expectation.push(finding(
-                "E003",
+                Check::BodyMatches,
                 Severity::Error,
                 "",
                 format!("capture `{name}` found nothing in the response"),
