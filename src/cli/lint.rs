@@ -15,13 +15,15 @@
 use serde_json::Value;
 
 use crate::catalog::{self, ApiOptions, CatalogOptions};
+use crate::conformance::exchange::{Exchange, Variables};
+use crate::contract::check::{self, RequestProblem};
 use crate::contract::document;
 use crate::contract::schema::Direction;
 use crate::contract::{self, Contract};
 use crate::error::LoadError;
 use crate::files::Tree;
 use crate::json::pointer::push_token;
-use crate::request::media_essence;
+use crate::request::{Request, media_essence};
 use crate::scenario;
 
 /// What lint found.
@@ -153,7 +155,7 @@ fn exchanges(
     suites: &Tree,
     report: &mut Report,
 ) -> Result<(), LoadError> {
-    use crate::conformance::exchange::{Capture, Variables};
+    use crate::conformance::exchange::Capture;
     let files = suites.files(api, &[".json"])?;
     if files.is_empty() {
         return Ok(());
@@ -190,63 +192,22 @@ fn exchanges(
         let method =
             http::Method::from_bytes(exchange.request.method.to_ascii_uppercase().as_bytes())
                 .unwrap_or(http::Method::GET);
-        match contract.router.route(&method, &path) {
-            crate::contract::route::RouteMatch::Found { operation: index, params } => {
-                if contract.operations[index].id != operation.id {
-                    problem(format!(
-                        "S001 {method} {path} routes to `{}`, not `{}`",
-                        contract.operations[index].id, operation.id
-                    ));
-                } else if exchange.expect.status < 400 {
-                    let mut headers = http::HeaderMap::new();
-                    for (name, value) in &exchange.request.headers {
-                        let value = variables.text(value).unwrap_or_else(|_| value.clone());
-                        if let (Ok(n), Ok(v)) = (
-                            http::HeaderName::try_from(name.as_str()),
-                            http::HeaderValue::from_str(&value),
-                        ) {
-                            headers.append(n, v);
-                        }
-                    }
-                    let body = match (&exchange.request.body, &exchange.request.body_text) {
-                        (Some(json), _) => serde_json::to_vec(
-                            &variables.json(json).unwrap_or_else(|_| json.clone()),
-                        )
-                        .unwrap_or_default(),
-                        (None, Some(text)) => text.clone().into_bytes(),
-                        (None, None) => Vec::new(),
-                    };
-                    let query: Vec<(String, String)> = exchange
-                        .request
-                        .query
-                        .iter()
-                        .flat_map(|(k, v)| {
-                            v.values().into_iter().map(move |v| (k.clone(), v.to_owned()))
-                        })
-                        .collect();
-                    let target = if query.is_empty() {
-                        path.clone()
-                    } else {
-                        format!(
-                            "{path}?{}",
-                            form_urlencoded::Serializer::new(String::new())
-                                .extend_pairs(query)
-                                .finish()
-                        )
-                    };
-                    let request =
-                        crate::request::Request::new(method.clone(), &target, headers, body);
-                    if let Err(rejection) = crate::contract::validate::request(
-                        operation,
-                        &request,
-                        &params,
-                        crate::mock::prefer::QUERY_KEYS,
-                    ) {
-                        problem(format!("S002 the recorded request is not valid: {rejection:?}"));
-                    }
-                }
+        let request = recorded_request(exchange, &variables, &method, &path);
+        let ignored = crate::mock::prefer::QUERY_KEYS;
+        match check::request(contract, operation, &request, exchange.expect.status, ignored) {
+            None => {}
+            Some(RequestProblem::RoutesElsewhere { routed }) => {
+                problem(format!(
+                    "S001 {method} {path} routes to `{routed}`, not `{}`",
+                    operation.id
+                ));
             }
-            _ => problem(format!("S001 {method} {path} matches no operation")),
+            Some(RequestProblem::NoRoute) => {
+                problem(format!("S001 {method} {path} matches no operation"));
+            }
+            Some(RequestProblem::Invalid(rejection)) => {
+                problem(format!("S002 the recorded request is not valid: {rejection:?}"));
+            }
         }
         let expected =
             exchange.expect.body.as_ref().map(|b| variables.json(b).unwrap_or_else(|_| b.clone()));
@@ -309,6 +270,45 @@ fn exchanges(
         }
     }
     Ok(())
+}
+
+/// The request an exchange records, placeholders filled in (an undefined one left as written).
+fn recorded_request(
+    exchange: &Exchange,
+    variables: &Variables,
+    method: &http::Method,
+    path: &str,
+) -> Request {
+    let mut headers = http::HeaderMap::new();
+    for (name, value) in &exchange.request.headers {
+        let value = variables.text(value).unwrap_or_else(|_| value.clone());
+        if let (Ok(n), Ok(v)) =
+            (http::HeaderName::try_from(name.as_str()), http::HeaderValue::from_str(&value))
+        {
+            headers.append(n, v);
+        }
+    }
+    let body = match (&exchange.request.body, &exchange.request.body_text) {
+        (Some(json), _) => {
+            serde_json::to_vec(&variables.json(json).unwrap_or_else(|_| json.clone()))
+                .unwrap_or_default()
+        }
+        (None, Some(text)) => text.clone().into_bytes(),
+        (None, None) => Vec::new(),
+    };
+    let query: Vec<(String, String)> = exchange
+        .request
+        .query
+        .iter()
+        .flat_map(|(k, v)| v.values().into_iter().map(move |v| (k.clone(), v.to_owned())))
+        .collect();
+    let target = if query.is_empty() {
+        path.to_owned()
+    } else {
+        let query = form_urlencoded::Serializer::new(String::new()).extend_pairs(query).finish();
+        format!("{path}?{query}")
+    };
+    Request::new(method.clone(), &target, headers, body)
 }
 
 /// Every field a rule of the scenario names must exist in the resource's schema or in the

@@ -24,8 +24,7 @@ use crate::conformance::client::{Client, Received};
 use crate::conformance::diff::{self, Difference};
 use crate::conformance::exchange::{Capture, Case, Variables};
 use crate::contract::Contract;
-use crate::contract::check::{self, Check, Severity};
-use crate::contract::route::RouteMatch;
+use crate::contract::check::{self, Check, RequestProblem, Severity};
 use crate::contract::validate;
 use crate::request::Request;
 use crate::request::media_essence;
@@ -385,59 +384,12 @@ async fn run_case(
             "",
             format!("the contract has no operation `{}`", exchange.operation),
         )),
-        Some(operation) => match contract.router.route(&method, &built.path) {
-            RouteMatch::Found { operation: index, params } => {
-                let routed = &contract.operations[index];
-                if routed.id != operation.id {
-                    let message = format!(
-                        "{} {} routes to `{}`, not `{}`",
-                        method, built.path, routed.id, operation.id
-                    );
-                    outcome.contract.push(finding(
-                        Check::OperationExists,
-                        Severity::Error,
-                        "",
-                        message,
-                    ));
-                } else if exchange.expect.status < 400 {
-                    let mut headers = HeaderMap::new();
-                    for (name, value) in &built.headers {
-                        if let (Ok(n), Ok(v)) = (
-                            http::HeaderName::try_from(name.as_str()),
-                            http::HeaderValue::from_str(value),
-                        ) {
-                            headers.append(n, v);
-                        }
-                    }
-                    let request = Request::new(
-                        method.clone(),
-                        &path_and_query,
-                        headers,
-                        built.body.clone().unwrap_or_default(),
-                    );
-                    if let Err(rejection) = validate::request(operation, &request, &params, &[]) {
-                        for message in describe_rejection(&rejection) {
-                            outcome.contract.push(finding(
-                                Check::RequestConforms,
-                                Severity::Error,
-                                "",
-                                message,
-                            ));
-                        }
-                    }
-                }
-            }
-            _ => {
-                let message =
-                    format!("{} {} matches no operation of the contract", method, built.path);
-                outcome.contract.push(finding(
-                    Check::OperationExists,
-                    Severity::Error,
-                    "",
-                    message,
-                ));
-            }
-        },
+        Some(operation) => {
+            let request = sent_request(&method, &path_and_query, &built);
+            let problem =
+                check::request(contract, operation, &request, exchange.expect.status, &[]);
+            outcome.contract.extend(request_findings(problem, &method, &built.path, &operation.id));
+        }
     }
 
     let received = match client
@@ -664,6 +616,39 @@ fn describe_rejection(rejection: &validate::Rejection) -> Vec<String> {
             violations.iter().map(|v| format!("the request breaks the contract: {v}")).collect()
         }
     }
+}
+
+/// The request as the target receives it, for validating it against the contract.
+fn sent_request(method: &Method, path_and_query: &str, built: &Built) -> Request {
+    let mut headers = HeaderMap::new();
+    for (name, value) in &built.headers {
+        if let (Ok(n), Ok(v)) =
+            (http::HeaderName::try_from(name.as_str()), http::HeaderValue::from_str(value))
+        {
+            headers.append(n, v);
+        }
+    }
+    Request::new(method.clone(), path_and_query, headers, built.body.clone().unwrap_or_default())
+}
+
+/// The runner's words for what the contract says of the recorded request (S001, S002).
+fn request_findings(
+    problem: Option<RequestProblem>,
+    method: &Method,
+    path: &str,
+    operation: &str,
+) -> Vec<Difference> {
+    let Some(problem) = problem else { return Vec::new() };
+    let messages = match &problem {
+        RequestProblem::RoutesElsewhere { routed } => {
+            vec![format!("{method} {path} routes to `{routed}`, not `{operation}`")]
+        }
+        RequestProblem::NoRoute => {
+            vec![format!("{method} {path} matches no operation of the contract")]
+        }
+        RequestProblem::Invalid(rejection) => describe_rejection(rejection),
+    };
+    messages.into_iter().map(|m| finding(problem.check(), Severity::Error, "", m)).collect()
 }
 
 /// A curl command that sends the same request; `${env.NAME}` stays a shell variable `$NAME`.

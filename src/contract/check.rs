@@ -14,15 +14,18 @@
 //! * `C005` body: valid against the schema (`writeOnly` properties count as violations);
 //! * `C007` no body for 204, 205, 304 and HEAD.
 //!
-//! The ids of the checks made elsewhere (`S*` on a recorded request, `C002` and `E*` by the
-//! conformance runner) are here too, in [`Check`], so that every report names checks from one
-//! list.
+//! The request of a recorded exchange is checked here too, for the conformance runner and for
+//! `lint`: `S001` its method and path route to its operation, `S002` it is valid (`request`).
+//! The ids of the checks the runner makes itself (`C002`, `E*`) are in [`Check`] with the
+//! others, so that every report names checks from one list.
 
 use http::HeaderMap;
 use serde_json::Value;
 
-use crate::contract::Operation;
+use crate::contract::route::RouteMatch;
 use crate::contract::validate::{self, Location, Violation};
+use crate::contract::{Contract, Operation};
+use crate::request::Request;
 
 /// A check, by its stable id (`S001`, `C005`, `E003`...): what reports, JUnit and the JSON
 /// report print, and what a user greps for. `Display` and serde give the id.
@@ -259,4 +262,59 @@ pub fn response(
         .filter(|f| f.severity == Severity::Error)
         .map(|f| f.violation)
         .collect()
+}
+
+// === The request of a recorded exchange ===
+
+/// Why a recorded request does not fit the operation its exchange names. Data rather than
+/// text: `check` and `lint` word it for their own readers.
+#[derive(Debug)]
+pub(crate) enum RequestProblem {
+    /// `S001`: the method and path route to another operation.
+    RoutesElsewhere {
+        /// The operation they route to.
+        routed: String,
+    },
+    /// `S001`: the method and path route to no operation.
+    NoRoute,
+    /// `S002`: the request breaks the operation's contract.
+    Invalid(validate::Rejection),
+}
+
+impl RequestProblem {
+    /// The check it fails.
+    pub(crate) fn check(&self) -> Check {
+        match self {
+            RequestProblem::RoutesElsewhere { .. } | RequestProblem::NoRoute => {
+                Check::OperationExists
+            }
+            RequestProblem::Invalid(_) => Check::RequestConforms,
+        }
+    }
+}
+
+/// Checks a recorded request against `operation`, the one its exchange names: the request's
+/// method and path must route to it (`S001`), and a request recorded for a status below 400
+/// must be valid (`S002`; one recorded for an error may well be invalid on purpose).
+/// `ignored_query` lists query parameters validation leaves alone.
+pub(crate) fn request(
+    contract: &Contract,
+    operation: &Operation,
+    request: &Request,
+    expected_status: u16,
+    ignored_query: &[&str],
+) -> Option<RequestProblem> {
+    let RouteMatch::Found { operation: index, params } =
+        contract.router.route(&request.method, &request.path)
+    else {
+        return Some(RequestProblem::NoRoute);
+    };
+    let routed = &contract.operations[index];
+    if routed.id != operation.id {
+        return Some(RequestProblem::RoutesElsewhere { routed: routed.id.clone() });
+    }
+    if expected_status >= 400 {
+        return None;
+    }
+    validate::request(operation, request, &params, ignored_query).err().map(RequestProblem::Invalid)
 }
