@@ -170,7 +170,7 @@ fn exchanges(
             return Ok(());
         }
     };
-    let Ok(ordered) = crate::conformance::runner::plan(&cases, &[], &[]) else { return Ok(()) };
+    let Ok(ordered) = crate::conformance::plan::plan(&cases, &[], &[]) else { return Ok(()) };
     let mut variables = Variables::default();
     for case in &ordered {
         report.checked.exchanges += 1;
