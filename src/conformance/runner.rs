@@ -22,12 +22,14 @@ use serde_json::Value;
 
 use crate::conformance::client::{Client, Received};
 use crate::conformance::diff::{self, Difference};
-use crate::conformance::exchange::{Capture, Case, Variables};
-use crate::contract::Contract;
+use crate::conformance::exchange::{
+    self, Capture, Case, Exchange, HeaderExpectation, Undefined, Variables,
+};
 use crate::contract::check::{self, Check, RequestProblem, Severity};
 use crate::contract::validate;
-use crate::request::Request;
-use crate::request::media_essence;
+use crate::contract::{Contract, Operation};
+use crate::json::text::body_value;
+use crate::request::{Request, media_essence};
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -187,7 +189,7 @@ pub async fn run(
     }
     let missing: Vec<String> = cases
         .iter()
-        .flat_map(|c| crate::conformance::exchange::env_names(&c.exchange))
+        .flat_map(|c| exchange::env_names(&c.exchange))
         .filter(|name| !variables.env.contains_key(name) && std::env::var(name).is_err())
         .collect::<BTreeSet<_>>()
         .into_iter()
@@ -254,6 +256,9 @@ fn finding(check: Check, severity: Severity, pointer: &str, message: String) -> 
     }
 }
 
+/// Runs one case: builds its request, checks it against the contract (S001, S002), sends it,
+/// checks the response against the contract (C*) and against the recording (E*), and keeps its
+/// captures for later cases. A case that cannot be sent or judged ends as an error outcome.
 async fn run_case(
     contract: &Contract,
     case: &Case,
@@ -263,27 +268,7 @@ async fn run_case(
     variables: &mut Variables,
 ) -> Outcome {
     let exchange = &case.exchange;
-    let mut outcome = Outcome {
-        id: exchange.id.clone(),
-        file: case.file.clone(),
-        operation: exchange.operation.clone(),
-        method: exchange.request.method.to_ascii_uppercase(),
-        path_template: contract
-            .operation(&exchange.operation)
-            .map_or_else(|| exchange.request.path.clone(), |o| o.path.clone()),
-        url: String::new(),
-        verdict: Verdict::Error,
-        status: None,
-        expected_status: exchange.expect.status,
-        duration: Duration::ZERO,
-        contract: Vec::new(),
-        expectation: Vec::new(),
-        diff: None,
-        curl: String::new(),
-        error: None,
-        request_body: Value::Null,
-        response_body: Value::Null,
-    };
+    let mut outcome = Outcome::start(contract, case);
     let built = match build_request(exchange, variables) {
         Ok(built) => built,
         Err(error) => {
@@ -297,33 +282,14 @@ async fn run_case(
         }
     };
     let method = Method::from_bytes(outcome.method.as_bytes()).unwrap_or(Method::GET);
-    let path_and_query = match &built.query {
-        Some(query) => format!("{}?{query}", built.path),
-        None => built.path.clone(),
-    };
-    outcome.url = format!("{target}{}{path_and_query}", contract.base_path);
+    outcome.url = format!("{target}{}{}", contract.base_path, built.path_and_query());
     outcome.curl = curl(&method, &outcome.url, exchange, &built);
     outcome.request_body = match &built.body {
-        Some(bytes) => crate::json::text::body_value(bytes),
+        Some(bytes) => body_value(bytes),
         None => Value::Null,
     };
-
-    // The contract side of the request: S001 and S002.
     let operation = contract.operation(&exchange.operation);
-    match operation {
-        None => outcome.contract.push(finding(
-            Check::OperationExists,
-            Severity::Error,
-            "",
-            format!("the contract has no operation `{}`", exchange.operation),
-        )),
-        Some(operation) => {
-            let request = sent_request(&method, &path_and_query, &built);
-            let problem =
-                check::request(contract, operation, &request, exchange.expect.status, &[]);
-            outcome.contract.extend(request_findings(problem, &method, &built.path, &operation.id));
-        }
-    }
+    outcome.contract.extend(request_findings(contract, operation, exchange, &method, &built));
 
     let received = match client
         .send(&method, &outcome.url, &built.headers, built.body.clone().unwrap_or_default())
@@ -348,27 +314,123 @@ async fn run_case(
         None if received.body.is_empty() => Value::Null,
         None => Value::String(String::from_utf8_lossy(&received.body).into_owned()),
     };
-    if let Some(problem) = body_problem {
-        outcome.contract.push(finding(Check::ContentTypeConforms, Severity::Error, "", problem));
+    let response = Response { received: &received, media: media.as_deref(), body: body.as_ref() };
+    outcome.contract.extend(response_findings(
+        operation,
+        exchange,
+        &method,
+        &response,
+        body_problem,
+    ));
+    if let Err(error) = judge_expectation(&mut outcome, case, rules, variables, &method, &response)
+    {
+        outcome.error = Some(format!("could not build the expectation: {error}"));
+        return outcome;
     }
+    outcome.expectation.extend(keep_captures(exchange, &response, variables));
+    outcome.verdict = if Outcome::failed(&outcome.contract) || Outcome::failed(&outcome.expectation)
+    {
+        Verdict::Failed
+    } else {
+        Verdict::Passed
+    };
+    outcome
+}
 
-    // The contract side of the response.
+impl Outcome {
+    /// The outcome of a case not run yet: an error until a verdict is reached.
+    fn start(contract: &Contract, case: &Case) -> Outcome {
+        let exchange = &case.exchange;
+        Outcome {
+            id: exchange.id.clone(),
+            file: case.file.clone(),
+            operation: exchange.operation.clone(),
+            method: exchange.request.method.to_ascii_uppercase(),
+            path_template: contract
+                .operation(&exchange.operation)
+                .map_or_else(|| exchange.request.path.clone(), |o| o.path.clone()),
+            url: String::new(),
+            verdict: Verdict::Error,
+            status: None,
+            expected_status: exchange.expect.status,
+            duration: Duration::ZERO,
+            contract: Vec::new(),
+            expectation: Vec::new(),
+            diff: None,
+            curl: String::new(),
+            error: None,
+            request_body: Value::Null,
+            response_body: Value::Null,
+        }
+    }
+}
+
+/// A response as the checks read it.
+struct Response<'a> {
+    /// What came.
+    received: &'a Received,
+    /// Its media type, without parameters.
+    media: Option<&'a str>,
+    /// Its body, when the media type says JSON and the body parses.
+    body: Option<&'a Value>,
+}
+
+/// The contract side of the request (S001, S002): the operation exists, the request routes to
+/// it, and, for a case expecting success, the request is valid.
+fn request_findings(
+    contract: &Contract,
+    operation: Option<&Operation>,
+    exchange: &Exchange,
+    method: &Method,
+    built: &Built,
+) -> Vec<Difference> {
+    let Some(operation) = operation else {
+        let message = format!("the contract has no operation `{}`", exchange.operation);
+        return vec![finding(Check::OperationExists, Severity::Error, "", message)];
+    };
+    let request = sent_request(method, &built.path_and_query(), built);
+    let problem = check::request(contract, operation, &request, exchange.expect.status, &[]);
+    let Some(problem) = problem else { return Vec::new() };
+    let path = &built.path;
+    let messages = match &problem {
+        RequestProblem::RoutesElsewhere { routed } => {
+            vec![format!("{method} {path} routes to `{routed}`, not `{}`", operation.id)]
+        }
+        RequestProblem::NoRoute => {
+            vec![format!("{method} {path} matches no operation of the contract")]
+        }
+        RequestProblem::Invalid(rejection) => describe_rejection(rejection),
+    };
+    messages.into_iter().map(|m| finding(problem.check(), Severity::Error, "", m)).collect()
+}
+
+/// The contract side of the response: C003 a body that is not what its media type says, the
+/// contract's checks of status, headers and body (C001, C003, C004, C005, C007), and C002 a
+/// server error the recording did not have.
+fn response_findings(
+    operation: Option<&Operation>,
+    exchange: &Exchange,
+    method: &Method,
+    response: &Response<'_>,
+    body_problem: Option<String>,
+) -> Vec<Difference> {
+    let mut findings = Vec::new();
+    let status = response.received.status;
+    if let Some(problem) = body_problem {
+        findings.push(finding(Check::ContentTypeConforms, Severity::Error, "", problem));
+    }
     if let Some(operation) = operation {
         let head = method == Method::HEAD;
-        for found in check::findings(
-            operation,
-            received.status,
-            &received.headers,
-            media.as_deref(),
-            body.as_ref(),
-            head,
-        ) {
+        let headers = &response.received.headers;
+        for found in
+            check::findings(operation, status, headers, response.media, response.body, head)
+        {
             let violation = &found.violation;
             let pointer = match &violation.parameter {
                 Some(header) => header.clone(),
                 None => violation.pointer.clone(),
             };
-            outcome.contract.push(finding(
+            findings.push(finding(
                 found.check,
                 found.severity,
                 &pointer,
@@ -376,47 +438,44 @@ async fn run_case(
             ));
         }
     }
-    if received.status >= 500 && exchange.expect.status < 500 {
-        outcome.contract.push(finding(
-            Check::ServerError,
-            Severity::Error,
-            "",
-            format!(
-                "a server error ({}) where {} was recorded",
-                received.status, exchange.expect.status
-            ),
-        ));
+    if status >= 500 && exchange.expect.status < 500 {
+        let recorded = exchange.expect.status;
+        let message = format!("a server error ({status}) where {recorded} was recorded");
+        findings.push(finding(Check::ServerError, Severity::Error, "", message));
     }
+    findings
+}
 
-    // The expectation side.
-    if received.status != exchange.expect.status {
+/// The expectation side: E001 the recorded status, E002 the recorded headers, E003 the
+/// recorded body under the case's rules (with its diff). Fails when the expectation names a
+/// capture that was never made.
+fn judge_expectation(
+    outcome: &mut Outcome,
+    case: &Case,
+    rules: &[diff::CompiledRule],
+    variables: &Variables,
+    method: &Method,
+    response: &Response<'_>,
+) -> Result<(), Undefined> {
+    let (expect, received) = (&case.exchange.expect, response.received);
+    if received.status != expect.status {
         let mut difference = finding(
             Check::StatusMatches,
             Severity::Error,
             "",
-            format!("expected status {}, got {}", exchange.expect.status, received.status),
+            format!("expected status {}, got {}", expect.status, received.status),
         );
-        difference.expected = Some(Value::from(exchange.expect.status));
+        difference.expected = Some(Value::from(expect.status));
         difference.actual = Some(Value::from(received.status));
         outcome.expectation.push(difference);
     }
-    let expected_headers = match substitute_headers(&exchange.expect.headers, variables) {
-        Ok(headers) => headers,
-        Err(error) => {
-            outcome.error = Some(format!("could not build the expectation: {error}"));
-            return outcome;
-        }
-    };
+    let expected_headers = substitute_headers(&expect.headers, variables)?;
     outcome.expectation.extend(diff::compare_headers(&expected_headers, &received.headers));
-    let expected_body = match exchange.expect.body.as_ref().map(|b| variables.json(b)).transpose() {
-        Ok(body) => body,
-        Err(error) => {
-            outcome.error = Some(format!("could not build the expectation: {error}"));
-            return outcome;
-        }
-    };
-    let actual_body =
-        body.clone().or_else(|| (!received.body.is_empty()).then(|| outcome.response_body.clone()));
+    let expected_body = expect.body.as_ref().map(|b| variables.json(b)).transpose()?;
+    let actual_body = response
+        .body
+        .cloned()
+        .or_else(|| (!received.body.is_empty()).then(|| outcome.response_body.clone()));
     let compared = diff::compare_body(
         expected_body.as_ref(),
         actual_body.as_ref(),
@@ -426,12 +485,22 @@ async fn run_case(
     );
     outcome.expectation.extend(compared.differences);
     outcome.diff = compared.diff;
+    Ok(())
+}
 
-    // Captures for later cases.
+/// Keeps the values the case captures for later cases; a capture that finds nothing is an
+/// E003 difference.
+fn keep_captures(
+    exchange: &Exchange,
+    response: &Response<'_>,
+    variables: &mut Variables,
+) -> Vec<Difference> {
+    let mut missing = Vec::new();
     for (name, capture) in &exchange.capture {
         let value = match capture {
-            Capture::Body(pointer) => body.as_ref().and_then(|b| b.pointer(pointer)).cloned(),
-            Capture::Header { header } => received
+            Capture::Body(pointer) => response.body.and_then(|b| b.pointer(pointer)).cloned(),
+            Capture::Header { header } => response
+                .received
                 .headers
                 .get(header.as_str())
                 .and_then(|v| v.to_str().ok())
@@ -441,7 +510,7 @@ async fn run_case(
             Some(value) => {
                 variables.captures.insert(name.clone(), value);
             }
-            None => outcome.expectation.push(finding(
+            None => missing.push(finding(
                 Check::BodyMatches,
                 Severity::Error,
                 "",
@@ -449,13 +518,7 @@ async fn run_case(
             )),
         }
     }
-    outcome.verdict = if Outcome::failed(&outcome.contract) || Outcome::failed(&outcome.expectation)
-    {
-        Verdict::Failed
-    } else {
-        Verdict::Passed
-    };
-    outcome
+    missing
 }
 
 /// A request with its placeholders filled in.
@@ -467,10 +530,17 @@ struct Built {
     body: Option<Bytes>,
 }
 
-fn build_request(
-    exchange: &crate::conformance::exchange::Exchange,
-    variables: &Variables,
-) -> Result<Built, crate::conformance::exchange::Undefined> {
+impl Built {
+    /// The path with its query, as sent.
+    fn path_and_query(&self) -> String {
+        match &self.query {
+            Some(query) => format!("{}?{query}", self.path),
+            None => self.path.clone(),
+        }
+    }
+}
+
+fn build_request(exchange: &Exchange, variables: &Variables) -> Result<Built, Undefined> {
     let request = &exchange.request;
     let path = variables.text(&request.path)?;
     let mut pairs = Vec::new();
@@ -496,13 +566,9 @@ fn build_request(
 }
 
 fn substitute_headers(
-    headers: &BTreeMap<String, crate::conformance::exchange::HeaderExpectation>,
+    headers: &BTreeMap<String, HeaderExpectation>,
     variables: &Variables,
-) -> Result<
-    BTreeMap<String, crate::conformance::exchange::HeaderExpectation>,
-    crate::conformance::exchange::Undefined,
-> {
-    use crate::conformance::exchange::HeaderExpectation;
+) -> Result<BTreeMap<String, HeaderExpectation>, Undefined> {
     headers
         .iter()
         .map(|(name, expectation)| {
@@ -564,33 +630,8 @@ fn sent_request(method: &Method, path_and_query: &str, built: &Built) -> Request
     Request::new(method.clone(), path_and_query, headers, built.body.clone().unwrap_or_default())
 }
 
-/// The runner's words for what the contract says of the recorded request (S001, S002).
-fn request_findings(
-    problem: Option<RequestProblem>,
-    method: &Method,
-    path: &str,
-    operation: &str,
-) -> Vec<Difference> {
-    let Some(problem) = problem else { return Vec::new() };
-    let messages = match &problem {
-        RequestProblem::RoutesElsewhere { routed } => {
-            vec![format!("{method} {path} routes to `{routed}`, not `{operation}`")]
-        }
-        RequestProblem::NoRoute => {
-            vec![format!("{method} {path} matches no operation of the contract")]
-        }
-        RequestProblem::Invalid(rejection) => describe_rejection(rejection),
-    };
-    messages.into_iter().map(|m| finding(problem.check(), Severity::Error, "", m)).collect()
-}
-
 /// A curl command that sends the same request; `${env.NAME}` stays a shell variable `$NAME`.
-fn curl(
-    method: &Method,
-    url: &str,
-    exchange: &crate::conformance::exchange::Exchange,
-    built: &Built,
-) -> String {
+fn curl(method: &Method, url: &str, exchange: &Exchange, built: &Built) -> String {
     let quote = |text: &str| format!("'{}'", text.replace('\'', r"'\''"));
     let shell = |text: &str| {
         // `${env.TOKEN}` → `"$TOKEN"`-style text inside double quotes.
