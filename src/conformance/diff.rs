@@ -53,8 +53,33 @@ enum Matcher {
     Format(std::sync::Arc<jsonschema::Validator>, String),
 }
 
+/// A rule of an exchange that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum RuleError {
+    /// Its regular expression does not compile.
+    #[error("rule {pointer}")]
+    Regex {
+        /// The rule's pointer.
+        pointer: String,
+        /// What the regex library said.
+        #[source]
+        source: regex::Error,
+    },
+    /// Its format is not one the validator knows.
+    #[error("rule {pointer}: format `{format}`")]
+    Format {
+        /// The rule's pointer.
+        pointer: String,
+        /// The format.
+        format: String,
+        /// What the validator library said.
+        #[source]
+        source: Box<jsonschema::ValidationError<'static>>,
+    },
+}
+
 /// Compiles an exchange's rules. Unknown formats and bad expressions are errors.
-pub fn compile_rules(rules: &BTreeMap<String, Rule>) -> Result<Vec<CompiledRule>, String> {
+pub fn compile_rules(rules: &BTreeMap<String, Rule>) -> Result<Vec<CompiledRule>, RuleError> {
     rules
         .iter()
         .map(|(pointer, rule)| {
@@ -74,29 +99,34 @@ pub fn compile_rules(rules: &BTreeMap<String, Rule>) -> Result<Vec<CompiledRule>
                 Rule::Keyword(RuleKeyword::Type) => Matcher::Type,
                 Rule::Regex { regex } => {
                     let compiled = regex::Regex::new(&format!("^(?:{regex})$"))
-                        .map_err(|e| format!("rule {pointer}: {e}"))?;
+                        .map_err(|source| RuleError::Regex { pointer: pointer.clone(), source })?;
                     Matcher::Regex(compiled, regex.clone())
                 }
-                Rule::Format { format } => Matcher::Format(
-                    format_validator(format).map_err(|e| format!("rule {pointer}: {e}"))?,
-                    format.clone(),
-                ),
+                Rule::Format { format } => {
+                    let validator =
+                        format_validator(format).map_err(|source| RuleError::Format {
+                            pointer: pointer.clone(),
+                            format: format.clone(),
+                            source: Box::new(source),
+                        })?;
+                    Matcher::Format(validator, format.clone())
+                }
             };
             Ok(CompiledRule { pattern, matcher })
         })
         .collect()
 }
 
-fn format_validator(format: &str) -> Result<std::sync::Arc<jsonschema::Validator>, String> {
+/// A validator of strings in a JSON Schema format (unknown formats refused).
+fn format_validator(
+    format: &str,
+) -> Result<std::sync::Arc<jsonschema::Validator>, jsonschema::ValidationError<'static>> {
     let options = jsonschema::options()
         .with_draft(jsonschema::Draft::Draft202012)
         .should_validate_formats(true)
         .should_ignore_unknown_formats(false)
         .with_format("url", crate::contract::schema::is_http_url);
-    options
-        .build(&json!({"type": "string", "format": format}))
-        .map(std::sync::Arc::new)
-        .map_err(|e| format!("format `{format}`: {e}"))
+    options.build(&json!({"type": "string", "format": format})).map(std::sync::Arc::new)
 }
 
 /// The most specific rule for a pointer (exact segments count double), if any.
@@ -468,7 +498,8 @@ mod tests {
     fn unknown_formats_are_refused() {
         let error =
             compile_rules(&[("/a".to_owned(), Rule::Format { format: "colour".into() })].into())
-                .unwrap_err();
+                .unwrap_err()
+                .to_string();
         assert!(error.contains("colour"), "{error}");
     }
 

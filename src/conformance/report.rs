@@ -265,7 +265,7 @@ pub fn json_schema() -> Value {
 
 /// The JUnit XML of a run: one test suite for the API and its contract, one test case per
 /// exchange (`classname` = method and path, `name` = the case id).
-pub fn junit(run: &Run) -> Result<String, String> {
+pub fn junit(run: &Run) -> Result<String, quick_junit::SerializeError> {
     use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
     let mut report = Report::new(format!("understudy check {}", run.api));
     let mut suite =
@@ -313,7 +313,7 @@ pub fn junit(run: &Run) -> Result<String, String> {
         suite.add_test_case(case);
     }
     report.add_test_suite(suite);
-    report.to_string().map_err(|e| e.to_string())
+    report.to_string()
 }
 
 /// The failure text: every finding, the diff, and the curl line (no colour).

@@ -21,7 +21,7 @@ use http::{HeaderMap, Method};
 use serde_json::Value;
 
 use crate::conformance::client::{Client, Received};
-use crate::conformance::diff::{self, Difference};
+use crate::conformance::diff::{self, Difference, RuleError};
 use crate::conformance::exchange::{
     self, Capture, Case, Exchange, HeaderExpectation, Undefined, Variables,
 };
@@ -52,12 +52,13 @@ pub enum RunError {
     #[error("no case selected{0}")]
     NoCases(String),
     /// The target does not answer at all.
-    #[error("cannot reach the target {target}: {reason}")]
+    #[error("cannot reach the target {target}")]
     Unreachable {
         /// The target.
         target: String,
         /// Why.
-        reason: String,
+        #[source]
+        reason: ConnectError,
     },
     /// The target is not a URL.
     #[error("the target `{0}` is not an http:// or https:// URL")]
@@ -69,12 +70,37 @@ pub enum RunError {
     #[error("the cases' `needs` go round in a circle: {0}")]
     Cycle(String),
     /// A rule or expression of a case does not compile.
-    #[error("{file}: {message}")]
+    #[error("{file}")]
     BadCase {
         /// The case file.
         file: String,
         /// What is wrong.
-        message: String,
+        #[source]
+        error: RuleError,
+    },
+}
+
+/// Why no connection to the target could be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// The connection failed (refused, no route, unknown host).
+    #[error("{host}:{port}")]
+    Failed {
+        /// The target's host.
+        host: String,
+        /// The target's port.
+        port: u16,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// No connection was made within the time allowed.
+    #[error("{host}:{port}: no connection within 5 s")]
+    TimedOut {
+        /// The target's host.
+        host: String,
+        /// The target's port.
+        port: u16,
     },
 }
 
@@ -200,7 +226,7 @@ pub async fn run(
     let mut compiled = Vec::new();
     for case in &cases {
         let rules = diff::compile_rules(&case.exchange.rules)
-            .map_err(|message| RunError::BadCase { file: case.file.clone(), message })?;
+            .map_err(|error| RunError::BadCase { file: case.file.clone(), error })?;
         compiled.push(rules);
     }
     reachable(&uri)
@@ -229,7 +255,7 @@ pub async fn run(
 }
 
 /// Can a TCP connection be opened to the target's host and port?
-async fn reachable(uri: &http::Uri) -> Result<(), String> {
+async fn reachable(uri: &http::Uri) -> Result<(), ConnectError> {
     let host =
         uri.host().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_owned();
     let port = uri.port_u16().unwrap_or(if uri.scheme_str() == Some("https") { 443 } else { 80 });
@@ -240,8 +266,8 @@ async fn reachable(uri: &http::Uri) -> Result<(), String> {
     .await
     {
         Ok(Ok(_)) => Ok(()),
-        Ok(Err(e)) => Err(format!("{host}:{port}: {e}")),
-        Err(_) => Err(format!("{host}:{port}: no connection within 5 s")),
+        Ok(Err(source)) => Err(ConnectError::Failed { host, port, source }),
+        Err(_) => Err(ConnectError::TimedOut { host, port }),
     }
 }
 
