@@ -15,28 +15,28 @@ type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
 
 /// A pooled client. Cheap to clone.
 #[derive(Debug, Clone)]
-pub struct Client {
+pub(crate) struct Client {
     pool: Pool<Connector, Full<Bytes>>,
     timeout: Duration,
 }
 
 /// A response, read whole.
 #[derive(Debug, Clone)]
-pub struct Received {
+pub(crate) struct Received {
     /// The status.
-    pub status: u16,
+    pub(crate) status: u16,
     /// The headers.
-    pub headers: HeaderMap,
+    pub(crate) headers: HeaderMap,
     /// The body.
-    pub body: Bytes,
+    pub(crate) body: Bytes,
     /// Time from sending to the last byte.
-    pub elapsed: Duration,
+    pub(crate) elapsed: Duration,
 }
 
 /// Why a request got no complete answer. The text is whole, causes included, because it goes
 /// as it is into a case's outcome and into the recorder's 502 answer.
 #[derive(Debug, thiserror::Error)]
-pub enum SendError {
+pub(crate) enum SendError {
     /// The URL does not parse.
     #[error("`{url}` is not a URL: {error}")]
     BadUrl {
@@ -77,7 +77,7 @@ pub enum SendError {
 
 impl Client {
     /// A client whose requests give up after `timeout`.
-    pub fn new(timeout: Duration) -> Client {
+    pub(crate) fn new(timeout: Duration) -> Client {
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
             .with_webpki_roots()
             .https_or_http()
@@ -89,7 +89,7 @@ impl Client {
     }
 
     /// Sends a request; the error is a readable transport failure.
-    pub async fn send(
+    pub(crate) async fn send(
         &self,
         method: &Method,
         url: &str,

@@ -40,7 +40,7 @@ pub struct Difference {
 
 /// A rule ready to match.
 #[derive(Debug, Clone)]
-pub struct CompiledRule {
+pub(crate) struct CompiledRule {
     pattern: Vec<Option<String>>,
     matcher: Matcher,
 }
@@ -79,7 +79,9 @@ pub enum RuleError {
 }
 
 /// Compiles an exchange's rules. Unknown formats and bad expressions are errors.
-pub fn compile_rules(rules: &BTreeMap<String, Rule>) -> Result<Vec<CompiledRule>, RuleError> {
+pub(crate) fn compile_rules(
+    rules: &BTreeMap<String, Rule>,
+) -> Result<Vec<CompiledRule>, RuleError> {
     rules
         .iter()
         .map(|(pointer, rule)| {
@@ -142,15 +144,15 @@ fn rule_for<'a>(rules: &'a [CompiledRule], tokens: &[String]) -> Option<&'a Comp
 
 /// The result of comparing bodies.
 #[derive(Debug, Clone, PartialEq)]
-pub struct BodyComparison {
+pub(crate) struct BodyComparison {
     /// Every difference.
-    pub differences: Vec<Difference>,
+    pub(crate) differences: Vec<Difference>,
     /// The unified diff of the normalised bodies, when they differ.
-    pub diff: Option<String>,
+    pub(crate) diff: Option<String>,
 }
 
 /// Compares a response body with the recording. `None` is "no body".
-pub fn compare_body(
+pub(crate) fn compare_body(
     expected: Option<&Value>,
     actual: Option<&Value>,
     rules: &[CompiledRule],
@@ -349,7 +351,7 @@ fn sorted(map: Map<String, Value>) -> Value {
 }
 
 /// The value with every object's keys sorted (RFC 8785 order for ASCII keys).
-pub fn canonical(value: &Value) -> Value {
+fn canonical(value: &Value) -> Value {
     match value {
         Value::Object(map) => sorted(map.iter().map(|(k, v)| (k.clone(), canonical(v))).collect()),
         Value::Array(items) => Value::Array(items.iter().map(canonical).collect()),
@@ -358,12 +360,7 @@ pub fn canonical(value: &Value) -> Value {
 }
 
 /// A unified diff (3 lines of context) of two values printed as canonical JSON.
-pub fn unified(
-    expected: &Value,
-    actual: &Value,
-    expected_label: &str,
-    actual_label: &str,
-) -> String {
+fn unified(expected: &Value, actual: &Value, expected_label: &str, actual_label: &str) -> String {
     let left = serde_json::to_string_pretty(&canonical(expected)).unwrap_or_default() + "\n";
     let right = serde_json::to_string_pretty(&canonical(actual)).unwrap_or_default() + "\n";
     similar::TextDiff::from_lines(&left, &right)
@@ -374,7 +371,7 @@ pub fn unified(
 }
 
 /// Compares the expected headers (E002). `content-type` compares media types.
-pub fn compare_headers(
+pub(crate) fn compare_headers(
     expected: &BTreeMap<String, HeaderExpectation>,
     actual: &http::HeaderMap,
 ) -> Vec<Difference> {

@@ -335,13 +335,3 @@ fn failure_text(outcome: &Outcome) -> String {
     }
     text
 }
-
-/// Short form of a difference for progress lines.
-pub fn one_line(difference: &Difference) -> String {
-    let pointer = if difference.pointer.is_empty() {
-        String::new()
-    } else {
-        format!(" {}", difference.pointer)
-    };
-    format!("{}{pointer}: {}", difference.check, difference.message)
-}

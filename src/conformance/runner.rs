@@ -7,23 +7,23 @@
 //! * the **expectation** verdict: `E001` status, `E002` the recorded headers, `E003` the body
 //!   under the exchange's rules (see `diff.rs`).
 //!
-//! Cases run one at a time in dependency order (`needs`), because they change the target's
-//! state and later cases read it; captured values flow into later cases. A case that cannot
-//! be sent (transport failure, a capture its failed dependency never made) is an error
-//! outcome; the run goes on. What makes the whole run impossible (no case selected, the target
-//! unreachable, a missing `${env.*}`) is a [`RunError`] and exit code 2.
+//! Cases run one at a time in the order `plan.rs` gives them (dependencies first), because
+//! they change the target's state and later cases read it; captured values flow into later
+//! cases. A case that cannot be sent (transport failure, a capture its failed dependency never
+//! made) is an error outcome; the run goes on. What makes the whole run impossible (no case
+//! selected, the target unreachable, a missing `${env.*}`) is a [`RunError`] and exit code 2.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use http::{HeaderMap, Method};
 use serde_json::Value;
 
 use crate::conformance::client::{Client, Received};
 use crate::conformance::diff::{self, Difference, RuleError};
 use crate::conformance::exchange::{
-    self, Capture, Case, Exchange, HeaderExpectation, Undefined, Variables,
+    self, Built, Capture, Case, Exchange, Undefined, Variables, build_request, curl,
+    substitute_headers,
 };
 use crate::contract::check::{self, Check, RequestProblem, Severity};
 use crate::contract::validate;
@@ -157,7 +157,7 @@ pub struct Outcome {
 
 impl Outcome {
     /// Whether any error-severity finding exists in a verdict.
-    pub fn failed(findings: &[Difference]) -> bool {
+    pub(crate) fn failed(findings: &[Difference]) -> bool {
         findings.iter().any(|d| d.severity == Severity::Error)
     }
 }
@@ -185,7 +185,7 @@ pub struct Run {
 
 impl Run {
     /// Cases that passed.
-    pub fn passed(&self) -> usize {
+    pub(crate) fn passed(&self) -> usize {
         self.outcomes.iter().filter(|o| o.verdict == Verdict::Passed).count()
     }
 
@@ -547,68 +547,6 @@ fn keep_captures(
     missing
 }
 
-/// A request with its placeholders filled in.
-#[derive(Debug)]
-struct Built {
-    path: String,
-    query: Option<String>,
-    headers: Vec<(String, String)>,
-    body: Option<Bytes>,
-}
-
-impl Built {
-    /// The path with its query, as sent.
-    fn path_and_query(&self) -> String {
-        match &self.query {
-            Some(query) => format!("{}?{query}", self.path),
-            None => self.path.clone(),
-        }
-    }
-}
-
-fn build_request(exchange: &Exchange, variables: &Variables) -> Result<Built, Undefined> {
-    let request = &exchange.request;
-    let path = variables.text(&request.path)?;
-    let mut pairs = Vec::new();
-    for (name, value) in &request.query {
-        for value in value.values() {
-            pairs.push((name.clone(), variables.text(value)?));
-        }
-    }
-    let query = (!pairs.is_empty())
-        .then(|| form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish());
-    let mut headers = Vec::new();
-    for (name, value) in &request.headers {
-        headers.push((name.clone(), variables.text(value)?));
-    }
-    let body = match (&request.body, &request.body_text) {
-        (Some(json), _) => {
-            Some(Bytes::from(serde_json::to_vec(&variables.json(json)?).unwrap_or_default()))
-        }
-        (None, Some(text)) => Some(Bytes::from(variables.text(text)?)),
-        (None, None) => None,
-    };
-    Ok(Built { path, query, headers, body })
-}
-
-fn substitute_headers(
-    headers: &BTreeMap<String, HeaderExpectation>,
-    variables: &Variables,
-) -> Result<BTreeMap<String, HeaderExpectation>, Undefined> {
-    headers
-        .iter()
-        .map(|(name, expectation)| {
-            let value = match expectation {
-                HeaderExpectation::Exact(text) => HeaderExpectation::Exact(variables.text(text)?),
-                HeaderExpectation::Regex { regex } => {
-                    HeaderExpectation::Regex { regex: regex.clone() }
-                }
-            };
-            Ok((name.clone(), value))
-        })
-        .collect()
-}
-
 /// The body as JSON when its media type says JSON, with a problem when it does not parse.
 fn parse_body(received: &Received, media: Option<&str>) -> (Option<Value>, Option<String>) {
     if received.body.is_empty() {
@@ -654,40 +592,4 @@ fn sent_request(method: &Method, path_and_query: &str, built: &Built) -> Request
         }
     }
     Request::new(method.clone(), path_and_query, headers, built.body.clone().unwrap_or_default())
-}
-
-/// A curl command that sends the same request; `${env.NAME}` stays a shell variable `$NAME`.
-fn curl(method: &Method, url: &str, exchange: &Exchange, built: &Built) -> String {
-    let quote = |text: &str| format!("'{}'", text.replace('\'', r"'\''"));
-    let shell = |text: &str| {
-        // `${env.TOKEN}` → `"$TOKEN"`-style text inside double quotes.
-        let replaced = text.replace("${env.", "${");
-        format!("\"{}\"", replaced.replace('"', "\\\""))
-    };
-    let mut parts = vec!["curl".to_owned(), "-X".into(), method.to_string(), quote(url)];
-    for (name, value) in &built.headers {
-        let template = exchange.request.headers.get(name).map(String::as_str).unwrap_or(value);
-        let rendered = if template.contains("${env.") {
-            // Keep the secret out of the line: the substituted captures, the env placeholders as variables.
-            shell(&format!("{name}: {template}"))
-        } else {
-            quote(&format!("{name}: {value}"))
-        };
-        parts.push("-H".into());
-        parts.push(rendered);
-    }
-    if let Some(body) = &built.body {
-        let template = match (&exchange.request.body, &exchange.request.body_text) {
-            (Some(json), _)
-                if serde_json::to_string(json).unwrap_or_default().contains("${env.") =>
-            {
-                Some(shell(&json.to_string()))
-            }
-            (None, Some(text)) if text.contains("${env.") => Some(shell(text)),
-            _ => None,
-        };
-        parts.push("--data-raw".into());
-        parts.push(template.unwrap_or_else(|| quote(&String::from_utf8_lossy(body))));
-    }
-    parts.join(" ")
 }
