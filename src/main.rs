@@ -165,7 +165,7 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         None => Tree::embedded_conformance().files(&args.api, &[".json"])?,
     };
     let cases = understudy::conformance::exchange::load_suite(&files)?;
-    let planned = runner::plan(&cases, &args.only, &args.skip)?;
+    let planned = understudy::conformance::plan::plan(&cases, &args.only, &args.skip)?;
     let options = RunOptions {
         target: args.target.clone(),
         token: args.token.clone(),

@@ -15,13 +15,17 @@
 use serde_json::Value;
 
 use crate::catalog::{self, ApiOptions, CatalogOptions};
+use crate::conformance::exchange::{
+    self, Capture, Exchange, HeaderExpectation, Rule, RuleKeyword, Variables,
+};
+use crate::contract::check::{self, Check, RequestProblem, Severity};
 use crate::contract::document;
 use crate::contract::schema::Direction;
-use crate::contract::{self, Contract};
+use crate::contract::{self, Contract, Operation};
 use crate::error::LoadError;
 use crate::files::Tree;
 use crate::json::pointer::push_token;
-use crate::request::media_essence;
+use crate::request::{Request, media_essence};
 use crate::scenario;
 
 /// What lint found.
@@ -153,12 +157,11 @@ fn exchanges(
     suites: &Tree,
     report: &mut Report,
 ) -> Result<(), LoadError> {
-    use crate::conformance::exchange::{Capture, Variables};
     let files = suites.files(api, &[".json"])?;
     if files.is_empty() {
         return Ok(());
     }
-    let cases = match crate::conformance::exchange::load_suite(&files) {
+    let cases = match exchange::load_suite(&files) {
         Ok(cases) => cases,
         Err(error) => {
             let line = error.to_string();
@@ -168,147 +171,161 @@ fn exchanges(
             return Ok(());
         }
     };
-    let Ok(ordered) = crate::conformance::runner::plan(&cases, &[], &[]) else { return Ok(()) };
+    let Ok(ordered) = crate::conformance::plan::plan(&cases, &[], &[]) else { return Ok(()) };
     let mut variables = Variables::default();
     for case in &ordered {
         report.checked.exchanges += 1;
-        let exchange = &case.exchange;
-        let mut problem = |message: String| {
+        for message in exchange_problems(contract, &case.exchange, &mut variables) {
             report.problems.push(format!("{}: {message} (per {})", case.file, contract.file_name));
-        };
-        // Env placeholders without a fallback lint as an arbitrary value.
-        for name in crate::conformance::exchange::env_names(exchange) {
-            variables.env.entry(name).or_insert_with(|| "x".into());
-        }
-        let Some(operation) = contract.operation(&exchange.operation) else {
-            problem(format!("S001 operation `{}` is not in the contract", exchange.operation));
-            continue;
-        };
-        let path = variables
-            .text(&exchange.request.path)
-            .unwrap_or_else(|_| exchange.request.path.clone());
-        let method =
-            http::Method::from_bytes(exchange.request.method.to_ascii_uppercase().as_bytes())
-                .unwrap_or(http::Method::GET);
-        match contract.router.route(&method, &path) {
-            crate::contract::route::RouteMatch::Found { operation: index, params } => {
-                if contract.operations[index].id != operation.id {
-                    problem(format!(
-                        "S001 {method} {path} routes to `{}`, not `{}`",
-                        contract.operations[index].id, operation.id
-                    ));
-                } else if exchange.expect.status < 400 {
-                    let mut headers = http::HeaderMap::new();
-                    for (name, value) in &exchange.request.headers {
-                        let value = variables.text(value).unwrap_or_else(|_| value.clone());
-                        if let (Ok(n), Ok(v)) = (
-                            http::HeaderName::try_from(name.as_str()),
-                            http::HeaderValue::from_str(&value),
-                        ) {
-                            headers.append(n, v);
-                        }
-                    }
-                    let body = match (&exchange.request.body, &exchange.request.body_text) {
-                        (Some(json), _) => serde_json::to_vec(
-                            &variables.json(json).unwrap_or_else(|_| json.clone()),
-                        )
-                        .unwrap_or_default(),
-                        (None, Some(text)) => text.clone().into_bytes(),
-                        (None, None) => Vec::new(),
-                    };
-                    let query: Vec<(String, String)> = exchange
-                        .request
-                        .query
-                        .iter()
-                        .flat_map(|(k, v)| {
-                            v.values().into_iter().map(move |v| (k.clone(), v.to_owned()))
-                        })
-                        .collect();
-                    let target = if query.is_empty() {
-                        path.clone()
-                    } else {
-                        format!(
-                            "{path}?{}",
-                            form_urlencoded::Serializer::new(String::new())
-                                .extend_pairs(query)
-                                .finish()
-                        )
-                    };
-                    let request =
-                        crate::request::Request::new(method.clone(), &target, headers, body);
-                    if let Err(rejection) = crate::contract::validate::request(
-                        operation,
-                        &request,
-                        &params,
-                        crate::mock::prefer::QUERY_KEYS,
-                    ) {
-                        problem(format!("S002 the recorded request is not valid: {rejection:?}"));
-                    }
-                }
-            }
-            _ => problem(format!("S001 {method} {path} matches no operation")),
-        }
-        let expected =
-            exchange.expect.body.as_ref().map(|b| variables.json(b).unwrap_or_else(|_| b.clone()));
-        let mut headers = http::HeaderMap::new();
-        for (name, expectation) in &exchange.expect.headers {
-            if let crate::conformance::exchange::HeaderExpectation::Exact(value) = expectation
-                && let (Ok(n), Ok(v)) =
-                    (http::HeaderName::try_from(name.as_str()), http::HeaderValue::from_str(value))
-            {
-                headers.append(n, v);
-            }
-        }
-        let media =
-            headers.get("content-type").and_then(|v| v.to_str().ok()).and_then(media_essence);
-        let ignored = |pointer: &str| {
-            let tokens: Vec<&str> = pointer.split('/').skip(1).collect();
-            exchange.rules.iter().any(|(pattern, rule)| {
-                let pattern: Vec<&str> = pattern.split('/').skip(1).collect();
-                matches!(
-                    rule,
-                    crate::conformance::exchange::Rule::Keyword(
-                        crate::conformance::exchange::RuleKeyword::Ignore
-                    )
-                ) && pattern.len() <= tokens.len()
-                    && pattern.iter().zip(&tokens).all(|(p, t)| *p == "*" || p == t)
-            })
-        };
-        for finding in crate::contract::check::findings(
-            operation,
-            exchange.expect.status,
-            &headers,
-            media.as_deref(),
-            expected.as_ref(),
-            method == http::Method::HEAD,
-        ) {
-            let unlisted_header = finding.check == "C004"
-                && finding.violation.parameter.as_ref().is_some_and(|h| {
-                    !matches!(
-                        exchange.expect.headers.get(&h.to_ascii_lowercase()),
-                        Some(crate::conformance::exchange::HeaderExpectation::Exact(_))
-                    )
-                });
-            // What the suite does not record (ignored values, unlisted headers) cannot be judged.
-            if finding.severity == crate::contract::check::Severity::Error
-                && !unlisted_header
-                && !ignored(&finding.violation.pointer)
-            {
-                problem(format!(
-                    "L001 the recorded response breaks the contract: {} {}",
-                    finding.check, finding.violation
-                ));
-            }
-        }
-        for (name, capture) in &exchange.capture {
-            if let Capture::Body(pointer) = capture
-                && let Some(value) = expected.as_ref().and_then(|b| b.pointer(pointer))
-            {
-                variables.captures.insert(name.clone(), value.clone());
-            }
         }
     }
     Ok(())
+}
+
+/// What is wrong with one exchange against one contract version: its operation, its request
+/// (S001, S002) and its recorded response (L001). Its captures, taken from the recorded
+/// response, go into `variables` for the exchanges after it.
+fn exchange_problems(
+    contract: &Contract,
+    exchange: &Exchange,
+    variables: &mut Variables,
+) -> Vec<String> {
+    // Env placeholders without a fallback lint as an arbitrary value.
+    for name in exchange::env_names(exchange) {
+        variables.env.entry(name).or_insert_with(|| "x".into());
+    }
+    let Some(operation) = contract.operation(&exchange.operation) else {
+        return vec![format!("S001 operation `{}` is not in the contract", exchange.operation)];
+    };
+    let method = http::Method::from_bytes(exchange.request.method.to_ascii_uppercase().as_bytes())
+        .unwrap_or(http::Method::GET);
+    let mut problems = Vec::new();
+    problems.extend(request_problem(contract, operation, exchange, variables, &method));
+    let expected =
+        exchange.expect.body.as_ref().map(|b| variables.json(b).unwrap_or_else(|_| b.clone()));
+    problems.extend(response_problems(operation, exchange, expected.as_ref(), &method));
+    for (name, capture) in &exchange.capture {
+        if let Capture::Body(pointer) = capture
+            && let Some(value) = expected.as_ref().and_then(|b| b.pointer(pointer))
+        {
+            variables.captures.insert(name.clone(), value.clone());
+        }
+    }
+    problems
+}
+
+/// Whether the recorded request routes to its operation (S001) and, for a case expecting
+/// success, is valid (S002).
+fn request_problem(
+    contract: &Contract,
+    operation: &Operation,
+    exchange: &Exchange,
+    variables: &Variables,
+    method: &http::Method,
+) -> Option<String> {
+    let path =
+        variables.text(&exchange.request.path).unwrap_or_else(|_| exchange.request.path.clone());
+    let request = recorded_request(exchange, variables, method, &path);
+    let ignored = crate::mock::prefer::QUERY_KEYS;
+    Some(match check::request(contract, operation, &request, exchange.expect.status, ignored)? {
+        RequestProblem::RoutesElsewhere { routed } => {
+            format!("S001 {method} {path} routes to `{routed}`, not `{}`", operation.id)
+        }
+        RequestProblem::NoRoute => format!("S001 {method} {path} matches no operation"),
+        RequestProblem::Invalid(rejection) => {
+            format!("S002 the recorded request is not valid: {rejection:?}")
+        }
+    })
+}
+
+/// Where the recorded response breaks the contract (L001). What the suite does not record
+/// (ignored values, headers it does not list exactly) cannot be judged and is left out.
+fn response_problems(
+    operation: &Operation,
+    exchange: &Exchange,
+    expected: Option<&Value>,
+    method: &http::Method,
+) -> Vec<String> {
+    let mut headers = http::HeaderMap::new();
+    for (name, expectation) in &exchange.expect.headers {
+        if let HeaderExpectation::Exact(value) = expectation
+            && let (Ok(n), Ok(v)) =
+                (http::HeaderName::try_from(name.as_str()), http::HeaderValue::from_str(value))
+        {
+            headers.append(n, v);
+        }
+    }
+    let media = headers.get("content-type").and_then(|v| v.to_str().ok()).and_then(media_essence);
+    let ignored = |pointer: &str| {
+        let tokens: Vec<&str> = pointer.split('/').skip(1).collect();
+        exchange.rules.iter().any(|(pattern, rule)| {
+            let pattern: Vec<&str> = pattern.split('/').skip(1).collect();
+            matches!(rule, Rule::Keyword(RuleKeyword::Ignore))
+                && pattern.len() <= tokens.len()
+                && pattern.iter().zip(&tokens).all(|(p, t)| *p == "*" || p == t)
+        })
+    };
+    let status = exchange.expect.status;
+    let head = method == http::Method::HEAD;
+    let mut problems = Vec::new();
+    for finding in check::findings(operation, status, &headers, media.as_deref(), expected, head) {
+        let unlisted_header = finding.check == Check::HeadersConform
+            && finding.violation.parameter.as_ref().is_some_and(|h| {
+                !matches!(
+                    exchange.expect.headers.get(&h.to_ascii_lowercase()),
+                    Some(HeaderExpectation::Exact(_))
+                )
+            });
+        if finding.severity == Severity::Error
+            && !unlisted_header
+            && !ignored(&finding.violation.pointer)
+        {
+            problems.push(format!(
+                "L001 the recorded response breaks the contract: {} {}",
+                finding.check, finding.violation
+            ));
+        }
+    }
+    problems
+}
+
+/// The request an exchange records, placeholders filled in (an undefined one left as written).
+fn recorded_request(
+    exchange: &Exchange,
+    variables: &Variables,
+    method: &http::Method,
+    path: &str,
+) -> Request {
+    let mut headers = http::HeaderMap::new();
+    for (name, value) in &exchange.request.headers {
+        let value = variables.text(value).unwrap_or_else(|_| value.clone());
+        if let (Ok(n), Ok(v)) =
+            (http::HeaderName::try_from(name.as_str()), http::HeaderValue::from_str(&value))
+        {
+            headers.append(n, v);
+        }
+    }
+    let body = match (&exchange.request.body, &exchange.request.body_text) {
+        (Some(json), _) => {
+            serde_json::to_vec(&variables.json(json).unwrap_or_else(|_| json.clone()))
+                .unwrap_or_default()
+        }
+        (None, Some(text)) => text.clone().into_bytes(),
+        (None, None) => Vec::new(),
+    };
+    let query: Vec<(String, String)> = exchange
+        .request
+        .query
+        .iter()
+        .flat_map(|(k, v)| v.values().into_iter().map(move |v| (k.clone(), v.to_owned())))
+        .collect();
+    let target = if query.is_empty() {
+        path.to_owned()
+    } else {
+        let query = form_urlencoded::Serializer::new(String::new()).extend_pairs(query).finish();
+        format!("{path}?{query}")
+    };
+    Request::new(method.clone(), &target, headers, body)
 }
 
 /// Every field a rule of the scenario names must exist in the resource's schema or in the

@@ -15,27 +15,69 @@ type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
 
 /// A pooled client. Cheap to clone.
 #[derive(Debug, Clone)]
-pub struct Client {
+pub(crate) struct Client {
     pool: Pool<Connector, Full<Bytes>>,
     timeout: Duration,
 }
 
 /// A response, read whole.
 #[derive(Debug, Clone)]
-pub struct Received {
+pub(crate) struct Received {
     /// The status.
-    pub status: u16,
+    pub(crate) status: u16,
     /// The headers.
-    pub headers: HeaderMap,
+    pub(crate) headers: HeaderMap,
     /// The body.
-    pub body: Bytes,
+    pub(crate) body: Bytes,
     /// Time from sending to the last byte.
-    pub elapsed: Duration,
+    pub(crate) elapsed: Duration,
+}
+
+/// Why a request got no complete answer. The text is whole, causes included, because it goes
+/// as it is into a case's outcome and into the recorder's 502 answer.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum SendError {
+    /// The URL does not parse.
+    #[error("`{url}` is not a URL: {error}")]
+    BadUrl {
+        /// The URL.
+        url: String,
+        /// Why.
+        error: http::uri::InvalidUri,
+    },
+    /// A header name is not one HTTP allows.
+    #[error("header `{name}`: {error}")]
+    BadHeaderName {
+        /// The name.
+        name: String,
+        /// Why.
+        error: http::header::InvalidHeaderName,
+    },
+    /// A header value is not one HTTP allows.
+    #[error("header `{name}`: {error}")]
+    BadHeaderValue {
+        /// The header's name.
+        name: String,
+        /// Why.
+        error: http::header::InvalidHeaderValue,
+    },
+    /// The request could not be put together.
+    #[error("{0}")]
+    Request(http::Error),
+    /// The connection or the exchange failed.
+    #[error("{}", describe(.0))]
+    Transport(hyper_util::client::legacy::Error),
+    /// The body broke off.
+    #[error("reading the body failed: {0}")]
+    Body(hyper::Error),
+    /// No complete answer in time.
+    #[error("no complete answer within {0:?}")]
+    Timeout(Duration),
 }
 
 impl Client {
     /// A client whose requests give up after `timeout`.
-    pub fn new(timeout: Duration) -> Client {
+    pub(crate) fn new(timeout: Duration) -> Client {
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
             .with_webpki_roots()
             .https_or_http()
@@ -47,38 +89,36 @@ impl Client {
     }
 
     /// Sends a request; the error is a readable transport failure.
-    pub async fn send(
+    pub(crate) async fn send(
         &self,
         method: &Method,
         url: &str,
         headers: &[(String, String)],
         body: Bytes,
-    ) -> Result<Received, String> {
-        let uri: http::Uri = url.parse().map_err(|e| format!("`{url}` is not a URL: {e}"))?;
+    ) -> Result<Received, SendError> {
+        let uri: http::Uri =
+            url.parse().map_err(|error| SendError::BadUrl { url: url.to_owned(), error })?;
         let mut request = http::Request::builder().method(method.clone()).uri(uri);
         let map = request.headers_mut().expect("the builder has no error yet");
         for (name, value) in headers {
-            let name =
-                HeaderName::try_from(name.as_str()).map_err(|e| format!("header `{name}`: {e}"))?;
-            let value =
-                HeaderValue::from_str(value).map_err(|e| format!("header `{name}`: {e}"))?;
+            let name = HeaderName::try_from(name.as_str())
+                .map_err(|error| SendError::BadHeaderName { name: name.clone(), error })?;
+            let value = HeaderValue::from_str(value).map_err(|error| {
+                SendError::BadHeaderValue { name: name.as_str().to_owned(), error }
+            })?;
             map.append(name, value);
         }
-        let request = request.body(Full::new(body)).map_err(|e| e.to_string())?;
+        let request = request.body(Full::new(body)).map_err(SendError::Request)?;
         let started = Instant::now();
         let exchange = async {
-            let response = self.pool.request(request).await.map_err(|e| describe(&e))?;
+            let response = self.pool.request(request).await.map_err(SendError::Transport)?;
             let (parts, body) = response.into_parts();
-            let body = body
-                .collect()
-                .await
-                .map_err(|e| format!("reading the body failed: {e}"))?
-                .to_bytes();
-            Ok::<_, String>((parts, body))
+            let body = body.collect().await.map_err(SendError::Body)?.to_bytes();
+            Ok::<_, SendError>((parts, body))
         };
         let (parts, body) = tokio::time::timeout(self.timeout, exchange)
             .await
-            .map_err(|_| format!("no complete answer within {:?}", self.timeout))??;
+            .map_err(|_| SendError::Timeout(self.timeout))??;
         Ok(Received {
             status: parts.status.as_u16(),
             headers: parts.headers,

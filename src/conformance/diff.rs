@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value, json};
 
 use crate::conformance::exchange::{HeaderExpectation, Rule, RuleKeyword};
+use crate::contract::check::Check;
 use crate::json::pointer::escape_token;
 use crate::json::text::as_text;
 use crate::request::media_essence;
@@ -21,7 +22,8 @@ use crate::request::media_essence;
 #[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct Difference {
     /// Check id (`E003`).
-    pub check: String,
+    #[schemars(with = "String")]
+    pub check: Check,
     /// `error` or `warning`.
     pub severity: crate::contract::check::Severity,
     /// JSON pointer into the body, or the header / parameter concerned.
@@ -38,7 +40,7 @@ pub struct Difference {
 
 /// A rule ready to match.
 #[derive(Debug, Clone)]
-pub struct CompiledRule {
+pub(crate) struct CompiledRule {
     pattern: Vec<Option<String>>,
     matcher: Matcher,
 }
@@ -51,8 +53,35 @@ enum Matcher {
     Format(std::sync::Arc<jsonschema::Validator>, String),
 }
 
+/// A rule of an exchange that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum RuleError {
+    /// Its regular expression does not compile.
+    #[error("rule {pointer}")]
+    Regex {
+        /// The rule's pointer.
+        pointer: String,
+        /// What the regex library said.
+        #[source]
+        source: regex::Error,
+    },
+    /// Its format is not one the validator knows.
+    #[error("rule {pointer}: format `{format}`")]
+    Format {
+        /// The rule's pointer.
+        pointer: String,
+        /// The format.
+        format: String,
+        /// What the validator library said.
+        #[source]
+        source: Box<jsonschema::ValidationError<'static>>,
+    },
+}
+
 /// Compiles an exchange's rules. Unknown formats and bad expressions are errors.
-pub fn compile_rules(rules: &BTreeMap<String, Rule>) -> Result<Vec<CompiledRule>, String> {
+pub(crate) fn compile_rules(
+    rules: &BTreeMap<String, Rule>,
+) -> Result<Vec<CompiledRule>, RuleError> {
     rules
         .iter()
         .map(|(pointer, rule)| {
@@ -72,29 +101,34 @@ pub fn compile_rules(rules: &BTreeMap<String, Rule>) -> Result<Vec<CompiledRule>
                 Rule::Keyword(RuleKeyword::Type) => Matcher::Type,
                 Rule::Regex { regex } => {
                     let compiled = regex::Regex::new(&format!("^(?:{regex})$"))
-                        .map_err(|e| format!("rule {pointer}: {e}"))?;
+                        .map_err(|source| RuleError::Regex { pointer: pointer.clone(), source })?;
                     Matcher::Regex(compiled, regex.clone())
                 }
-                Rule::Format { format } => Matcher::Format(
-                    format_validator(format).map_err(|e| format!("rule {pointer}: {e}"))?,
-                    format.clone(),
-                ),
+                Rule::Format { format } => {
+                    let validator =
+                        format_validator(format).map_err(|source| RuleError::Format {
+                            pointer: pointer.clone(),
+                            format: format.clone(),
+                            source: Box::new(source),
+                        })?;
+                    Matcher::Format(validator, format.clone())
+                }
             };
             Ok(CompiledRule { pattern, matcher })
         })
         .collect()
 }
 
-fn format_validator(format: &str) -> Result<std::sync::Arc<jsonschema::Validator>, String> {
+/// A validator of strings in a JSON Schema format (unknown formats refused).
+fn format_validator(
+    format: &str,
+) -> Result<std::sync::Arc<jsonschema::Validator>, jsonschema::ValidationError<'static>> {
     let options = jsonschema::options()
         .with_draft(jsonschema::Draft::Draft202012)
         .should_validate_formats(true)
         .should_ignore_unknown_formats(false)
         .with_format("url", crate::contract::schema::is_http_url);
-    options
-        .build(&json!({"type": "string", "format": format}))
-        .map(std::sync::Arc::new)
-        .map_err(|e| format!("format `{format}`: {e}"))
+    options.build(&json!({"type": "string", "format": format})).map(std::sync::Arc::new)
 }
 
 /// The most specific rule for a pointer (exact segments count double), if any.
@@ -110,15 +144,15 @@ fn rule_for<'a>(rules: &'a [CompiledRule], tokens: &[String]) -> Option<&'a Comp
 
 /// The result of comparing bodies.
 #[derive(Debug, Clone, PartialEq)]
-pub struct BodyComparison {
+pub(crate) struct BodyComparison {
     /// Every difference.
-    pub differences: Vec<Difference>,
+    pub(crate) differences: Vec<Difference>,
     /// The unified diff of the normalised bodies, when they differ.
-    pub diff: Option<String>,
+    pub(crate) diff: Option<String>,
 }
 
 /// Compares a response body with the recording. `None` is "no body".
-pub fn compare_body(
+pub(crate) fn compare_body(
     expected: Option<&Value>,
     actual: Option<&Value>,
     rules: &[CompiledRule],
@@ -163,7 +197,7 @@ fn difference(
     message: String,
 ) -> Difference {
     Difference {
-        check: "E003".into(),
+        check: Check::BodyMatches,
         severity: crate::contract::check::Severity::Error,
         pointer: pointer.to_owned(),
         expected,
@@ -317,7 +351,7 @@ fn sorted(map: Map<String, Value>) -> Value {
 }
 
 /// The value with every object's keys sorted (RFC 8785 order for ASCII keys).
-pub fn canonical(value: &Value) -> Value {
+fn canonical(value: &Value) -> Value {
     match value {
         Value::Object(map) => sorted(map.iter().map(|(k, v)| (k.clone(), canonical(v))).collect()),
         Value::Array(items) => Value::Array(items.iter().map(canonical).collect()),
@@ -326,12 +360,7 @@ pub fn canonical(value: &Value) -> Value {
 }
 
 /// A unified diff (3 lines of context) of two values printed as canonical JSON.
-pub fn unified(
-    expected: &Value,
-    actual: &Value,
-    expected_label: &str,
-    actual_label: &str,
-) -> String {
+fn unified(expected: &Value, actual: &Value, expected_label: &str, actual_label: &str) -> String {
     let left = serde_json::to_string_pretty(&canonical(expected)).unwrap_or_default() + "\n";
     let right = serde_json::to_string_pretty(&canonical(actual)).unwrap_or_default() + "\n";
     similar::TextDiff::from_lines(&left, &right)
@@ -342,7 +371,7 @@ pub fn unified(
 }
 
 /// Compares the expected headers (E002). `content-type` compares media types.
-pub fn compare_headers(
+pub(crate) fn compare_headers(
     expected: &BTreeMap<String, HeaderExpectation>,
     actual: &http::HeaderMap,
 ) -> Vec<Difference> {
@@ -375,7 +404,7 @@ pub fn compare_headers(
                 HeaderExpectation::Regex { regex } => json!({"regex": regex}),
             };
             differences.push(Difference {
-                check: "E002".into(),
+                check: Check::HeadersMatch,
                 severity: crate::contract::check::Severity::Error,
                 pointer: name.clone(),
                 expected: Some(expected_value),
@@ -466,7 +495,8 @@ mod tests {
     fn unknown_formats_are_refused() {
         let error =
             compile_rules(&[("/a".to_owned(), Rule::Format { format: "colour".into() })].into())
-                .unwrap_err();
+                .unwrap_err()
+                .to_string();
         assert!(error.contains("colour"), "{error}");
     }
 

@@ -5,6 +5,10 @@
 //! `understudy schema exchange` prints the format's JSON Schema (generated from the types
 //! below).
 //!
+//! Besides the format, this file knows an exchange's placeholders: `Variables` fills them in,
+//! `build_request` gives the request as it is sent, and `curl` the same request as a shell line
+//! that keeps secrets as shell variables.
+//!
 //! # Format
 //!
 //! ```json
@@ -55,6 +59,7 @@
 
 use std::collections::BTreeMap;
 
+use bytes::Bytes;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -126,7 +131,7 @@ pub enum QueryValue {
 
 impl QueryValue {
     /// The values in order.
-    pub fn values(&self) -> Vec<&str> {
+    pub(crate) fn values(&self) -> Vec<&str> {
         match self {
             QueryValue::One(v) => vec![v.as_str()],
             QueryValue::Many(v) => v.iter().map(String::as_str).collect(),
@@ -227,7 +232,7 @@ pub fn json_schema() -> Value {
 }
 
 /// Parses one exchange file.
-pub fn load(file: &TextFile) -> Result<Case, LoadError> {
+fn load(file: &TextFile) -> Result<Case, LoadError> {
     let mut deserializer = serde_json::Deserializer::from_str(&file.text);
     let exchange: Exchange = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let inner = e.inner();
@@ -297,15 +302,15 @@ pub fn load_suite(files: &[TextFile]) -> Result<Vec<Case>, LoadError> {
 /// Placeholders that are not defined.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("undefined placeholder `${{{0}}}`")]
-pub struct Undefined(pub String);
+pub(crate) struct Undefined(pub(crate) String);
 
 /// Values `${env.*}` and `${capture.*}` placeholders stand for.
 #[derive(Debug, Clone, Default)]
-pub struct Variables {
+pub(crate) struct Variables {
     /// `env.NAME` → value.
-    pub env: BTreeMap<String, String>,
+    pub(crate) env: BTreeMap<String, String>,
     /// `capture.NAME` → value.
-    pub captures: BTreeMap<String, Value>,
+    pub(crate) captures: BTreeMap<String, Value>,
 }
 
 impl Variables {
@@ -326,7 +331,7 @@ impl Variables {
     }
 
     /// Substitutes placeholders in a text.
-    pub fn text(&self, text: &str) -> Result<String, Undefined> {
+    pub(crate) fn text(&self, text: &str) -> Result<String, Undefined> {
         let mut out = String::with_capacity(text.len());
         let mut rest = text;
         while let Some(start) = rest.find("${") {
@@ -346,7 +351,7 @@ impl Variables {
 
     /// Substitutes placeholders in a JSON value: a string that is one placeholder becomes the
     /// captured value itself (keeping a number a number).
-    pub fn json(&self, value: &Value) -> Result<Value, Undefined> {
+    pub(crate) fn json(&self, value: &Value) -> Result<Value, Undefined> {
         Ok(match value {
             Value::String(text) => {
                 let whole = text
@@ -372,7 +377,7 @@ impl Variables {
 }
 
 /// Every `${env.NAME}` an exchange uses without a fallback.
-pub fn env_names(exchange: &Exchange) -> Vec<String> {
+pub(crate) fn env_names(exchange: &Exchange) -> Vec<String> {
     let text = serde_json::to_string(&(&exchange.request, &exchange.expect)).unwrap_or_default();
     let mut names = Vec::new();
     let mut rest = text.as_str();
@@ -386,6 +391,115 @@ pub fn env_names(exchange: &Exchange) -> Vec<String> {
         rest = &tail[end..];
     }
     names
+}
+
+// === The request of an exchange, filled in ===
+
+/// The request of an exchange with its placeholders filled in.
+#[derive(Debug)]
+pub(crate) struct Built {
+    /// The path, without the contract's base path.
+    pub(crate) path: String,
+    /// The query string, encoded, without `?`.
+    pub(crate) query: Option<String>,
+    /// The headers, by name.
+    pub(crate) headers: Vec<(String, String)>,
+    /// The body, JSON or text.
+    pub(crate) body: Option<Bytes>,
+}
+
+impl Built {
+    /// The path with its query, as sent.
+    pub(crate) fn path_and_query(&self) -> String {
+        match &self.query {
+            Some(query) => format!("{}?{query}", self.path),
+            None => self.path.clone(),
+        }
+    }
+}
+
+/// Fills in the placeholders of an exchange's request.
+pub(crate) fn build_request(
+    exchange: &Exchange,
+    variables: &Variables,
+) -> Result<Built, Undefined> {
+    let request = &exchange.request;
+    let path = variables.text(&request.path)?;
+    let mut pairs = Vec::new();
+    for (name, value) in &request.query {
+        for value in value.values() {
+            pairs.push((name.clone(), variables.text(value)?));
+        }
+    }
+    let query = (!pairs.is_empty())
+        .then(|| form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish());
+    let mut headers = Vec::new();
+    for (name, value) in &request.headers {
+        headers.push((name.clone(), variables.text(value)?));
+    }
+    let body = match (&request.body, &request.body_text) {
+        (Some(json), _) => {
+            Some(Bytes::from(serde_json::to_vec(&variables.json(json)?).unwrap_or_default()))
+        }
+        (None, Some(text)) => Some(Bytes::from(variables.text(text)?)),
+        (None, None) => None,
+    };
+    Ok(Built { path, query, headers, body })
+}
+
+/// Fills in the placeholders of the expected headers.
+pub(crate) fn substitute_headers(
+    headers: &BTreeMap<String, HeaderExpectation>,
+    variables: &Variables,
+) -> Result<BTreeMap<String, HeaderExpectation>, Undefined> {
+    headers
+        .iter()
+        .map(|(name, expectation)| {
+            let value = match expectation {
+                HeaderExpectation::Exact(text) => HeaderExpectation::Exact(variables.text(text)?),
+                HeaderExpectation::Regex { regex } => {
+                    HeaderExpectation::Regex { regex: regex.clone() }
+                }
+            };
+            Ok((name.clone(), value))
+        })
+        .collect()
+}
+
+/// A curl command that sends the same request; `${env.NAME}` stays a shell variable `$NAME`.
+pub(crate) fn curl(method: &http::Method, url: &str, exchange: &Exchange, built: &Built) -> String {
+    let quote = |text: &str| format!("'{}'", text.replace('\'', r"'\''"));
+    let shell = |text: &str| {
+        // `${env.TOKEN}` → `"$TOKEN"`-style text inside double quotes.
+        let replaced = text.replace("${env.", "${");
+        format!("\"{}\"", replaced.replace('"', "\\\""))
+    };
+    let mut parts = vec!["curl".to_owned(), "-X".into(), method.to_string(), quote(url)];
+    for (name, value) in &built.headers {
+        let template = exchange.request.headers.get(name).map(String::as_str).unwrap_or(value);
+        let rendered = if template.contains("${env.") {
+            // Keep the secret out of the line: the substituted captures, the env placeholders as variables.
+            shell(&format!("{name}: {template}"))
+        } else {
+            quote(&format!("{name}: {value}"))
+        };
+        parts.push("-H".into());
+        parts.push(rendered);
+    }
+    if let Some(body) = &built.body {
+        let template = match (&exchange.request.body, &exchange.request.body_text) {
+            (Some(json), _)
+                if serde_json::to_string(json).unwrap_or_default().contains("${env.") =>
+            {
+                Some(shell(&json.to_string()))
+            }
+            (None, Some(text)) if text.contains("${env.") => Some(shell(text)),
+            _ => None,
+        };
+        parts.push("--data-raw".into());
+        parts.push(template.unwrap_or_else(|| quote(&String::from_utf8_lossy(body))));
+    }
+    parts.join(" ")
 }
 
 #[cfg(test)]

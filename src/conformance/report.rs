@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::conformance::diff::Difference;
 use crate::conformance::runner::{Outcome, Run, Verdict};
-use crate::contract::check::check_name;
+use crate::contract::check::Check;
 
 const RED: Style = AnsiColor::Red.on_default().bold();
 const GREEN: Style = AnsiColor::Green.on_default().bold();
@@ -35,7 +35,7 @@ pub fn human(run: &Run, rerun: &str) -> String {
             .iter()
             .chain(&outcome.expectation)
             .filter(|d| d.severity == crate::contract::check::Severity::Error)
-            .map(|d| format!("{} {}", d.check, check_name(&d.check)))
+            .map(|d| format!("{} {}", d.check, d.check.name()))
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
@@ -265,7 +265,7 @@ pub fn json_schema() -> Value {
 
 /// The JUnit XML of a run: one test suite for the API and its contract, one test case per
 /// exchange (`classname` = method and path, `name` = the case id).
-pub fn junit(run: &Run) -> Result<String, String> {
+pub fn junit(run: &Run) -> Result<String, quick_junit::SerializeError> {
     use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
     let mut report = Report::new(format!("understudy check {}", run.api));
     let mut suite =
@@ -287,7 +287,7 @@ pub fn junit(run: &Run) -> Result<String, String> {
                     .chain(&outcome.expectation)
                     .find(|d| d.severity == crate::contract::check::Severity::Error);
                 let (kind_text, message) = match (first, &outcome.error) {
-                    (_, Some(error)) => ("X001".to_owned(), error.clone()),
+                    (_, Some(error)) => (Check::Transport.to_string(), error.clone()),
                     (Some(d), None) => {
                         let pointer = if d.pointer.is_empty() {
                             String::new()
@@ -295,13 +295,8 @@ pub fn junit(run: &Run) -> Result<String, String> {
                             format!(" {}", d.pointer)
                         };
                         (
-                            d.check.clone(),
-                            format!(
-                                "[{} {}]{pointer} {}",
-                                d.check,
-                                check_name(&d.check),
-                                d.message
-                            ),
+                            d.check.to_string(),
+                            format!("[{} {}]{pointer} {}", d.check, d.check.name(), d.message),
                         )
                     }
                     (None, None) => ("E000".into(), "failed".into()),
@@ -318,7 +313,7 @@ pub fn junit(run: &Run) -> Result<String, String> {
         suite.add_test_case(case);
     }
     report.add_test_suite(suite);
-    report.to_string().map_err(|e| e.to_string())
+    report.to_string()
 }
 
 /// The failure text: every finding, the diff, and the curl line (no colour).
@@ -329,7 +324,7 @@ fn failure_text(outcome: &Outcome) -> String {
     }
     for d in outcome.contract.iter().chain(&outcome.expectation) {
         let pointer = if d.pointer.is_empty() { String::new() } else { format!(" {}", d.pointer) };
-        let _ = writeln!(text, "{} {}{pointer}: {}", d.check, check_name(&d.check), d.message);
+        let _ = writeln!(text, "{} {}{pointer}: {}", d.check, d.check.name(), d.message);
     }
     if let Some(diff) = &outcome.diff {
         text.push('\n');
@@ -339,14 +334,4 @@ fn failure_text(outcome: &Outcome) -> String {
         let _ = writeln!(text, "\nreproduce: {}", outcome.curl);
     }
     text
-}
-
-/// Short form of a difference for progress lines.
-pub fn one_line(difference: &Difference) -> String {
-    let pointer = if difference.pointer.is_empty() {
-        String::new()
-    } else {
-        format!(" {}", difference.pointer)
-    };
-    format!("{}{pointer}: {}", difference.check, difference.message)
 }

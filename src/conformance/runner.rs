@@ -7,28 +7,29 @@
 //! * the **expectation** verdict: `E001` status, `E002` the recorded headers, `E003` the body
 //!   under the exchange's rules (see `diff.rs`).
 //!
-//! Cases run one at a time in dependency order (`needs`), because they change the target's
-//! state and later cases read it; captured values flow into later cases. A case that cannot
-//! be sent (transport failure, a capture its failed dependency never made) is an error
-//! outcome; the run goes on. What makes the whole run impossible (no case selected, the target
-//! unreachable, a missing `${env.*}`) is a [`RunError`] and exit code 2.
+//! Cases run one at a time in the order `plan.rs` gives them (dependencies first), because
+//! they change the target's state and later cases read it; captured values flow into later
+//! cases. A case that cannot be sent (transport failure, a capture its failed dependency never
+//! made) is an error outcome; the run goes on. What makes the whole run impossible (no case
+//! selected, the target unreachable, a missing `${env.*}`) is a [`RunError`] and exit code 2.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use http::{HeaderMap, Method};
 use serde_json::Value;
 
 use crate::conformance::client::{Client, Received};
-use crate::conformance::diff::{self, Difference};
-use crate::conformance::exchange::{Capture, Case, Variables};
-use crate::contract::Contract;
-use crate::contract::check::{self, Severity};
-use crate::contract::route::RouteMatch;
+use crate::conformance::diff::{self, Difference, RuleError};
+use crate::conformance::exchange::{
+    self, Built, Capture, Case, Exchange, Undefined, Variables, build_request, curl,
+    substitute_headers,
+};
+use crate::contract::check::{self, Check, RequestProblem, Severity};
 use crate::contract::validate;
-use crate::request::Request;
-use crate::request::media_essence;
+use crate::contract::{Contract, Operation};
+use crate::json::text::body_value;
+use crate::request::{Request, media_essence};
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -51,12 +52,13 @@ pub enum RunError {
     #[error("no case selected{0}")]
     NoCases(String),
     /// The target does not answer at all.
-    #[error("cannot reach the target {target}: {reason}")]
+    #[error("cannot reach the target {target}")]
     Unreachable {
         /// The target.
         target: String,
         /// Why.
-        reason: String,
+        #[source]
+        reason: ConnectError,
     },
     /// The target is not a URL.
     #[error("the target `{0}` is not an http:// or https:// URL")]
@@ -68,12 +70,37 @@ pub enum RunError {
     #[error("the cases' `needs` go round in a circle: {0}")]
     Cycle(String),
     /// A rule or expression of a case does not compile.
-    #[error("{file}: {message}")]
+    #[error("{file}")]
     BadCase {
         /// The case file.
         file: String,
         /// What is wrong.
-        message: String,
+        #[source]
+        error: RuleError,
+    },
+}
+
+/// Why no connection to the target could be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// The connection failed (refused, no route, unknown host).
+    #[error("{host}:{port}")]
+    Failed {
+        /// The target's host.
+        host: String,
+        /// The target's port.
+        port: u16,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// No connection was made within the time allowed.
+    #[error("{host}:{port}: no connection within 5 s")]
+    TimedOut {
+        /// The target's host.
+        host: String,
+        /// The target's port.
+        port: u16,
     },
 }
 
@@ -130,7 +157,7 @@ pub struct Outcome {
 
 impl Outcome {
     /// Whether any error-severity finding exists in a verdict.
-    pub fn failed(findings: &[Difference]) -> bool {
+    pub(crate) fn failed(findings: &[Difference]) -> bool {
         findings.iter().any(|d| d.severity == Severity::Error)
     }
 }
@@ -158,7 +185,7 @@ pub struct Run {
 
 impl Run {
     /// Cases that passed.
-    pub fn passed(&self) -> usize {
+    pub(crate) fn passed(&self) -> usize {
         self.outcomes.iter().filter(|o| o.verdict == Verdict::Passed).count()
     }
 
@@ -166,73 +193,6 @@ impl Run {
     pub fn failed(&self) -> usize {
         self.outcomes.len() - self.passed()
     }
-}
-
-/// Selects and orders the cases: those matching `only` (all when empty) and not `skip`, with
-/// everything they need, dependencies first, otherwise in suite order.
-pub fn plan(cases: &[Case], only: &[String], skip: &[String]) -> Result<Vec<Case>, RunError> {
-    let by_id: BTreeMap<&str, &Case> = cases.iter().map(|c| (c.exchange.id.as_str(), c)).collect();
-    let mut wanted: BTreeSet<&str> = BTreeSet::new();
-    let mut stack: Vec<&str> = cases
-        .iter()
-        .map(|c| c.exchange.id.as_str())
-        .filter(|id| only.is_empty() || only.iter().any(|pattern| glob(pattern, id)))
-        .filter(|id| !skip.iter().any(|pattern| glob(pattern, id)))
-        .collect();
-    if stack.is_empty() {
-        let detail = match (only.is_empty(), skip.is_empty()) {
-            (true, true) => ": the suite is empty".to_owned(),
-            (false, _) => format!(": no case id matches {} (after --skip)", only.join(", ")),
-            (true, false) => format!(": --skip {} leaves nothing", skip.join(", ")),
-        };
-        return Err(RunError::NoCases(detail));
-    }
-    while let Some(id) = stack.pop() {
-        if wanted.insert(id)
-            && let Some(case) = by_id.get(id)
-        {
-            stack.extend(case.exchange.needs.iter().map(String::as_str));
-        }
-    }
-    // Kahn's algorithm, taking ready cases in suite order.
-    let mut done: BTreeSet<&str> = BTreeSet::new();
-    let mut ordered = Vec::new();
-    while ordered.len() < wanted.len() {
-        let next = cases.iter().find(|c| {
-            let id = c.exchange.id.as_str();
-            wanted.contains(id)
-                && !done.contains(id)
-                && c.exchange.needs.iter().all(|n| done.contains(n.as_str()))
-        });
-        let Some(next) = next else {
-            let stuck: Vec<&str> =
-                wanted.iter().filter(|id| !done.contains(*id)).copied().collect();
-            return Err(RunError::Cycle(stuck.join(", ")));
-        };
-        done.insert(&next.exchange.id);
-        ordered.push(next.clone());
-    }
-    Ok(ordered)
-}
-
-/// `*` matches any run of characters.
-fn glob(pattern: &str, text: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
-        return pattern == text;
-    }
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !text.starts_with(first) || !text.ends_with(last) || text.len() < first.len() + last.len() {
-        return false;
-    }
-    let mut rest = &text[first.len()..text.len() - last.len()];
-    for middle in &parts[1..parts.len() - 1] {
-        match rest.find(middle) {
-            Some(i) => rest = &rest[i + middle.len()..],
-            None => return false,
-        }
-    }
-    true
 }
 
 /// Runs the planned cases against the target. `progress` is told of each outcome as it comes.
@@ -255,7 +215,7 @@ pub async fn run(
     }
     let missing: Vec<String> = cases
         .iter()
-        .flat_map(|c| crate::conformance::exchange::env_names(&c.exchange))
+        .flat_map(|c| exchange::env_names(&c.exchange))
         .filter(|name| !variables.env.contains_key(name) && std::env::var(name).is_err())
         .collect::<BTreeSet<_>>()
         .into_iter()
@@ -266,7 +226,7 @@ pub async fn run(
     let mut compiled = Vec::new();
     for case in &cases {
         let rules = diff::compile_rules(&case.exchange.rules)
-            .map_err(|message| RunError::BadCase { file: case.file.clone(), message })?;
+            .map_err(|error| RunError::BadCase { file: case.file.clone(), error })?;
         compiled.push(rules);
     }
     reachable(&uri)
@@ -295,7 +255,7 @@ pub async fn run(
 }
 
 /// Can a TCP connection be opened to the target's host and port?
-async fn reachable(uri: &http::Uri) -> Result<(), String> {
+async fn reachable(uri: &http::Uri) -> Result<(), ConnectError> {
     let host =
         uri.host().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_owned();
     let port = uri.port_u16().unwrap_or(if uri.scheme_str() == Some("https") { 443 } else { 80 });
@@ -306,14 +266,14 @@ async fn reachable(uri: &http::Uri) -> Result<(), String> {
     .await
     {
         Ok(Ok(_)) => Ok(()),
-        Ok(Err(e)) => Err(format!("{host}:{port}: {e}")),
-        Err(_) => Err(format!("{host}:{port}: no connection within 5 s")),
+        Ok(Err(source)) => Err(ConnectError::Failed { host, port, source }),
+        Err(_) => Err(ConnectError::TimedOut { host, port }),
     }
 }
 
-fn finding(check: &str, severity: Severity, pointer: &str, message: String) -> Difference {
+fn finding(check: Check, severity: Severity, pointer: &str, message: String) -> Difference {
     Difference {
-        check: check.into(),
+        check,
         severity,
         pointer: pointer.to_owned(),
         expected: None,
@@ -322,6 +282,9 @@ fn finding(check: &str, severity: Severity, pointer: &str, message: String) -> D
     }
 }
 
+/// Runs one case: builds its request, checks it against the contract (S001, S002), sends it,
+/// checks the response against the contract (C*) and against the recording (E*), and keeps its
+/// captures for later cases. A case that cannot be sent or judged ends as an error outcome.
 async fn run_case(
     contract: &Contract,
     case: &Case,
@@ -331,27 +294,7 @@ async fn run_case(
     variables: &mut Variables,
 ) -> Outcome {
     let exchange = &case.exchange;
-    let mut outcome = Outcome {
-        id: exchange.id.clone(),
-        file: case.file.clone(),
-        operation: exchange.operation.clone(),
-        method: exchange.request.method.to_ascii_uppercase(),
-        path_template: contract
-            .operation(&exchange.operation)
-            .map_or_else(|| exchange.request.path.clone(), |o| o.path.clone()),
-        url: String::new(),
-        verdict: Verdict::Error,
-        status: None,
-        expected_status: exchange.expect.status,
-        duration: Duration::ZERO,
-        contract: Vec::new(),
-        expectation: Vec::new(),
-        diff: None,
-        curl: String::new(),
-        error: None,
-        request_body: Value::Null,
-        response_body: Value::Null,
-    };
+    let mut outcome = Outcome::start(contract, case);
     let built = match build_request(exchange, variables) {
         Ok(built) => built,
         Err(error) => {
@@ -365,65 +308,14 @@ async fn run_case(
         }
     };
     let method = Method::from_bytes(outcome.method.as_bytes()).unwrap_or(Method::GET);
-    let path_and_query = match &built.query {
-        Some(query) => format!("{}?{query}", built.path),
-        None => built.path.clone(),
-    };
-    outcome.url = format!("{target}{}{path_and_query}", contract.base_path);
+    outcome.url = format!("{target}{}{}", contract.base_path, built.path_and_query());
     outcome.curl = curl(&method, &outcome.url, exchange, &built);
     outcome.request_body = match &built.body {
-        Some(bytes) => crate::json::text::body_value(bytes),
+        Some(bytes) => body_value(bytes),
         None => Value::Null,
     };
-
-    // The contract side of the request: S001 and S002.
     let operation = contract.operation(&exchange.operation);
-    match operation {
-        None => outcome.contract.push(finding(
-            "S001",
-            Severity::Error,
-            "",
-            format!("the contract has no operation `{}`", exchange.operation),
-        )),
-        Some(operation) => match contract.router.route(&method, &built.path) {
-            RouteMatch::Found { operation: index, params } => {
-                let routed = &contract.operations[index];
-                if routed.id != operation.id {
-                    let message = format!(
-                        "{} {} routes to `{}`, not `{}`",
-                        method, built.path, routed.id, operation.id
-                    );
-                    outcome.contract.push(finding("S001", Severity::Error, "", message));
-                } else if exchange.expect.status < 400 {
-                    let mut headers = HeaderMap::new();
-                    for (name, value) in &built.headers {
-                        if let (Ok(n), Ok(v)) = (
-                            http::HeaderName::try_from(name.as_str()),
-                            http::HeaderValue::from_str(value),
-                        ) {
-                            headers.append(n, v);
-                        }
-                    }
-                    let request = Request::new(
-                        method.clone(),
-                        &path_and_query,
-                        headers,
-                        built.body.clone().unwrap_or_default(),
-                    );
-                    if let Err(rejection) = validate::request(operation, &request, &params, &[]) {
-                        for message in describe_rejection(&rejection) {
-                            outcome.contract.push(finding("S002", Severity::Error, "", message));
-                        }
-                    }
-                }
-            }
-            _ => {
-                let message =
-                    format!("{} {} matches no operation of the contract", method, built.path);
-                outcome.contract.push(finding("S001", Severity::Error, "", message));
-            }
-        },
-    }
+    outcome.contract.extend(request_findings(contract, operation, exchange, &method, &built));
 
     let received = match client
         .send(&method, &outcome.url, &built.headers, built.body.clone().unwrap_or_default())
@@ -448,107 +340,20 @@ async fn run_case(
         None if received.body.is_empty() => Value::Null,
         None => Value::String(String::from_utf8_lossy(&received.body).into_owned()),
     };
-    if let Some(problem) = body_problem {
-        outcome.contract.push(finding("C003", Severity::Error, "", problem));
+    let response = Response { received: &received, media: media.as_deref(), body: body.as_ref() };
+    outcome.contract.extend(response_findings(
+        operation,
+        exchange,
+        &method,
+        &response,
+        body_problem,
+    ));
+    if let Err(error) = judge_expectation(&mut outcome, case, rules, variables, &method, &response)
+    {
+        outcome.error = Some(format!("could not build the expectation: {error}"));
+        return outcome;
     }
-
-    // The contract side of the response.
-    if let Some(operation) = operation {
-        let head = method == Method::HEAD;
-        for found in check::findings(
-            operation,
-            received.status,
-            &received.headers,
-            media.as_deref(),
-            body.as_ref(),
-            head,
-        ) {
-            let violation = &found.violation;
-            let pointer = match &violation.parameter {
-                Some(header) => header.clone(),
-                None => violation.pointer.clone(),
-            };
-            outcome.contract.push(finding(
-                found.check,
-                found.severity,
-                &pointer,
-                violation.message.clone(),
-            ));
-        }
-    }
-    if received.status >= 500 && exchange.expect.status < 500 {
-        outcome.contract.push(finding(
-            "C002",
-            Severity::Error,
-            "",
-            format!(
-                "a server error ({}) where {} was recorded",
-                received.status, exchange.expect.status
-            ),
-        ));
-    }
-
-    // The expectation side.
-    if received.status != exchange.expect.status {
-        let mut difference = finding(
-            "E001",
-            Severity::Error,
-            "",
-            format!("expected status {}, got {}", exchange.expect.status, received.status),
-        );
-        difference.expected = Some(Value::from(exchange.expect.status));
-        difference.actual = Some(Value::from(received.status));
-        outcome.expectation.push(difference);
-    }
-    let expected_headers = match substitute_headers(&exchange.expect.headers, variables) {
-        Ok(headers) => headers,
-        Err(error) => {
-            outcome.error = Some(format!("could not build the expectation: {error}"));
-            return outcome;
-        }
-    };
-    outcome.expectation.extend(diff::compare_headers(&expected_headers, &received.headers));
-    let expected_body = match exchange.expect.body.as_ref().map(|b| variables.json(b)).transpose() {
-        Ok(body) => body,
-        Err(error) => {
-            outcome.error = Some(format!("could not build the expectation: {error}"));
-            return outcome;
-        }
-    };
-    let actual_body =
-        body.clone().or_else(|| (!received.body.is_empty()).then(|| outcome.response_body.clone()));
-    let compared = diff::compare_body(
-        expected_body.as_ref(),
-        actual_body.as_ref(),
-        rules,
-        &format!("expected  {}", case.file),
-        &format!("actual    {} {}  {}", method, outcome.url, received.status),
-    );
-    outcome.expectation.extend(compared.differences);
-    outcome.diff = compared.diff;
-
-    // Captures for later cases.
-    for (name, capture) in &exchange.capture {
-        let value = match capture {
-            Capture::Body(pointer) => body.as_ref().and_then(|b| b.pointer(pointer)).cloned(),
-            Capture::Header { header } => received
-                .headers
-                .get(header.as_str())
-                .and_then(|v| v.to_str().ok())
-                .map(|v| Value::String(v.to_owned())),
-        };
-        match value {
-            Some(value) => {
-                variables.captures.insert(name.clone(), value);
-            }
-            None => outcome.expectation.push(finding(
-                "E003",
-                Severity::Error,
-                "",
-                format!("capture `{name}` found nothing in the response"),
-            )),
-        }
-    }
+    outcome.expectation.extend(keep_captures(exchange, &response, variables));
     outcome.verdict = if Outcome::failed(&outcome.contract) || Outcome::failed(&outcome.expectation)
     {
         Verdict::Failed
@@ -558,63 +363,188 @@ async fn run_case(
     outcome
 }
 
-/// A request with its placeholders filled in.
-#[derive(Debug)]
-struct Built {
-    path: String,
-    query: Option<String>,
-    headers: Vec<(String, String)>,
-    body: Option<Bytes>,
+impl Outcome {
+    /// The outcome of a case not run yet: an error until a verdict is reached.
+    fn start(contract: &Contract, case: &Case) -> Outcome {
+        let exchange = &case.exchange;
+        Outcome {
+            id: exchange.id.clone(),
+            file: case.file.clone(),
+            operation: exchange.operation.clone(),
+            method: exchange.request.method.to_ascii_uppercase(),
+            path_template: contract
+                .operation(&exchange.operation)
+                .map_or_else(|| exchange.request.path.clone(), |o| o.path.clone()),
+            url: String::new(),
+            verdict: Verdict::Error,
+            status: None,
+            expected_status: exchange.expect.status,
+            duration: Duration::ZERO,
+            contract: Vec::new(),
+            expectation: Vec::new(),
+            diff: None,
+            curl: String::new(),
+            error: None,
+            request_body: Value::Null,
+            response_body: Value::Null,
+        }
+    }
 }
 
-fn build_request(
-    exchange: &crate::conformance::exchange::Exchange,
-    variables: &Variables,
-) -> Result<Built, crate::conformance::exchange::Undefined> {
-    let request = &exchange.request;
-    let path = variables.text(&request.path)?;
-    let mut pairs = Vec::new();
-    for (name, value) in &request.query {
-        for value in value.values() {
-            pairs.push((name.clone(), variables.text(value)?));
-        }
-    }
-    let query = (!pairs.is_empty())
-        .then(|| form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish());
-    let mut headers = Vec::new();
-    for (name, value) in &request.headers {
-        headers.push((name.clone(), variables.text(value)?));
-    }
-    let body = match (&request.body, &request.body_text) {
-        (Some(json), _) => {
-            Some(Bytes::from(serde_json::to_vec(&variables.json(json)?).unwrap_or_default()))
-        }
-        (None, Some(text)) => Some(Bytes::from(variables.text(text)?)),
-        (None, None) => None,
+/// A response as the checks read it.
+struct Response<'a> {
+    /// What came.
+    received: &'a Received,
+    /// Its media type, without parameters.
+    media: Option<&'a str>,
+    /// Its body, when the media type says JSON and the body parses.
+    body: Option<&'a Value>,
+}
+
+/// The contract side of the request (S001, S002): the operation exists, the request routes to
+/// it, and, for a case expecting success, the request is valid.
+fn request_findings(
+    contract: &Contract,
+    operation: Option<&Operation>,
+    exchange: &Exchange,
+    method: &Method,
+    built: &Built,
+) -> Vec<Difference> {
+    let Some(operation) = operation else {
+        let message = format!("the contract has no operation `{}`", exchange.operation);
+        return vec![finding(Check::OperationExists, Severity::Error, "", message)];
     };
-    Ok(Built { path, query, headers, body })
+    let request = sent_request(method, &built.path_and_query(), built);
+    let problem = check::request(contract, operation, &request, exchange.expect.status, &[]);
+    let Some(problem) = problem else { return Vec::new() };
+    let path = &built.path;
+    let messages = match &problem {
+        RequestProblem::RoutesElsewhere { routed } => {
+            vec![format!("{method} {path} routes to `{routed}`, not `{}`", operation.id)]
+        }
+        RequestProblem::NoRoute => {
+            vec![format!("{method} {path} matches no operation of the contract")]
+        }
+        RequestProblem::Invalid(rejection) => describe_rejection(rejection),
+    };
+    messages.into_iter().map(|m| finding(problem.check(), Severity::Error, "", m)).collect()
 }
 
-fn substitute_headers(
-    headers: &BTreeMap<String, crate::conformance::exchange::HeaderExpectation>,
-    variables: &Variables,
-) -> Result<
-    BTreeMap<String, crate::conformance::exchange::HeaderExpectation>,
-    crate::conformance::exchange::Undefined,
-> {
-    use crate::conformance::exchange::HeaderExpectation;
-    headers
-        .iter()
-        .map(|(name, expectation)| {
-            let value = match expectation {
-                HeaderExpectation::Exact(text) => HeaderExpectation::Exact(variables.text(text)?),
-                HeaderExpectation::Regex { regex } => {
-                    HeaderExpectation::Regex { regex: regex.clone() }
-                }
+/// The contract side of the response: C003 a body that is not what its media type says, the
+/// contract's checks of status, headers and body (C001, C003, C004, C005, C007), and C002 a
+/// server error the recording did not have.
+fn response_findings(
+    operation: Option<&Operation>,
+    exchange: &Exchange,
+    method: &Method,
+    response: &Response<'_>,
+    body_problem: Option<String>,
+) -> Vec<Difference> {
+    let mut findings = Vec::new();
+    let status = response.received.status;
+    if let Some(problem) = body_problem {
+        findings.push(finding(Check::ContentTypeConforms, Severity::Error, "", problem));
+    }
+    if let Some(operation) = operation {
+        let head = method == Method::HEAD;
+        let headers = &response.received.headers;
+        for found in
+            check::findings(operation, status, headers, response.media, response.body, head)
+        {
+            let violation = &found.violation;
+            let pointer = match &violation.parameter {
+                Some(header) => header.clone(),
+                None => violation.pointer.clone(),
             };
-            Ok((name.clone(), value))
-        })
-        .collect()
+            findings.push(finding(
+                found.check,
+                found.severity,
+                &pointer,
+                violation.message.clone(),
+            ));
+        }
+    }
+    if status >= 500 && exchange.expect.status < 500 {
+        let recorded = exchange.expect.status;
+        let message = format!("a server error ({status}) where {recorded} was recorded");
+        findings.push(finding(Check::ServerError, Severity::Error, "", message));
+    }
+    findings
+}
+
+/// The expectation side: E001 the recorded status, E002 the recorded headers, E003 the
+/// recorded body under the case's rules (with its diff). Fails when the expectation names a
+/// capture that was never made.
+fn judge_expectation(
+    outcome: &mut Outcome,
+    case: &Case,
+    rules: &[diff::CompiledRule],
+    variables: &Variables,
+    method: &Method,
+    response: &Response<'_>,
+) -> Result<(), Undefined> {
+    let (expect, received) = (&case.exchange.expect, response.received);
+    if received.status != expect.status {
+        let mut difference = finding(
+            Check::StatusMatches,
+            Severity::Error,
+            "",
+            format!("expected status {}, got {}", expect.status, received.status),
+        );
+        difference.expected = Some(Value::from(expect.status));
+        difference.actual = Some(Value::from(received.status));
+        outcome.expectation.push(difference);
+    }
+    let expected_headers = substitute_headers(&expect.headers, variables)?;
+    outcome.expectation.extend(diff::compare_headers(&expected_headers, &received.headers));
+    let expected_body = expect.body.as_ref().map(|b| variables.json(b)).transpose()?;
+    let actual_body = response
+        .body
+        .cloned()
+        .or_else(|| (!received.body.is_empty()).then(|| outcome.response_body.clone()));
+    let compared = diff::compare_body(
+        expected_body.as_ref(),
+        actual_body.as_ref(),
+        rules,
+        &format!("expected  {}", case.file),
+        &format!("actual    {} {}  {}", method, outcome.url, received.status),
+    );
+    outcome.expectation.extend(compared.differences);
+    outcome.diff = compared.diff;
+    Ok(())
+}
+
+/// Keeps the values the case captures for later cases; a capture that finds nothing is an
+/// E003 difference.
+fn keep_captures(
+    exchange: &Exchange,
+    response: &Response<'_>,
+    variables: &mut Variables,
+) -> Vec<Difference> {
+    let mut missing = Vec::new();
+    for (name, capture) in &exchange.capture {
+        let value = match capture {
+            Capture::Body(pointer) => response.body.and_then(|b| b.pointer(pointer)).cloned(),
+            Capture::Header { header } => response
+                .received
+                .headers
+                .get(header.as_str())
+                .and_then(|v| v.to_str().ok())
+                .map(|v| Value::String(v.to_owned())),
+        };
+        match value {
+            Some(value) => {
+                variables.captures.insert(name.clone(), value);
+            }
+            None => missing.push(finding(
+                Check::BodyMatches,
+                Severity::Error,
+                "",
+                format!("capture `{name}` found nothing in the response"),
+            )),
+        }
+    }
+    missing
 }
 
 /// The body as JSON when its media type says JSON, with a problem when it does not parse.
@@ -651,99 +581,15 @@ fn describe_rejection(rejection: &validate::Rejection) -> Vec<String> {
     }
 }
 
-/// A curl command that sends the same request; `${env.NAME}` stays a shell variable `$NAME`.
-fn curl(
-    method: &Method,
-    url: &str,
-    exchange: &crate::conformance::exchange::Exchange,
-    built: &Built,
-) -> String {
-    let quote = |text: &str| format!("'{}'", text.replace('\'', r"'\''"));
-    let shell = |text: &str| {
-        // `${env.TOKEN}` → `"$TOKEN"`-style text inside double quotes.
-        let replaced = text.replace("${env.", "${");
-        format!("\"{}\"", replaced.replace('"', "\\\""))
-    };
-    let mut parts = vec!["curl".to_owned(), "-X".into(), method.to_string(), quote(url)];
+/// The request as the target receives it, for validating it against the contract.
+fn sent_request(method: &Method, path_and_query: &str, built: &Built) -> Request {
+    let mut headers = HeaderMap::new();
     for (name, value) in &built.headers {
-        let template = exchange.request.headers.get(name).map(String::as_str).unwrap_or(value);
-        let rendered = if template.contains("${env.") {
-            // Keep the secret out of the line: the substituted captures, the env placeholders as variables.
-            shell(&format!("{name}: {template}"))
-        } else {
-            quote(&format!("{name}: {value}"))
-        };
-        parts.push("-H".into());
-        parts.push(rendered);
-    }
-    if let Some(body) = &built.body {
-        let template = match (&exchange.request.body, &exchange.request.body_text) {
-            (Some(json), _)
-                if serde_json::to_string(json).unwrap_or_default().contains("${env.") =>
-            {
-                Some(shell(&json.to_string()))
-            }
-            (None, Some(text)) if text.contains("${env.") => Some(shell(text)),
-            _ => None,
-        };
-        parts.push("--data-raw".into());
-        parts.push(template.unwrap_or_else(|| quote(&String::from_utf8_lossy(body))));
-    }
-    parts.join(" ")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::conformance::exchange::{Exchange, Expectation, RequestSpec};
-
-    fn case(id: &str, needs: &[&str]) -> Case {
-        Case {
-            exchange: Exchange {
-                id: id.into(),
-                operation: "op".into(),
-                description: String::new(),
-                needs: needs.iter().map(|n| n.to_string()).collect(),
-                request: RequestSpec {
-                    method: "GET".into(),
-                    path: "/".into(),
-                    query: Default::default(),
-                    headers: Default::default(),
-                    body: None,
-                    body_text: None,
-                },
-                expect: Expectation { status: 200, headers: Default::default(), body: None },
-                rules: Default::default(),
-                capture: Default::default(),
-                recorded: None,
-            },
-            file: format!("{id}.json"),
+        if let (Ok(n), Ok(v)) =
+            (http::HeaderName::try_from(name.as_str()), http::HeaderValue::from_str(value))
+        {
+            headers.append(n, v);
         }
     }
-
-    fn ids(cases: Vec<Case>) -> Vec<String> {
-        cases.into_iter().map(|c| c.exchange.id).collect()
-    }
-
-    #[test]
-    fn dependencies_run_first_and_only_pulls_them_in() {
-        let cases = vec![case("c", &["b"]), case("a", &[]), case("b", &["a"]), case("d", &[])];
-        assert_eq!(ids(plan(&cases, &[], &[]).unwrap()), ["a", "b", "c", "d"]);
-        assert_eq!(ids(plan(&cases, &["c".into()], &[]).unwrap()), ["a", "b", "c"]);
-        assert_eq!(ids(plan(&cases, &["*d".into()], &[]).unwrap()), ["d"]);
-        assert_eq!(ids(plan(&cases, &[], &["d".into()]).unwrap()), ["a", "b", "c"]);
-        assert!(matches!(plan(&cases, &["zzz".into()], &[]), Err(RunError::NoCases(_))));
-        assert!(matches!(plan(&cases, &[], &["*".into()]), Err(RunError::NoCases(_))));
-        let cycle = vec![case("x", &["y"]), case("y", &["x"])];
-        assert!(matches!(plan(&cycle, &[], &[]), Err(RunError::Cycle(_))));
-    }
-
-    #[test]
-    fn globs_match_any_run() {
-        assert!(glob("create-*", "create-llm-201"));
-        assert!(glob("*-201", "create-llm-201"));
-        assert!(glob("c*l*1", "create-llm-201"));
-        assert!(!glob("create-*", "delete-204"));
-        assert!(glob("exact", "exact") && !glob("exact", "exactly"));
-    }
+    Request::new(method.clone(), path_and_query, headers, built.body.clone().unwrap_or_default())
 }

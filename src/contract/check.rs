@@ -1,4 +1,5 @@
-//! Checking a response against its operation's documented responses.
+//! Checking a response against its operation's documented responses, and the stable ids of
+//! every check understudy reports.
 //!
 //! The mock runs this on every response it sends (the strict self-check of DESIGN §5 step 9),
 //! against every contract version of the API; the conformance runner runs it on responses of
@@ -12,12 +13,99 @@
 //! * `C004` headers: documented `required` headers present, present ones valid;
 //! * `C005` body: valid against the schema (`writeOnly` properties count as violations);
 //! * `C007` no body for 204, 205, 304 and HEAD.
+//!
+//! The request of a recorded exchange is checked here too, for the conformance runner and for
+//! `lint`: `S001` its method and path route to its operation, `S002` it is valid (`request`).
+//! The ids of the checks the runner makes itself (`C002`, `E*`) are in [`Check`] with the
+//! others, so that every report names checks from one list.
 
 use http::HeaderMap;
 use serde_json::Value;
 
-use crate::contract::Operation;
+use crate::contract::route::RouteMatch;
 use crate::contract::validate::{self, Location, Violation};
+use crate::contract::{Contract, Operation};
+use crate::request::Request;
+
+/// A check, by its stable id (`S001`, `C005`, `E003`...): what reports, JUnit and the JSON
+/// report print, and what a user greps for. `Display` and serde give the id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Check {
+    /// `S001`: the exchange's operation exists and its path routes to it.
+    OperationExists,
+    /// `S002`: the recorded request is valid against the operation.
+    RequestConforms,
+    /// `C001`: the status is documented.
+    StatusDocumented,
+    /// `C002`: no server error where the recording had none.
+    ServerError,
+    /// `C003`: the body's content type is documented.
+    ContentTypeConforms,
+    /// `C004`: the documented headers are present and valid.
+    HeadersConform,
+    /// `C005`: the body is valid against its schema.
+    BodyConforms,
+    /// `C007`: no body on 204, 205, 304 and HEAD.
+    NoBodyAllowed,
+    /// `E001`: the status is the recorded one.
+    StatusMatches,
+    /// `E002`: the recorded headers match.
+    HeadersMatch,
+    /// `E003`: the body matches the recording under its rules (and captures find a value).
+    BodyMatches,
+    /// `X001`: the exchange could not happen at all.
+    Transport,
+}
+
+impl Check {
+    /// The stable id (`C005`).
+    pub fn id(self) -> &'static str {
+        match self {
+            Check::OperationExists => "S001",
+            Check::RequestConforms => "S002",
+            Check::StatusDocumented => "C001",
+            Check::ServerError => "C002",
+            Check::ContentTypeConforms => "C003",
+            Check::HeadersConform => "C004",
+            Check::BodyConforms => "C005",
+            Check::NoBodyAllowed => "C007",
+            Check::StatusMatches => "E001",
+            Check::HeadersMatch => "E002",
+            Check::BodyMatches => "E003",
+            Check::Transport => "X001",
+        }
+    }
+
+    /// The name reports print after the id (`body-conforms`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Check::OperationExists => "operation-exists",
+            Check::RequestConforms => "request-conforms",
+            Check::StatusDocumented => "status-documented",
+            Check::ServerError => "server-error",
+            Check::ContentTypeConforms => "content-type-conforms",
+            Check::HeadersConform => "headers-conform",
+            Check::BodyConforms => "body-conforms",
+            Check::NoBodyAllowed => "no-body-allowed",
+            Check::StatusMatches => "status-matches",
+            Check::HeadersMatch => "headers-match",
+            Check::BodyMatches => "body-matches",
+            Check::Transport => "transport",
+        }
+    }
+}
+
+impl std::fmt::Display for Check {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+impl serde::Serialize for Check {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.id())
+    }
+}
 
 /// How much a finding matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
@@ -32,31 +120,12 @@ pub enum Severity {
 /// One way a response breaks its contract.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
-    /// The check id (`C005`).
-    pub check: &'static str,
+    /// The check.
+    pub check: Check,
     /// How much it matters.
     pub severity: Severity,
     /// What is wrong, where.
     pub violation: Violation,
-}
-
-/// The name of a check, for reports.
-pub fn check_name(check: &str) -> &'static str {
-    match check {
-        "S001" => "operation-exists",
-        "S002" => "request-conforms",
-        "C001" => "status-documented",
-        "C002" => "server-error",
-        "C003" => "content-type-conforms",
-        "C004" => "headers-conform",
-        "C005" => "body-conforms",
-        "C007" => "no-body-allowed",
-        "E001" => "status-matches",
-        "E002" => "headers-match",
-        "E003" => "body-matches",
-        "X001" => "transport",
-        _ => "check",
-    }
 }
 
 /// Every way `status`, `headers` and `body` (with media type `media`) break `operation`'s
@@ -83,13 +152,18 @@ pub fn findings(
     if body.is_some() && (head || matches!(status, 204 | 205 | 304)) {
         let why =
             if head { "a response to HEAD".to_owned() } else { format!("a {status} response") };
-        findings.push(finding("C007", Severity::Error, "", format!("{why} must not have a body")));
+        findings.push(finding(
+            Check::NoBodyAllowed,
+            Severity::Error,
+            "",
+            format!("{why} must not have a body"),
+        ));
     }
     let Some(spec) = operation.response(status) else {
         let severity =
             if (200..300).contains(&status) { Severity::Error } else { Severity::Warning };
         findings.push(finding(
-            "C001",
+            Check::StatusDocumented,
             severity,
             "",
             format!(
@@ -106,7 +180,7 @@ pub fn findings(
                 if spec.content.iter().any(|m| m.schema.is_some()) {
                     let message =
                         format!("the documented {status} response has a body; none was sent");
-                    findings.push(finding("C005", Severity::Error, "", message));
+                    findings.push(finding(Check::BodyConforms, Severity::Error, "", message));
                 }
             }
             Some(body) => {
@@ -117,7 +191,7 @@ pub fn findings(
                             spec.content.iter().map(|m| m.media.as_str()).collect();
                         let shown = if media.is_empty() { "(none)" } else { media };
                         findings.push(finding(
-                            "C003",
+                            Check::ContentTypeConforms,
                             Severity::Error,
                             "",
                             format!("content type `{shown}` is not documented for {status} (documented: {})", documented.join(", ")),
@@ -127,7 +201,7 @@ pub fn findings(
                         if let Some(schema) = &declared.schema {
                             for error in schema.errors(body) {
                                 findings.push(finding(
-                                    "C005",
+                                    Check::BodyConforms,
                                     Severity::Error,
                                     &error.pointer,
                                     error.message,
@@ -144,7 +218,7 @@ pub fn findings(
             continue;
         }
         let header_finding = |pointer: String, message: String| Finding {
-            check: "C004",
+            check: Check::HeadersConform,
             severity: Severity::Error,
             violation: Violation {
                 location: Location::Header,
@@ -188,4 +262,59 @@ pub fn response(
         .filter(|f| f.severity == Severity::Error)
         .map(|f| f.violation)
         .collect()
+}
+
+// === The request of a recorded exchange ===
+
+/// Why a recorded request does not fit the operation its exchange names. Data rather than
+/// text: `check` and `lint` word it for their own readers.
+#[derive(Debug)]
+pub(crate) enum RequestProblem {
+    /// `S001`: the method and path route to another operation.
+    RoutesElsewhere {
+        /// The operation they route to.
+        routed: String,
+    },
+    /// `S001`: the method and path route to no operation.
+    NoRoute,
+    /// `S002`: the request breaks the operation's contract.
+    Invalid(validate::Rejection),
+}
+
+impl RequestProblem {
+    /// The check it fails.
+    pub(crate) fn check(&self) -> Check {
+        match self {
+            RequestProblem::RoutesElsewhere { .. } | RequestProblem::NoRoute => {
+                Check::OperationExists
+            }
+            RequestProblem::Invalid(_) => Check::RequestConforms,
+        }
+    }
+}
+
+/// Checks a recorded request against `operation`, the one its exchange names: the request's
+/// method and path must route to it (`S001`), and a request recorded for a status below 400
+/// must be valid (`S002`; one recorded for an error may well be invalid on purpose).
+/// `ignored_query` lists query parameters validation leaves alone.
+pub(crate) fn request(
+    contract: &Contract,
+    operation: &Operation,
+    request: &Request,
+    expected_status: u16,
+    ignored_query: &[&str],
+) -> Option<RequestProblem> {
+    let RouteMatch::Found { operation: index, params } =
+        contract.router.route(&request.method, &request.path)
+    else {
+        return Some(RequestProblem::NoRoute);
+    };
+    let routed = &contract.operations[index];
+    if routed.id != operation.id {
+        return Some(RequestProblem::RoutesElsewhere { routed: routed.id.clone() });
+    }
+    if expected_status >= 400 {
+        return None;
+    }
+    validate::request(operation, request, &params, ignored_query).err().map(RequestProblem::Invalid)
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use understudy::catalog::{Catalog, CatalogOptions};
+use understudy::conformance::plan;
 use understudy::conformance::runner::{self, RunOptions};
 use understudy::files::Tree;
 use understudy::{App, Settings, Store, StoreOptions};
@@ -46,7 +47,7 @@ async fn every_bundled_suite_passes_against_understudy() {
         let files = Tree::embedded_conformance().files(api, &[".json"]).unwrap();
         let cases = understudy::conformance::exchange::load_suite(&files).unwrap();
         assert!(cases.len() >= 15, "{api} has {} cases", cases.len());
-        let planned = runner::plan(&cases, &[], &[]).unwrap();
+        let planned = plan::plan(&cases, &[], &[]).unwrap();
         let options = RunOptions {
             target: format!("{}/{api}", server.url()),
             token: None,
@@ -262,7 +263,7 @@ fn an_unreachable_target_or_nothing_selected_exits_2() {
 fn only_runs_the_case_and_what_it_needs() {
     let files = Tree::embedded_conformance().files("arize", &[".json"]).unwrap();
     let cases = understudy::conformance::exchange::load_suite(&files).unwrap();
-    let planned = runner::plan(&cases, &["get-after-update-200".into()], &[]).unwrap();
+    let planned = plan::plan(&cases, &["get-after-update-200".into()], &[]).unwrap();
     let ids: Vec<&str> = planned.iter().map(|c| c.exchange.id.as_str()).collect();
     assert_eq!(ids.last(), Some(&"get-after-update-200"));
     assert!(ids.contains(&"create-201") && ids.contains(&"update-200"), "{ids:?}");
