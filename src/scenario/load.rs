@@ -13,7 +13,8 @@ use serde_json::Value;
 use crate::error::LoadError;
 use crate::files::TextFile;
 use crate::scenario::build::Builder;
-use crate::scenario::model::{RawScenario, Scenario};
+use crate::scenario::format::RawScenario;
+use crate::scenario::model::Scenario;
 
 /// Loads every scenario of one API (resolving `extends` among them), by name.
 pub fn load_all(files: &[TextFile]) -> Result<BTreeMap<String, Scenario>, LoadError> {

@@ -18,9 +18,8 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::error::LoadError;
-use crate::scenario::model::{
-    ERROR_KINDS, Errors, Limits, RawErrors, RawLimits, RawScenario, RawToken, Scenario, Token,
-};
+use crate::scenario::format::{ERROR_KINDS, RawErrors, RawLimits, RawScenario, RawToken};
+use crate::scenario::model::{Errors, Limits, Scenario, Token};
 use crate::scenario::template::Template;
 
 /// Builds the model of one scenario file; every error it returns names that file.

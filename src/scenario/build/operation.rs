@@ -8,10 +8,10 @@ use serde::Deserialize;
 
 use crate::error::LoadError;
 use crate::scenario::build::Builder;
+use crate::scenario::format::{Direction, NamedOrder, RawOperation, RawOrder, RawRule};
 use crate::scenario::model::{
-    Action, Alphabet, Canned, Direction, Exists, Filter, KeySource, Matching, Merge, NamedOrder,
-    OperationBehaviour, Order, PageStyle, Pagination, Precondition, RawOperation, RawOrder,
-    RawRule, Resource, Rule, SetValue, Upsert, Via,
+    Action, Alphabet, Canned, Exists, Filter, KeySource, Matching, Merge, OperationBehaviour,
+    Order, PageStyle, Pagination, Precondition, Resource, Rule, SetValue, Upsert, Via,
 };
 use crate::scenario::template::Template;
 

@@ -5,7 +5,8 @@ use regex::Regex;
 
 use crate::error::LoadError;
 use crate::scenario::build::Builder;
-use crate::scenario::model::{Alphabet, IdGenerator, RawId, RawResource, Resource, ResourceKey};
+use crate::scenario::format::{RawId, RawResource};
+use crate::scenario::model::{Alphabet, IdGenerator, Resource, ResourceKey};
 
 impl Builder<'_> {
     /// One collection: its key, id generator, auto-create pattern, and seed records that
