@@ -8,8 +8,10 @@
 //! Checks against the contract (operations, parameters, schemas) are `catalog`'s.
 //!
 //! This file holds the scenario as a whole and its small sections (errors, tokens, limits);
-//! `resource` builds the collections and `operation` the behaviour of each operation.
+//! `resource` builds the collections, `operation` the behaviour of each operation, and `list`
+//! the parts only a list has.
 
+mod list;
 mod operation;
 mod resource;
 
@@ -19,7 +21,7 @@ use serde_json::Value;
 
 use crate::error::LoadError;
 use crate::scenario::format::{ERROR_KINDS, RawErrors, RawLimits, RawScenario, RawToken};
-use crate::scenario::model::{Errors, Limits, Scenario, Token};
+use crate::scenario::model::{Errors, Limits, Resource, Scenario, Token};
 use crate::scenario::template::Template;
 
 /// Builds the model of one scenario file; every error it returns names that file.
@@ -196,4 +198,9 @@ impl Builder<'_> {
             exceeded_headers: self.headers(&raw.exceeded_headers, "/limits/exceeded-headers")?,
         })
     }
+}
+
+/// A resource by name.
+fn find<'r>(resources: &'r [Resource], name: &str) -> Option<&'r Resource> {
+    resources.iter().find(|r| r.name == name)
 }
