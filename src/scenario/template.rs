@@ -28,6 +28,8 @@ use std::fmt;
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
+use crate::json::text::{as_text, compact};
+
 /// A parsed template.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Template {
@@ -380,7 +382,7 @@ impl fmt::Display for Expression {
 }
 
 /// Looks up a dotted path; numeric segments index arrays.
-pub fn lookup<'a>(context: &'a Value, path: &[String]) -> Option<&'a Value> {
+fn lookup<'a>(context: &'a Value, path: &[String]) -> Option<&'a Value> {
     let mut value = context;
     for segment in path {
         value = match value {
@@ -402,20 +404,6 @@ fn lookup_mut<'a>(context: &'a mut Value, path: &[String]) -> Option<&'a mut Val
         };
     }
     Some(value)
-}
-
-/// A value as text: strings unquoted, anything else as compact JSON.
-pub fn as_text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        other => compact(other),
-    }
-}
-
-/// Compact JSON text, written straight into a buffer (`Display` goes through a formatter,
-/// piece by piece, several times slower).
-fn compact(value: &Value) -> String {
-    serde_json::to_string(value).unwrap_or_default()
 }
 
 #[cfg(test)]
