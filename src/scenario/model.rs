@@ -399,7 +399,7 @@ pub enum Action {
 
 impl Action {
     /// The keyword used in scenario files.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Action::List => "list",
             Action::Get => "get",
