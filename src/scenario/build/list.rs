@@ -2,7 +2,7 @@
 //! `via` (records referenced from another resource).
 
 use crate::error::LoadError;
-use crate::scenario::build::{Builder, find};
+use crate::scenario::build::Builder;
 use crate::scenario::format::{Direction, NamedOrder, RawFilter, RawOrder, RawPagination, RawVia};
 use crate::scenario::model::{Filter, Matching, Order, PageStyle, Pagination, Resource, Via};
 
@@ -52,11 +52,7 @@ impl Builder<'_> {
         resources: &[Resource],
     ) -> Result<Via, LoadError> {
         let pointer = format!("{at}/via");
-        if find(resources, &raw.resource).is_none() {
-            return Err(
-                self.invalid(&pointer, format!("resource `{}` is not defined", raw.resource))
-            );
-        }
+        self.check_defined(resources, &raw.resource, &pointer)?;
         let filter = raw
             .filter
             .iter()

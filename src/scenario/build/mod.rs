@@ -65,6 +65,19 @@ impl Builder<'_> {
         }
     }
 
+    /// An error unless `name` is a resource of this file (for parts naming another resource).
+    fn check_defined(
+        &self,
+        resources: &[Resource],
+        name: &str,
+        pointer: &str,
+    ) -> Result<(), LoadError> {
+        match find(resources, name) {
+            Some(_) => Ok(()),
+            None => Err(self.invalid(pointer, format!("resource `{name}` is not defined"))),
+        }
+    }
+
     /// Header name → template, each name checked.
     fn headers(
         &self,

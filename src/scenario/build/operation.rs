@@ -238,11 +238,7 @@ impl Builder<'_> {
         let mut exists = Vec::new();
         for (i, raw) in raw.into_iter().enumerate() {
             let pointer = format!("{at}/exists/{i}");
-            if find(resources, &raw.resource).is_none() {
-                return Err(
-                    self.invalid(&pointer, format!("resource `{}` is not defined", raw.resource))
-                );
-            }
+            self.check_defined(resources, &raw.resource, &pointer)?;
             let fields = raw
                 .fields
                 .iter()
