@@ -28,6 +28,8 @@ use std::fmt;
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
+use crate::json::text::{as_text, compact};
+
 /// A parsed template.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Template {
@@ -78,6 +80,39 @@ pub struct TemplateError {
     pub location: String,
     /// What is wrong.
     pub message: String,
+}
+
+/// What is wrong with the placeholders of one string, before it is located in the template
+/// (a [`TemplateError`] carries its text as `message`).
+#[derive(Debug, thiserror::Error)]
+enum PlaceholderError {
+    /// `{{` without its `}}`.
+    #[error("unclosed `{{{{` in `{text}`")]
+    Unclosed {
+        /// The whole string.
+        text: String,
+    },
+    /// A placeholder that does not start with a dotted path.
+    #[error("`{{{{{text}}}}}` needs a dotted path such as `record.id`")]
+    NoPath {
+        /// What is between the braces.
+        text: String,
+    },
+    /// `default:` followed by something that is not JSON.
+    #[error("`default:` takes a JSON value (`default:false`, `default:\"x\"`): {source}")]
+    BadDefault {
+        /// Why the value is not JSON.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A filter that does not exist.
+    #[error(
+        "unknown filter `{name}` (known: json, base64, lower, upper, string, default:<JSON>, or_null)"
+    )]
+    UnknownFilter {
+        /// Its name as written.
+        name: String,
+    },
 }
 
 impl Template {
@@ -261,9 +296,9 @@ fn parse_at(value: &Value, location: &str) -> Result<Template, TemplateError> {
 }
 
 fn parse_string(text: &str, location: &str) -> Result<Template, TemplateError> {
-    let error = |message: String| TemplateError {
+    let error = |problem: PlaceholderError| TemplateError {
         location: if location.is_empty() { "/".into() } else { location.to_owned() },
-        message,
+        message: problem.to_string(),
     };
     let mut pieces = Vec::new();
     let mut rest = text;
@@ -272,7 +307,7 @@ fn parse_string(text: &str, location: &str) -> Result<Template, TemplateError> {
             pieces.push(Piece::Text(rest[..start].to_owned()));
         }
         let Some(end) = rest[start..].find("}}") else {
-            return Err(error(format!("unclosed `{{{{` in `{text}`")));
+            return Err(error(PlaceholderError::Unclosed { text: text.to_owned() }));
         };
         let inner = &rest[start + 2..start + end];
         pieces.push(Piece::Expression(parse_expression(inner).map_err(error)?));
@@ -287,21 +322,21 @@ fn parse_string(text: &str, location: &str) -> Result<Template, TemplateError> {
     })
 }
 
-fn parse_expression(text: &str) -> Result<Expression, String> {
+fn parse_expression(text: &str) -> Result<Expression, PlaceholderError> {
     let mut parts = text.split('|').map(str::trim);
     let path = parts.next().unwrap_or_default();
     if path.is_empty()
         || !path.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
     {
-        return Err(format!("`{{{{{text}}}}}` needs a dotted path such as `record.id`"));
+        return Err(PlaceholderError::NoPath { text: text.to_owned() });
     }
     let filters = parts
         .map(|name| match name {
             name if name.starts_with("default:") => {
                 let literal = &name["default:".len()..];
-                serde_json::from_str(literal).map(Filter::Default).map_err(|e| {
-                    format!("`default:` takes a JSON value (`default:false`, `default:\"x\"`): {e}")
-                })
+                serde_json::from_str(literal)
+                    .map(Filter::Default)
+                    .map_err(|source| PlaceholderError::BadDefault { source })
             }
             "json" => Ok(Filter::Json),
             "base64" => Ok(Filter::Base64),
@@ -309,9 +344,7 @@ fn parse_expression(text: &str) -> Result<Expression, String> {
             "upper" => Ok(Filter::Upper),
             "or_null" => Ok(Filter::OrNull),
             "string" => Ok(Filter::String),
-            other => Err(format!(
-                "unknown filter `{other}` (known: json, base64, lower, upper, string, default:<JSON>, or_null)"
-            )),
+            other => Err(PlaceholderError::UnknownFilter { name: other.to_owned() }),
         })
         .collect::<Result<_, _>>()?;
     Ok(Expression { path: path.split('.').map(str::to_owned).collect(), filters })
@@ -355,7 +388,7 @@ impl fmt::Display for Expression {
 }
 
 /// Looks up a dotted path; numeric segments index arrays.
-pub fn lookup<'a>(context: &'a Value, path: &[String]) -> Option<&'a Value> {
+fn lookup<'a>(context: &'a Value, path: &[String]) -> Option<&'a Value> {
     let mut value = context;
     for segment in path {
         value = match value {
@@ -377,20 +410,6 @@ fn lookup_mut<'a>(context: &'a mut Value, path: &[String]) -> Option<&'a mut Val
         };
     }
     Some(value)
-}
-
-/// A value as text: strings unquoted, anything else as compact JSON.
-pub fn as_text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        other => compact(other),
-    }
-}
-
-/// Compact JSON text, written straight into a buffer (`Display` goes through a formatter,
-/// piece by piece, several times slower).
-fn compact(value: &Value) -> String {
-    serde_json::to_string(value).unwrap_or_default()
 }
 
 #[cfg(test)]
