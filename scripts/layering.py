@@ -92,25 +92,49 @@ def expand_use(tree: str) -> list:
     return [tree.split(" as ")[0].strip()]
 
 
+def inline_modules(code: str) -> list:
+    """(start, end, name) of every inline `mod name { ... }` block (a test module, mostly)."""
+    blocks = []
+    for match in re.finditer(r"\bmod\s+(\w+)\s*\{", code):
+        depth, end = 0, len(code)
+        for i in range(match.end() - 1, len(code)):
+            if code[i] == "{":
+                depth += 1
+            elif code[i] == "}":
+                depth -= 1
+                if depth == 0:
+                    end = i
+                    break
+        blocks.append((match.start(), end, match.group(1)))
+    return blocks
+
+
 def references(text: str) -> list:
-    """(line, path) for every crate-relative or `super::` path in the code."""
+    """(line, path, inner) for every crate-relative, `super::` or `self::` path in the code;
+    `inner` names the inline modules the path sits in (`super` counts from the innermost)."""
     found = []
     code = strip_comments(text)
+    blocks = inline_modules(code)
+
+    def inner(position):
+        return tuple(name for start, end, name in blocks if start < position < end)
+
     for match in re.finditer(r"\buse\s+(\w+::[^;]*);", code, re.S):
         line = code.count("\n", 0, match.start()) + 1
         for path in expand_use(re.sub(r"\s+", " ", match.group(1))):
-            found.append((line, path))
+            found.append((line, path, inner(match.start())))
     for match in re.finditer(r"(?<![:\w])((?:crate|super)(?:::\w+)+)", code):
         before = code[max(0, match.start() - 40) : match.start()]
         if re.search(r"\buse\s+[^;]*$", before):
             continue  # inside a `use`, already counted
         line = code.count("\n", 0, match.start()) + 1
-        found.append((line, match.group(1)))
+        found.append((line, match.group(1), inner(match.start())))
     return found
 
 
-def resolve(path: str, here: tuple, is_mod: bool, modules: dict):
-    """The file a path lands in: the longest module prefix of its absolute form."""
+def resolve(path: str, here: tuple, modules: dict):
+    """The file a path lands in: the longest module prefix of its absolute form. `here` is
+    the module the path is written in (a file's module, plus any inline modules around it)."""
     parts = path.split("::")
     if parts[0] == "crate":
         absolute = parts[1:]
@@ -121,7 +145,7 @@ def resolve(path: str, here: tuple, is_mod: bool, modules: dict):
             return None
         absolute = list(child) + parts[1:]
     else:
-        base = list(here) if is_mod else list(here[:-1])
+        base = list(here)
         while parts and parts[0] in ("super", "self"):
             if parts[0] == "super":
                 base = base[:-1]
@@ -141,11 +165,10 @@ def main() -> int:
     problems = []
     for path in files:
         here = module_of(path)
-        is_mod = path.name == "mod.rs"
         wing = wing_of(path)
         text = path.read_text()
-        for line, reference in references(text):
-            target = resolve(reference, here, is_mod, modules)
+        for line, reference, inner in references(text):
+            target = resolve(reference, here + inner, modules)
             if target is None or target == path:
                 continue
             edges[path].add(target)
