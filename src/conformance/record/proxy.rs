@@ -16,7 +16,6 @@ use bytes::Bytes;
 use http::{Method, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde_json::Value;
 
 use crate::conformance::client::{Client, Received};
@@ -29,6 +28,7 @@ use crate::conformance::record::rules;
 use crate::contract::route::RouteMatch;
 use crate::contract::{Contract, Operation};
 use crate::request::media_essence;
+use crate::server::ServerOptions;
 
 /// Header a client may send to name the case (not forwarded).
 pub(crate) const CASE_HEADER: &str = "x-understudy-case";
@@ -107,29 +107,13 @@ pub async fn run(
         client: Client::new(Duration::from_secs(30)),
         state: Mutex::new(State::default()),
     });
-    let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    tokio::pin!(shutdown);
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
-                let recorder = recorder.clone();
-                let service = hyper::service::service_fn(move |request| {
-                    let recorder = recorder.clone();
-                    async move { Ok::<_, std::convert::Infallible>(recorder.forward(request).await) }
-                });
-                let connection = builder.serve_connection(TokioIo::new(stream), service).into_owned();
-                let connection = graceful.watch(connection);
-                tokio::spawn(async move {
-                    let _ = connection.await;
-                });
-            }
-            () = &mut shutdown => break,
-        }
-    }
-    drop(listener);
-    let _ = tokio::time::timeout(Duration::from_secs(10), graceful.shutdown()).await;
+    // The server's own accept loop: the same connection cap, header timeout, back-off on
+    // failed accepts and graceful drain as `serve`.
+    let service = tower::service_fn(move |request| {
+        let recorder = recorder.clone();
+        async move { Ok::<_, std::convert::Infallible>(recorder.forward(request).await) }
+    });
+    crate::server::run(listener, service, shutdown, ServerOptions::default()).await;
     Ok(())
 }
 
