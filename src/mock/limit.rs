@@ -15,7 +15,7 @@ use http::StatusCode;
 
 use crate::mock::respond::{Failure, Reply};
 use crate::request::Request;
-use crate::scenario::{Errors, Limits, Window};
+use crate::scenario::{ErrorKind, Errors, Limits, Window};
 
 /// Counters of every (API, token). Shared by all connections.
 #[derive(Debug, Default)]
@@ -72,7 +72,8 @@ impl Verdict {
     /// The 429 for a refused request, with the scenario's `rate-limited` message (which may
     /// name the wait) when it has one.
     pub fn refusal(&self, errors: &Errors) -> Failure {
-        let message = errors.messages.get("rate-limited").map(|t| t.render_text(&self.context()));
+        let message =
+            errors.messages.get(&ErrorKind::RateLimited).map(|t| t.render_text(&self.context()));
         Failure::Rule { status: StatusCode::TOO_MANY_REQUESTS, message }
     }
 

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::contract::validate::{Rejection, Violation};
 use crate::request::Request;
-use crate::scenario::Errors;
+use crate::scenario::{ErrorKind, Errors};
 
 /// A response before it is written: the body stays a JSON value so the self-check and the
 /// journal can read it.
@@ -190,33 +190,25 @@ impl Failure {
         }
     }
 
-    /// The error kind, as scenario files name it (see `scenario.rs`).
-    pub fn kind(&self) -> &'static str {
+    /// The error kind, as scenario files name it (see `scenario/format.rs`).
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            Failure::RouteNotFound => "route-not-found",
-            Failure::MethodNotAllowed { .. } => "method-not-allowed",
-            Failure::Unauthorized { .. } => "unauthorized",
-            Failure::Rejected(Rejection::UnsupportedMediaType { .. }) => "unsupported-media-type",
-            Failure::Rejected(Rejection::InvalidJson { .. }) => "invalid-json",
-            Failure::Rejected(Rejection::MissingBody) => "missing-body",
-            Failure::Rejected(Rejection::Invalid(_)) => "validation",
-            Failure::BadPrefer { .. } => "bad-prefer",
-            Failure::NotFound { .. } => "not-found",
-            Failure::PayloadTooLarge { .. } => "payload-too-large",
-            Failure::SelfCheck(_) => "self-check",
-            Failure::Forced { status } | Failure::Rule { status, .. } => match status.as_u16() {
-                400 => "validation",
-                401 => "unauthorized",
-                403 => "forbidden",
-                404 => "not-found",
-                405 => "method-not-allowed",
-                413 => "payload-too-large",
-                415 => "unsupported-media-type",
-                409 => "conflict",
-                422 => "unprocessable",
-                429 => "rate-limited",
-                _ => "error",
-            },
+            Failure::RouteNotFound => ErrorKind::RouteNotFound,
+            Failure::MethodNotAllowed { .. } => ErrorKind::MethodNotAllowed,
+            Failure::Unauthorized { .. } => ErrorKind::Unauthorized,
+            Failure::Rejected(Rejection::UnsupportedMediaType { .. }) => {
+                ErrorKind::UnsupportedMediaType
+            }
+            Failure::Rejected(Rejection::InvalidJson { .. }) => ErrorKind::InvalidJson,
+            Failure::Rejected(Rejection::MissingBody) => ErrorKind::MissingBody,
+            Failure::Rejected(Rejection::Invalid(_)) => ErrorKind::Validation,
+            Failure::BadPrefer { .. } => ErrorKind::BadPrefer,
+            Failure::NotFound { .. } => ErrorKind::NotFound,
+            Failure::PayloadTooLarge { .. } => ErrorKind::PayloadTooLarge,
+            Failure::SelfCheck(_) => ErrorKind::SelfCheck,
+            Failure::Forced { status } | Failure::Rule { status, .. } => {
+                ErrorKind::of_status(status.as_u16())
+            }
         }
     }
 
@@ -294,7 +286,7 @@ pub fn failure(errors: &Errors, failure: &Failure, request: &Request) -> Reply {
     let mut context = json!({
         "status": status.as_u16(),
         "title": status.canonical_reason().unwrap_or("Error"),
-        "kind": kind,
+        "kind": kind.as_str(),
         "method": request.method.as_str(),
         "path": request.path,
         "allowed": allowed,
@@ -302,13 +294,13 @@ pub fn failure(errors: &Errors, failure: &Failure, request: &Request) -> Reply {
     });
     merge_into(&mut context, extra);
     // A rule's own message wins; otherwise the scenario's message for the kind, else ours.
-    let message = match (failure, errors.messages.get(kind)) {
+    let message = match (failure, errors.messages.get(&kind)) {
         (Failure::Rule { message: Some(_), .. }, _) | (_, None) => default_message,
         (_, Some(template)) => template.render_text(&context),
     };
     let code = errors
         .codes
-        .get(kind)
+        .get(kind.as_str())
         .or_else(|| errors.codes.get(&status.as_u16().to_string()))
         .cloned()
         .unwrap_or_else(|| snake_reason(status));
@@ -391,7 +383,7 @@ mod tests {
             details: None,
             codes: [("400".to_owned(), "validation_error".to_owned())].into(),
             messages: [(
-                "validation".to_owned(),
+                ErrorKind::Validation,
                 Template::parse(&json!("Validation error: {{violations}}")).unwrap(),
             )]
             .into(),

@@ -126,26 +126,6 @@ use crate::scenario::model::{
     WriteOnly,
 };
 
-/// Error kinds a scenario may give codes and messages for.
-pub const ERROR_KINDS: &[&str] = &[
-    "validation",
-    "invalid-json",
-    "missing-body",
-    "unsupported-media-type",
-    "unauthorized",
-    "forbidden",
-    "route-not-found",
-    "method-not-allowed",
-    "not-found",
-    "bad-prefer",
-    "payload-too-large",
-    "self-check",
-    "conflict",
-    "unprocessable",
-    "rate-limited",
-    "error",
-];
-
 // === Raw file shapes (what `understudy schema scenario` describes) ===
 
 /// A scenario file: seed data, tokens, limits, behaviour rules and the error envelope of one

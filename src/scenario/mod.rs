@@ -18,6 +18,6 @@ mod load;
 mod model;
 pub mod template;
 
-pub use format::{ERROR_KINDS, json_schema};
+pub use format::json_schema;
 pub use load::{load, load_all};
 pub use model::*;

@@ -20,8 +20,8 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::error::LoadError;
-use crate::scenario::format::{ERROR_KINDS, RawErrors, RawLimits, RawScenario, RawToken};
-use crate::scenario::model::{Errors, Limits, Resource, Scenario, Token};
+use crate::scenario::format::{RawErrors, RawLimits, RawScenario, RawToken};
+use crate::scenario::model::{ErrorKind, Errors, Limits, Resource, Scenario, Token};
 use crate::scenario::template::Template;
 
 /// Builds the model of one scenario file; every error it returns names that file.
@@ -140,25 +140,24 @@ impl Builder<'_> {
 
     /// The error envelope: kinds and codes must be known, templates must parse.
     fn errors(&self, errors: RawErrors) -> Result<Errors, LoadError> {
-        for kind in errors.messages.keys() {
-            if !ERROR_KINDS.contains(&kind.as_str()) {
-                let message =
-                    format!("unknown error kind `{kind}` (known: {})", ERROR_KINDS.join(", "));
-                return Err(self.invalid(&format!("/errors/messages/{kind}"), message));
-            }
+        let mut kinds = Vec::new();
+        for name in errors.messages.keys() {
+            let Some(kind) = ErrorKind::parse(name) else {
+                let known: Vec<&str> = ErrorKind::ALL.iter().map(|k| k.as_str()).collect();
+                let message = format!("unknown error kind `{name}` (known: {})", known.join(", "));
+                return Err(self.invalid(&format!("/errors/messages/{name}"), message));
+            };
+            kinds.push(kind);
         }
         for key in errors.codes.keys() {
-            if !ERROR_KINDS.contains(&key.as_str()) && key.parse::<u16>().is_err() {
+            if ErrorKind::parse(key).is_none() && key.parse::<u16>().is_err() {
                 let message = format!("`{key}` is neither a status code nor an error kind");
                 return Err(self.invalid(&format!("/errors/codes/{key}"), message));
             }
         }
         let mut messages = BTreeMap::new();
-        for (kind, text) in &errors.messages {
-            messages.insert(
-                kind.clone(),
-                self.text_template(text, &format!("/errors/messages/{kind}"))?,
-            );
+        for (kind, (name, text)) in kinds.into_iter().zip(&errors.messages) {
+            messages.insert(kind, self.text_template(text, &format!("/errors/messages/{name}"))?);
         }
         Ok(Errors {
             content_type: errors.content_type.unwrap_or_else(|| "application/json".into()),
