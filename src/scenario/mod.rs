@@ -10,14 +10,17 @@
 //! * `build`: raw shapes → model: every name checked, every template parsed once.
 //! * `model`: the loaded model the other wings read (`Scenario`, `Resource`,
 //!   `OperationBehaviour`, ...).
+//! * `errors`: the kinds of failure ([`ErrorKind`]) and the API's error envelope ([`Errors`]).
 //! * `template`: the small JSON template language scenario files write envelopes and answers in.
 
 mod build;
+mod errors;
 mod format;
 mod load;
 mod model;
 pub mod template;
 
+pub use errors::{ErrorKind, Errors};
 pub use format::json_schema;
 pub use load::{load, load_all};
 pub use model::*;

@@ -21,7 +21,8 @@ use serde_json::Value;
 
 use crate::error::LoadError;
 use crate::scenario::format::{RawErrors, RawLimits, RawScenario, RawToken};
-use crate::scenario::model::{ErrorKind, Errors, Limits, Resource, Scenario, Token};
+use crate::scenario::errors::{ErrorKind, Errors};
+use crate::scenario::model::{Limits, Resource, Scenario, Token};
 use crate::scenario::template::Template;
 
 /// Builds the model of one scenario file; every error it returns names that file.
