@@ -42,7 +42,7 @@ pub mod contract;
 pub mod duration;
 pub mod error;
 pub mod files;
-pub mod json;
+pub(crate) mod json;
 pub mod mock;
 pub mod request;
 pub mod scenario;

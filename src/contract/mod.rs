@@ -18,12 +18,12 @@
 //! it, and a runner pointed at a real vendor needs nothing else.
 
 pub mod check;
-pub mod defaults;
+pub(crate) mod defaults;
 pub mod document;
 mod load;
 mod model;
 pub mod route;
-pub mod sample;
+pub(crate) mod sample;
 pub mod schema;
 pub mod validate;
 

@@ -17,7 +17,7 @@ const OPTIONAL_DEPTH: usize = 6;
 const MAX_DEPTH: usize = 24;
 
 /// Generates a value for `schema`; `$ref`s resolve against `document`.
-pub fn generate(document: &Value, schema: &Value) -> Value {
+pub(crate) fn generate(document: &Value, schema: &Value) -> Value {
     generate_at(document, schema, 0)
 }
 

@@ -7,5 +7,5 @@
 //! Nothing here knows about OpenAPI or scenarios: `$ref`s are the contract wing's
 //! (`contract/document.rs`), templates the scenario wing's.
 
-pub mod pointer;
-pub mod text;
+pub(crate) mod pointer;
+pub(crate) mod text;

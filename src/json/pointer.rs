@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 /// Escapes one reference token of a JSON pointer (RFC 6901); borrowed when there is nothing
 /// to escape.
-pub fn escape_token(token: &str) -> Cow<'_, str> {
+pub(crate) fn escape_token(token: &str) -> Cow<'_, str> {
     if token.contains(['~', '/']) {
         Cow::Owned(token.replace('~', "~0").replace('/', "~1"))
     } else {
@@ -19,7 +19,7 @@ pub fn escape_token(token: &str) -> Cow<'_, str> {
 }
 
 /// Unescapes one reference token of a JSON pointer (RFC 6901): `~1` is `/`, `~0` is `~`.
-pub fn unescape_token(token: &str) -> Cow<'_, str> {
+pub(crate) fn unescape_token(token: &str) -> Cow<'_, str> {
     if token.contains('~') {
         Cow::Owned(token.replace("~1", "/").replace("~0", "~"))
     } else {
@@ -28,7 +28,7 @@ pub fn unescape_token(token: &str) -> Cow<'_, str> {
 }
 
 /// Appends one token to a JSON pointer.
-pub fn push_token(pointer: &str, token: &str) -> String {
+pub(crate) fn push_token(pointer: &str, token: &str) -> String {
     let token = escape_token(token);
     let mut out = String::with_capacity(pointer.len() + token.len() + 1);
     out.push_str(pointer);
@@ -39,7 +39,7 @@ pub fn push_token(pointer: &str, token: &str) -> String {
 
 /// `Value::pointer` without an allocation per token (references are followed on the request
 /// path, when defaults are filled in).
-pub fn pointer<'a>(doc: &'a Value, pointer: &str) -> Option<&'a Value> {
+pub(crate) fn pointer<'a>(doc: &'a Value, pointer: &str) -> Option<&'a Value> {
     if pointer.is_empty() {
         return Some(doc);
     }
@@ -57,12 +57,12 @@ pub fn pointer<'a>(doc: &'a Value, pointer: &str) -> Option<&'a Value> {
 }
 
 /// The unescaped reference tokens of a pointer (`/a~1b/0` → `["a/b", "0"]`).
-pub fn tokens(pointer: &str) -> Vec<String> {
+pub(crate) fn tokens(pointer: &str) -> Vec<String> {
     pointer.split('/').skip(1).map(|t| unescape_token(t).into_owned()).collect()
 }
 
 /// Sets the value at a JSON pointer, creating objects on the way.
-pub fn set(target: &mut Value, pointer: &str, value: Value) {
+pub(crate) fn set(target: &mut Value, pointer: &str, value: Value) {
     let tokens = tokens(pointer);
     let Some((last, path)) = tokens.split_last() else {
         *target = value;

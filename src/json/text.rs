@@ -7,7 +7,7 @@
 use serde_json::Value;
 
 /// A value as text: strings unquoted, anything else as compact JSON.
-pub fn as_text(value: &Value) -> String {
+pub(crate) fn as_text(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         other => compact(other),
@@ -16,18 +16,18 @@ pub fn as_text(value: &Value) -> String {
 
 /// [`as_text`] of a value that may be absent (absent is the empty text): how a record's key
 /// field reads.
-pub fn key_text(value: Option<&Value>) -> String {
+pub(crate) fn key_text(value: Option<&Value>) -> String {
     value.map(as_text).unwrap_or_default()
 }
 
 /// Compact JSON text, written straight into a buffer (`Display` goes through a formatter,
 /// piece by piece, several times slower).
-pub fn compact(value: &Value) -> String {
+pub(crate) fn compact(value: &Value) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
 /// A message body as a value: JSON when it parses, else its text, `null` when empty.
-pub fn body_value(bytes: &[u8]) -> Value {
+pub(crate) fn body_value(bytes: &[u8]) -> Value {
     if bytes.is_empty() {
         return Value::Null;
     }

@@ -17,7 +17,7 @@ use crate::scenario::Scenario;
 
 /// Who is calling.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Principal {
+pub(crate) struct Principal {
     /// The credential that authenticated the request (`None`: the operation is open).
     pub token: Option<String>,
     /// The token's name in the scenario.
@@ -28,7 +28,7 @@ pub struct Principal {
 
 impl Principal {
     /// The principal as templates see it: `token`, `name` and every claim.
-    pub fn to_value(&self) -> Value {
+    pub(crate) fn to_value(&self) -> Value {
         let mut map = serde_json::Map::new();
         map.insert("token".into(), self.token.clone().map_or(Value::Null, Value::String));
         map.insert("name".into(), self.name.clone().map_or(Value::Null, Value::String));
@@ -38,7 +38,7 @@ impl Principal {
 }
 
 /// Applies the scenario's `tokens`: known token, read-only, allowed parameter values.
-pub fn authorize(
+pub(crate) fn authorize(
     scenario: &Scenario,
     operation: &Operation,
     request: &Request,
@@ -78,7 +78,7 @@ pub fn authorize(
 }
 
 /// Checks the operation's security requirements.
-pub fn authenticate(
+pub(crate) fn authenticate(
     contract: &Contract,
     operation: &Operation,
     request: &Request,

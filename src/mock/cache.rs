@@ -50,14 +50,14 @@ struct Kept {
 
 /// The cache. Shared by all connections.
 #[derive(Debug, Default)]
-pub struct ResponseCache {
+pub(crate) struct ResponseCache {
     /// A `std::sync::Mutex`: nothing awaits while holding it.
     answers: Mutex<HashMap<Vec<u8>, Kept>>,
 }
 
 impl ResponseCache {
     /// The key of a request whose answer may be kept, or `None`.
-    pub fn key(
+    pub(crate) fn key(
         api: &Api,
         operation: &Operation,
         behaviour: Option<&OperationBehaviour>,
@@ -97,7 +97,7 @@ impl ResponseCache {
     }
 
     /// The answer kept under `key`, ready to send (its body already serialized and checked).
-    pub fn get(&self, key: &[u8]) -> Option<Reply> {
+    pub(crate) fn get(&self, key: &[u8]) -> Option<Reply> {
         let answers = self.answers.lock().unwrap_or_else(|p| p.into_inner());
         let kept = answers.get(key)?;
         Some(Reply {
@@ -110,7 +110,7 @@ impl ResponseCache {
     }
 
     /// Keeps a checked answer under `key`.
-    pub fn put(&self, key: Vec<u8>, reply: &mut Reply) {
+    pub(crate) fn put(&self, key: Vec<u8>, reply: &mut Reply) {
         if reply.drop {
             return;
         }
@@ -124,7 +124,7 @@ impl ResponseCache {
     }
 
     /// Forgets every answer.
-    pub fn clear(&self) {
+    pub(crate) fn clear(&self) {
         self.answers.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 }

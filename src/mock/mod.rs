@@ -27,16 +27,16 @@
 //!   error envelope.
 //! * `cors`, `trace`: the outer layers; `watch`: hot reload of contracts and scenarios.
 
-pub mod admin;
-pub mod auth;
-pub mod cache;
+mod admin;
+pub(crate) mod auth;
+pub(crate) mod cache;
 pub mod cors;
-pub mod engine;
+pub(crate) mod engine;
 pub mod journal;
 pub mod limit;
-pub mod prefer;
-pub mod respond;
-pub mod service;
+pub(crate) mod prefer;
+pub(crate) mod respond;
+mod service;
 pub mod state;
 pub mod store;
 mod trace;

@@ -10,14 +10,14 @@ use crate::mock::respond::Failure;
 use crate::request::Request;
 
 /// Query parameters understudy reads itself, never passed to validation.
-pub const QUERY_KEYS: &[&str] = &["__code", "__example", "__dynamic", "__delay"];
+pub(crate) const QUERY_KEYS: &[&str] = &["__code", "__example", "__dynamic", "__delay"];
 
 /// The longest delay a request may ask for.
-pub const MAX_DELAY: std::time::Duration = std::time::Duration::from_secs(60);
+pub(crate) const MAX_DELAY: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// What the client prefers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Prefer {
+pub(crate) struct Prefer {
     /// A documented status to answer with.
     pub code: Option<u16>,
     /// A named example to answer with.
@@ -28,13 +28,13 @@ pub struct Prefer {
 
 impl Prefer {
     /// Whether the client asked for a documented response.
-    pub fn is_set(&self) -> bool {
+    pub(crate) fn is_set(&self) -> bool {
         self.code.is_some() || self.example.is_some()
     }
 }
 
 /// Reads `Prefer` headers and the `__code` / `__example` query parameters.
-pub fn parse(request: &Request) -> Result<Prefer, Failure> {
+pub(crate) fn parse(request: &Request) -> Result<Prefer, Failure> {
     let mut prefer = Prefer::default();
     // Most requests carry neither: answer without decoding the query.
     let query = request.query.as_deref().unwrap_or("");

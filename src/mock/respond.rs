@@ -274,7 +274,7 @@ impl Failure {
 }
 
 /// Renders a failure in the API's envelope.
-pub fn failure(errors: &Errors, failure: &Failure, request: &Request) -> Reply {
+pub(crate) fn failure(errors: &Errors, failure: &Failure, request: &Request) -> Reply {
     let status = failure.status();
     let kind = failure.kind();
     let violations = failure.violations();

@@ -20,7 +20,7 @@ use crate::scenario::Resource;
 
 /// Everything the engine knows about one call.
 #[derive(Debug)]
-pub struct Call<'a> {
+pub(crate) struct Call<'a> {
     /// The API.
     pub api: &'a Api,
     /// The operation.

@@ -12,7 +12,7 @@ use crate::mock::respond::{Failure, Reply};
 
 /// A reply built from the contract: the status and example `prefer` asks for, or the lowest
 /// documented 2xx with its first example.
-pub fn documented(operation: &Operation, prefer: &Prefer) -> Result<Reply, Failure> {
+pub(crate) fn documented(operation: &Operation, prefer: &Prefer) -> Result<Reply, Failure> {
     let (status, spec) = match prefer.code {
         Some(code) => match operation.response(code) {
             Some(spec) => (code, Some(spec)),

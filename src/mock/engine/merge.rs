@@ -15,7 +15,7 @@ use crate::scenario::Merge;
 /// Combines `new` into `old` (both at `pointer`), following `default` and the per-pointer
 /// `paths` strategies. Returns the combined value; `None` means the key is to be removed.
 /// Both values are consumed: what is kept is moved, not copied.
-pub fn apply(
+pub(crate) fn apply(
     old: Option<Value>,
     new: Value,
     pointer: &str,

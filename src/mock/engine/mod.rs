@@ -27,23 +27,23 @@
 //! * `merge`: combining a body with a stored value, by strategy.
 
 mod action;
-pub mod call;
+pub(crate) mod call;
 mod canned;
-pub mod documented;
+pub(crate) mod documented;
 mod list;
-pub mod merge;
-pub mod render;
+pub(crate) mod merge;
+pub(crate) mod render;
 mod rules;
 
-pub use call::Call;
-pub use render::view;
+pub(crate) use call::Call;
+pub(crate) use render::view;
 
 use crate::mock::prefer::Prefer;
 use crate::mock::respond::{Failure, Reply};
 use crate::mock::store::Store;
 
 /// Decides the reply for a valid request.
-pub fn decide(mut call: Call<'_>, prefer: &Prefer, store: &Store) -> Result<Reply, Failure> {
+pub(crate) fn decide(mut call: Call<'_>, prefer: &Prefer, store: &Store) -> Result<Reply, Failure> {
     if prefer.is_set() {
         return documented::documented(call.operation, prefer);
     }

@@ -20,7 +20,7 @@ pub(crate) fn media_text(media: &MediaType) -> &str {
 
 /// A record as clients see it: write-only fields removed (except those `reveal`ed), their
 /// flags derived.
-pub fn view(resource: &Resource, stored: &Value, reveal: &[String]) -> Value {
+pub(crate) fn view(resource: &Resource, stored: &Value, reveal: &[String]) -> Value {
     view_owned(resource, stored.clone(), reveal)
 }
 

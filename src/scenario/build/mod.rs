@@ -20,8 +20,8 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::error::LoadError;
-use crate::scenario::format::{RawErrors, RawLimits, RawScenario, RawToken};
 use crate::scenario::errors::{ErrorKind, Errors};
+use crate::scenario::format::{RawErrors, RawLimits, RawScenario, RawToken};
 use crate::scenario::model::{Limits, Resource, Scenario, Token};
 use crate::scenario::template::Template;
 
