@@ -2,7 +2,7 @@
 //!
 //! Every variant names the file it came from and, where it applies, the operation and the JSON
 //! pointer inside the document, because the person reading it has to find the line to fix.
-//! Errors met while serving a request are not here: they are `Failure`s (see `respond.rs`) and
+//! Errors met while serving a request are not here: they are `Failure`s (see `mock/respond.rs`) and
 //! become responses in the API's own error envelope.
 
 use std::path::PathBuf;

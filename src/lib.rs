@@ -33,7 +33,7 @@
 //!
 //! trace → CORS → admin or mock: mount → read body → limit → route → auth → prefer →
 //! validate → cache → engine → render → self-check → journal → delay. The layers are on
-//! [`mock::App`], the steps and the reasons for their order on [`mock::service`].
+//! [`mock::App`], the steps and the reasons for their order on `mock/service.rs`.
 
 pub mod catalog;
 pub mod cli;

@@ -3,7 +3,7 @@
 //!
 //! * the **contract** verdict: `S001` the operation exists and the path routes to it, `S002`
 //!   the recorded request is valid (for cases expecting success), `C001`–`C005`, `C007` (see
-//!   `check.rs`) and `C002` (a 5xx the recording did not expect);
+//!   `contract/check.rs`) and `C002` (a 5xx the recording did not expect);
 //! * the **expectation** verdict: `E001` status, `E002` the recorded headers, `E003` the body
 //!   under the exchange's rules (see `diff.rs`).
 //!

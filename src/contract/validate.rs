@@ -5,7 +5,7 @@
 //! sees the whole list. Three problems stop the check early because nothing after them can be
 //! checked: an unsupported content type (415), a body that is not JSON (400 with line and
 //! column), and a missing required body. Turning these into the API's envelope is
-//! `respond.rs`'s job.
+//! `mock/respond.rs`'s job.
 //!
 //! Parameters arrive as text; they are converted to the JSON type their schema declares
 //! (`limit=5` → `5`) before validation, and a value that does not convert is validated as text,

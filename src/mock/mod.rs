@@ -23,7 +23,7 @@
 //!   rate limits; answers to reads kept while the data is unchanged).
 //! * `engine/`: what an operation answers (documented, canned, store actions, lists, rules).
 //! * `store`: the records, per API and session; `journal`: recent exchanges.
-//! * `respond`: the [`Reply`](respond::Reply) and the one mapping of failures to the API's
+//! * `respond`: the `Reply` and the one mapping of failures to the API's
 //!   error envelope.
 //! * `cors`, `trace`: the outer layers; `watch`: hot reload of contracts and scenarios.
 

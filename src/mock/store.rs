@@ -7,7 +7,7 @@
 //! is enough for a mock server; shard it only if a benchmark shows contention.
 //!
 //! A session's data is created from the scenario's seed records the first time the session is
-//! used. What to store and return is decided by `engine.rs`; this module only keeps records,
+//! used. What to store and return is decided by the engine (`mock/engine/`); this module only keeps records,
 //! makes ids, and reads the clock.
 
 use std::collections::HashMap;
