@@ -64,15 +64,28 @@ impl Tree {
 
     /// The names of the per-API subfolders, sorted.
     pub fn apis(&self) -> Result<Vec<String>, LoadError> {
+        self.subfolders("")
+    }
+
+    /// The names of the subfolders of `path` (`""`: the top; `arize`: an API's version
+    /// folders), sorted; none when `path` does not exist.
+    pub fn subfolders(&self, path: &str) -> Result<Vec<String>, LoadError> {
         let mut names = match self {
-            Tree::Embedded { dir, .. } => dir
-                .dirs()
-                .filter_map(|d| d.path().file_name()?.to_str().map(str::to_owned))
-                .collect::<Vec<_>>(),
+            Tree::Embedded { dir, .. } => {
+                let dir = if path.is_empty() { Some(*dir) } else { dir.get_dir(path) };
+                dir.into_iter()
+                    .flat_map(|dir| dir.dirs())
+                    .filter_map(|d| d.path().file_name()?.to_str().map(str::to_owned))
+                    .collect::<Vec<_>>()
+            }
             Tree::Disk(root) => {
+                let folder = root.join(path);
                 let mut names = Vec::new();
-                for entry in read_dir(root)? {
-                    let entry = entry.map_err(|source| read_error(root, source))?;
+                if !path.is_empty() && !folder.is_dir() {
+                    return Ok(names);
+                }
+                for entry in read_dir(&folder)? {
+                    let entry = entry.map_err(|source| read_error(&folder, source))?;
                     if entry.path().is_dir()
                         && let Some(name) = entry.file_name().to_str()
                     {
@@ -87,14 +100,15 @@ impl Tree {
         Ok(names)
     }
 
-    /// The files of one API's subfolder whose names end in one of `extensions`, sorted by name.
-    /// A missing subfolder gives an empty list.
-    pub fn files(&self, api: &str, extensions: &[&str]) -> Result<Vec<TextFile>, LoadError> {
+    /// The files of one subfolder (an API's, `arize`, or a version's, `arize/current`) whose
+    /// names end in one of `extensions`, sorted by name. A missing subfolder gives an empty
+    /// list.
+    pub fn files(&self, folder: &str, extensions: &[&str]) -> Result<Vec<TextFile>, LoadError> {
         let wanted = |name: &str| extensions.iter().any(|ext| name.ends_with(ext));
         let mut files = Vec::new();
         match self {
             Tree::Embedded { name, dir } => {
-                let Some(sub) = dir.get_dir(api) else { return Ok(files) };
+                let Some(sub) = dir.get_dir(folder) else { return Ok(files) };
                 for file in sub.files() {
                     let Some(file_name) = file.path().file_name().and_then(|n| n.to_str()) else {
                         continue;
@@ -115,7 +129,7 @@ impl Tree {
                 }
             }
             Tree::Disk(root) => {
-                let sub = root.join(api);
+                let sub = root.join(folder);
                 if !sub.is_dir() {
                     return Ok(files);
                 }

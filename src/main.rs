@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Parser;
+use understudy::catalog::versions::VERSION_HEADER;
 use understudy::catalog::{ApiOptions, CatalogOptions};
 use understudy::cli::config::Config;
 use understudy::cli::health::Health;
@@ -71,12 +72,13 @@ fn schema(args: &SchemaArgs) -> anyhow::Result<ExitCode> {
 
 fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let config = Config::resolve(args)?;
+    let options = config.catalog_options();
     if args.print_config {
-        print!("{}", config.to_toml());
+        let catalog = Catalog::load(&options)?;
+        print!("{}{}", config.to_toml(), understudy::cli::listing::comment(&catalog));
         return Ok(ExitCode::SUCCESS);
     }
     logging::init(config.log_format);
-    let options = config.catalog_options();
     let catalog = Arc::new(Catalog::load(&options)?);
     let address = config.address()?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
@@ -86,16 +88,7 @@ fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("cannot listen on {address}"))?;
         let local = listener.local_addr().context("cannot read the bound address")?;
         eprintln!("understudy {} listening on http://{local}", env!("CARGO_PKG_VERSION"));
-        for api in &catalog.apis {
-            eprintln!(
-                "  {:<10} http://{local}{}{}  ({}, scenario {})",
-                api.name,
-                api.mount,
-                api.contract.base_path,
-                api.contract.file_name,
-                api.scenario.name
-            );
-        }
+        eprint!("{}", understudy::cli::listing::banner(&catalog, local));
         let app = App::new(catalog.clone(), Store::new(config.store_options()), config.settings());
         let watched: Vec<std::path::PathBuf> = [&config.contracts, &config.scenarios].into_iter().flatten().cloned().collect();
         let _watcher = match (config.watch, watched.is_empty()) {
@@ -139,12 +132,14 @@ async fn shutdown_signal() {
     }
 }
 
-/// The catalog entry of one API, for `check` and `record` (contracts only matter).
+/// The version of one API that `--api NAME[@VERSION]` names (its default version without
+/// `@`), for `check` and `record` (contracts only matter).
 fn load_api(
-    api: &str,
+    selector: &str,
     contracts: Option<&std::path::Path>,
     contract: Option<String>,
-) -> anyhow::Result<understudy::catalog::Api> {
+) -> anyhow::Result<understudy::catalog::Version> {
+    let api = selector.split_once('@').map_or(selector, |(api, _)| api);
     let mut options = CatalogOptions::embedded();
     if let Some(dir) = contracts {
         options.contracts = Tree::disk(dir);
@@ -152,17 +147,33 @@ fn load_api(
     options.only = vec![api.to_owned()];
     options.apis.insert(api.to_owned(), ApiOptions { contract, ..ApiOptions::default() });
     let catalog = Catalog::load(&options)?;
-    Ok(catalog.api(api).expect("the API was loaded").clone())
+    let version = catalog.version(selector).with_context(|| {
+        let names: Vec<String> = catalog
+            .api(api)
+            .into_iter()
+            .flat_map(|a| a.versions.iter().filter_map(|v| v.name.clone()))
+            .collect();
+        format!("`{selector}`: API `{api}` has no such version (versions: {})", names.join(", "))
+    })?;
+    Ok(version.clone())
+}
+
+/// The folder of a version's files: `api/version`, or `api` for an API without versions.
+fn folder(version: &understudy::catalog::Version) -> String {
+    match &version.name {
+        Some(name) => format!("{}/{name}", version.api),
+        None => version.api.clone(),
+    }
 }
 
 fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     use std::io::IsTerminal as _;
     use understudy::conformance::runner::{self, RunOptions};
 
-    let api = load_api(&args.api, args.contracts.as_deref(), args.contract.clone())?;
+    let version = load_api(&args.api, args.contracts.as_deref(), args.contract.clone())?;
     let files = match &args.suite {
-        Some(dir) => understudy::files::suite_files(dir, &args.api, &[".json"])?,
-        None => Tree::embedded_conformance().files(&args.api, &[".json"])?,
+        Some(dir) => understudy::files::suite_files(dir, &folder(&version), &[".json"])?,
+        None => Tree::embedded_conformance().files(&folder(&version), &[".json"])?,
     };
     let cases = understudy::conformance::exchange::load_suite(&files)?;
     let planned = understudy::conformance::plan::plan(&cases, &args.only, &args.skip)?;
@@ -171,6 +182,11 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         token: args.token.clone(),
         only: args.only.clone(),
         timeout: Duration::from_secs(args.timeout.max(1)),
+        headers: version
+            .name
+            .iter()
+            .map(|name| (VERSION_HEADER.as_str().to_owned(), name.clone()))
+            .collect(),
     };
     let progress = indicatif::ProgressBar::new(planned.len() as u64);
     if std::io::stderr().is_terminal() {
@@ -182,11 +198,16 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         progress.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    let run =
-        runtime.block_on(runner::run(&api.name, &api.contract, planned, &options, |outcome| {
+    let run = runtime.block_on(runner::run(
+        &version.key,
+        &version.contract,
+        planned,
+        &options,
+        |outcome| {
             progress.set_message(outcome.id.clone());
             progress.inc(1);
-        }))?;
+        },
+    ))?;
     progress.finish_and_clear();
 
     let rerun = format!("understudy check --api {} --target {}", args.api, args.target);
@@ -205,7 +226,7 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
 
 fn record(args: &RecordArgs) -> anyhow::Result<ExitCode> {
     logging::init(LogFormat::Human);
-    let api = load_api(&args.api, args.contracts.as_deref(), None)?;
+    let version = load_api(&args.api, args.contracts.as_deref(), None)?;
     let options = understudy::conformance::record::RecordOptions {
         target: args.target.clone(),
         out: args.out.clone(),
@@ -223,9 +244,14 @@ fn record(args: &RecordArgs) -> anyhow::Result<ExitCode> {
             args.out.display()
         );
         eprintln!("  point your client at http://{local} as it would at the target; Ctrl-C stops");
-        understudy::conformance::record::run(listener, api.contract, options, shutdown_signal())
-            .await
-            .context("recording failed")?;
+        understudy::conformance::record::run(
+            listener,
+            version.contract,
+            options,
+            shutdown_signal(),
+        )
+        .await
+        .context("recording failed")?;
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)

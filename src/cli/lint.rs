@@ -57,30 +57,65 @@ pub struct Counts {
 pub fn run(contracts: &Tree, scenarios: &Tree, suites: &Tree) -> Result<Report, LoadError> {
     let mut report = Report::default();
     for api in contracts.apis()? {
+        // Every version folder, or the API's own folder when it has no versions.
+        let folders = contracts.subfolders(&api)?;
+        if folders.is_empty() {
+            version(&Folders { contracts, scenarios, suites }, &api, None, &mut report)?;
+        }
+        for folder in &folders {
+            version(&Folders { contracts, scenarios, suites }, &api, Some(folder), &mut report)?;
+        }
+    }
+    Ok(report)
+}
+
+/// Where the three kinds of files come from.
+struct Folders<'a> {
+    contracts: &'a Tree,
+    scenarios: &'a Tree,
+    suites: &'a Tree,
+}
+
+/// Lints one version of an API (`version: None` for an API without versions): its dialects,
+/// its scenarios against them, its suite.
+fn version(
+    folders: &Folders<'_>,
+    api: &str,
+    version: Option<&str>,
+    report: &mut Report,
+) -> Result<(), LoadError> {
+    let Folders { contracts, scenarios, suites } = *folders;
+    let folder = match version {
+        Some(version) => format!("{api}/{version}"),
+        None => api.to_owned(),
+    };
+    {
         let mut loaded = Vec::new();
-        for file in contracts.files(&api, &[".yaml", ".yml", ".json"])? {
+        let mut files = contracts.files(&folder, &[".yaml", ".yml", ".json"])?;
+        files.retain(|f| f.file_name != crate::catalog::versions::VERSIONS_FILE);
+        for file in files {
             report.checked.contracts += 1;
             match contract::load(&file) {
                 Ok(contract) => {
-                    examples(&contract, &mut report);
+                    examples(&contract, report);
                     loaded.push(contract);
                 }
                 Err(error) => report.problems.push(error.to_string()),
             }
         }
         if loaded.is_empty() {
-            continue;
+            return Ok(());
         }
         for contract in &loaded {
-            exchanges(&api, contract, suites, &mut report)?;
+            exchanges(&folder, contract, suites, report)?;
         }
-        let files = scenarios.files(&api, &[".yaml", ".yml"])?;
+        let files = scenarios.files(&folder, &[".yaml", ".yml"])?;
         report.checked.scenarios += files.len();
         let loaded_scenarios = match scenario::load_all(&files) {
             Ok(loaded) => loaded,
             Err(error) => {
                 report.problems.push(error.to_string());
-                continue;
+                return Ok(());
             }
         };
         for scenario in loaded_scenarios.values() {
@@ -89,12 +124,13 @@ pub fn run(contracts: &Tree, scenarios: &Tree, suites: &Tree) -> Result<Report, 
                 let options = CatalogOptions {
                     contracts: contracts.clone(),
                     scenarios: scenarios.clone(),
-                    only: vec![api.clone()],
+                    only: vec![api.to_owned()],
                     apis: [(
-                        api.clone(),
+                        api.to_owned(),
                         ApiOptions {
                             contract: Some(contract_file),
                             scenario: Some(scenario.name.clone()),
+                            version: version.map(str::to_owned),
                             mount: None,
                         },
                     )]
@@ -108,7 +144,7 @@ pub fn run(contracts: &Tree, scenarios: &Tree, suites: &Tree) -> Result<Report, 
                 }
             }
             for contract in &loaded {
-                rule_fields(scenario, contract, &mut report);
+                rule_fields(scenario, contract, report);
             }
             for resource in &scenario.resources {
                 let Some(pointer) = &resource.schema else { continue };
@@ -147,7 +183,7 @@ pub fn run(contracts: &Tree, scenarios: &Tree, suites: &Tree) -> Result<Report, 
             }
         }
     }
-    Ok(report)
+    Ok(())
 }
 
 /// Checks the exchanges of an API's suite against one contract version.

@@ -8,6 +8,7 @@
 //!   `UNDERSTUDY_*` < flags), checked once, and turned into the other wings' options.
 //! * `logging`: where log lines go and how they look.
 //! * `lint`: contracts, scenarios and suites checked against each other.
+//! * `listing`: the start-up banner and `--print-config`'s list of APIs and versions.
 //! * `health`: `understudy health`, a container's health check.
 //!
 //! This wing may name every other one; none names it.
@@ -16,6 +17,7 @@ mod args;
 pub mod config;
 pub mod health;
 pub mod lint;
+pub mod listing;
 pub mod logging;
 
 pub use args::*;

@@ -18,6 +18,8 @@ type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
 pub(crate) struct Client {
     pool: Pool<Connector, Full<Bytes>>,
     timeout: Duration,
+    /// Headers every request carries unless it sets them itself.
+    extra: Vec<(String, String)>,
 }
 
 /// A response, read whole.
@@ -85,7 +87,13 @@ impl Client {
             .enable_http2()
             .build();
         let pool = Pool::builder(TokioExecutor::new()).build(connector);
-        Client { pool, timeout }
+        Client { pool, timeout, extra: Vec::new() }
+    }
+
+    /// The same client, adding `headers` to every request that does not set them itself.
+    pub(crate) fn with_headers(mut self, headers: &[(String, String)]) -> Client {
+        self.extra = headers.to_vec();
+        self
     }
 
     /// Sends a request; the error is a readable transport failure.
@@ -100,7 +108,9 @@ impl Client {
             url.parse().map_err(|error| SendError::BadUrl { url: url.to_owned(), error })?;
         let mut request = http::Request::builder().method(method.clone()).uri(uri);
         let map = request.headers_mut().expect("the builder has no error yet");
-        for (name, value) in headers {
+        let own = |name: &str| headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
+        let extra = self.extra.iter().filter(|(name, _)| !own(name));
+        for (name, value) in headers.iter().chain(extra) {
             let name = HeaderName::try_from(name.as_str())
                 .map_err(|error| SendError::BadHeaderName { name: name.clone(), error })?;
             let value = HeaderValue::from_str(value).map_err(|error| {

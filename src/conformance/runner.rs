@@ -43,6 +43,9 @@ pub struct RunOptions {
     pub only: Vec<String>,
     /// Per-request timeout.
     pub timeout: Duration,
+    /// Headers sent with every request on top of the case's own: understudy's
+    /// `X-Understudy-Version` when a version is named (a real vendor ignores them).
+    pub headers: Vec<(String, String)>,
 }
 
 /// Why a run could not happen at all (exit code 2).
@@ -233,7 +236,7 @@ pub async fn run(
         .await
         .map_err(|reason| RunError::Unreachable { target: target.clone(), reason })?;
 
-    let client = Client::new(options.timeout);
+    let client = Client::new(options.timeout).with_headers(&options.headers);
     let started = Instant::now();
     let started_at = jiff::Timestamp::now().to_string();
     let mut outcomes = Vec::new();

@@ -22,6 +22,7 @@ use http::{Method, StatusCode};
 use http_body_util::Full;
 use serde_json::{Value, json};
 
+use crate::catalog::{Api, Version};
 use crate::mock::RequestBody;
 use crate::mock::journal::Query;
 use crate::mock::respond::Reply;
@@ -83,7 +84,7 @@ fn handle(app: &State, request: &Request) -> Reply {
     let api = query.get("api").map(String::as_str);
     let session = query.get("session").map(String::as_str);
     if let Some(api) = api
-        && app.catalog().api(api).is_none()
+        && app.catalog().versions(api).is_none()
     {
         return error(StatusCode::NOT_FOUND, &format!("no API `{api}`"));
     }
@@ -101,7 +102,8 @@ fn handle(app: &State, request: &Request) -> Reply {
         }
         ("/reset", _) => not_allowed("POST"),
         ("/state", &Method::GET) => {
-            let dump = app.store().dump(api, session);
+            let keys = api.map(|api| app.keys(api));
+            let dump = app.store().dump(keys.as_deref(), session);
             Reply::json(
                 StatusCode::OK,
                 serde_json::to_value(dump).unwrap_or_default(),
@@ -136,24 +138,48 @@ fn handle(app: &State, request: &Request) -> Reply {
 
 fn health(app: &State) -> Reply {
     let catalog = app.catalog();
-    let apis: Vec<Value> = catalog
-        .apis
-        .iter()
-        .map(|api| {
-            json!({
-                "name": api.name,
-                "mount": format!("{}{}", api.mount, api.contract.base_path),
-                "contract": api.contract.file_name,
-                "scenario": api.scenario.name,
-                "operations": api.contract.operations.len(),
-            })
-        })
-        .collect();
+    let apis: Vec<Value> = catalog.apis.iter().map(describe).collect();
     Reply::json(
         StatusCode::OK,
         json!({"status": "ok", "version": env!("CARGO_PKG_VERSION"), "apis": apis}),
         "application/json",
     )
+}
+
+/// An API for `health`: its default version's mount, contract and scenario, and, when it has
+/// versions, each of them (its mount, how its clients are recognised, what it is).
+fn describe(api: &Api) -> Value {
+    let default = api.default_version();
+    let mut described = json!({
+        "name": api.name,
+        "mount": format!("{}{}", api.mount, default.contract.base_path),
+        "contract": default.contract.file_name,
+        "scenario": default.scenario.name,
+        "operations": default.contract.operations.len(),
+    });
+    if default.name.is_some() {
+        let versions: Vec<Value> = api
+            .versions
+            .iter()
+            .map(|version| {
+                let name = version.name.as_deref().unwrap_or_default();
+                json!({
+                    "name": name,
+                    "key": version.key,
+                    "default": std::ptr::eq(version, default),
+                    "mount": format!("{}@{name}{}", api.mount, version.contract.base_path),
+                    "contract": version.contract.file_name,
+                    "dialects": version.contracts.iter().map(|c| c.file_name.as_str()).collect::<Vec<_>>(),
+                    "scenario": version.scenario.name,
+                    "clients": version.clients.describe(),
+                    "description": version.description,
+                })
+            })
+            .collect();
+        described["version"] = json!(default.name);
+        described["versions"] = Value::Array(versions);
+    }
+    described
 }
 
 /// `PUT /state`: `{api: {session: {"collections": {resource: {key: record}}, "counters": {}}}}`.
@@ -174,7 +200,8 @@ fn load_state(app: &State, request: &Request) -> Reply {
     };
     let catalog = app.catalog();
     for (api_name, sessions) in &document {
-        let Some(api) = catalog.api(api_name) else {
+        let Some(api) = catalog.apis.iter().flat_map(|a| &a.versions).find(|v| &v.key == api_name)
+        else {
             return error(StatusCode::BAD_REQUEST, &format!("no API `{api_name}`"));
         };
         for (session, data) in sessions {
@@ -237,21 +264,30 @@ fn journal(app: &State, query: &BTreeMap<String, String>) -> Reply {
     Reply::json(StatusCode::OK, json!({"entries": entries}), "application/json")
 }
 
+/// `GET /scenario/A`: the active scenario and the others, of `api` (its default version, and
+/// each version) or of `api@version`.
 fn scenario(app: &State, api: &str) -> Reply {
     let catalog = app.catalog();
-    let Some(entry) = catalog.api(api) else {
+    let (Some(entry), Some(versions)) = (catalog.version(api), catalog.versions(api)) else {
         return error(StatusCode::NOT_FOUND, &format!("no API `{api}`"));
     };
-    let scenarios: Vec<Value> = entry
-        .scenarios
-        .values()
-        .map(|s| json!({"name": s.name, "description": s.description.trim()}))
-        .collect();
-    Reply::json(
-        StatusCode::OK,
-        json!({"api": api, "active": entry.scenario.name, "scenarios": scenarios}),
-        "application/json",
-    )
+    let scenarios = |version: &Version| -> Vec<Value> {
+        version
+            .scenarios
+            .values()
+            .map(|s| json!({"name": s.name, "description": s.description.trim()}))
+            .collect()
+    };
+    let mut answer =
+        json!({"api": api, "active": entry.scenario.name, "scenarios": scenarios(entry)});
+    if entry.name.is_some() {
+        let each: Vec<Value> = versions
+            .iter()
+            .map(|v| json!({"version": v.name, "active": v.scenario.name, "scenarios": scenarios(v)}))
+            .collect();
+        answer["versions"] = Value::Array(each);
+    }
+    Reply::json(StatusCode::OK, answer, "application/json")
 }
 
 fn switch(app: &State, api: &str, request: &Request) -> Reply {

@@ -20,7 +20,7 @@ use std::sync::Mutex;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, StatusCode};
 
-use crate::catalog::Api;
+use crate::catalog::Version;
 use crate::contract::Operation;
 use crate::mock::respond::{Body, Reply};
 use crate::mock::store::Store;
@@ -58,7 +58,7 @@ pub(crate) struct ResponseCache {
 impl ResponseCache {
     /// The key of a request whose answer may be kept, or `None`.
     pub(crate) fn key(
-        api: &Api,
+        version: &Version,
         operation: &Operation,
         behaviour: Option<&OperationBehaviour>,
         request: &Request,
@@ -72,11 +72,11 @@ impl ResponseCache {
             return None;
         }
         // Before the session's first use its data does not exist yet: nothing to key on.
-        let generation = store.generation(&api.name, request.session())?;
+        let generation = store.generation(&version.key, request.session())?;
         let mut key = Vec::with_capacity(256);
         for part in [
-            api.name.as_str(),
-            api.scenario.name.as_str(),
+            version.key.as_str(),
+            version.scenario.name.as_str(),
             operation.id.as_str(),
             request.method.as_str(),
             request.path.as_str(),

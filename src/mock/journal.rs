@@ -21,6 +21,9 @@ pub struct Entry {
     pub time: Time,
     /// The API (`-` for a path under no mount).
     pub api: String,
+    /// Its version (absent for an API without versions).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
     /// The session.
     pub session: String,
     /// The operation (`-` when no route matched).
@@ -131,10 +134,20 @@ impl Serialize for Body {
     }
 }
 
+impl Entry {
+    /// Whether the entry belongs to `selector`: an API (any version) or `api@version`.
+    fn is_of(&self, selector: &str) -> bool {
+        match selector.split_once('@') {
+            Some((api, version)) => self.api == api && self.version.as_deref() == Some(version),
+            None => self.api == selector,
+        }
+    }
+}
+
 /// Which entries to return.
 #[derive(Debug, Clone, Default)]
 pub struct Query {
-    /// Only this API.
+    /// Only this API (`api`: all its versions; `api@version`: one).
     pub api: Option<String>,
     /// Only this session.
     pub session: Option<String>,
@@ -192,7 +205,7 @@ impl Journal {
             .1
             .iter()
             .rev()
-            .filter(|e| query.api.as_ref().is_none_or(|a| &e.api == a))
+            .filter(|e| query.api.as_deref().is_none_or(|a| e.is_of(a)))
             .filter(|e| query.session.as_ref().is_none_or(|s| &e.session == s))
             .filter(|e| query.operation.as_ref().is_none_or(|o| &e.operation == o))
             .filter(|e| {
@@ -255,6 +268,7 @@ mod tests {
             seq: 0,
             time: Time(jiff::Timestamp::UNIX_EPOCH),
             api: api.into(),
+            version: None,
             session: "default".into(),
             operation: "op".into(),
             request: Exchange {

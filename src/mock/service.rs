@@ -31,7 +31,8 @@ use http::StatusCode;
 use http_body_util::Full;
 use serde_json::{Value, json};
 
-use crate::catalog::{Api, Catalog};
+use crate::catalog::versions::VERSION_HEADER;
+use crate::catalog::{Api, Catalog, UnknownVersion, Version};
 use crate::contract::Operation;
 use crate::contract::check;
 use crate::contract::route::RouteMatch;
@@ -89,31 +90,34 @@ pub(crate) async fn answer(
     let Some(mounted) = catalog.mount(&path) else {
         return unmounted(&catalog, &path).into_http(&method);
     };
-    let api = mounted.api;
-    let request = match read(state, api, request, time, started).await {
+    let version = match mounted.api.select(mounted.version, request.headers()) {
+        Ok(version) => version,
+        Err(unknown) => return unknown_version(mounted.api, &unknown, request),
+    };
+    let request = match read(state, version, request, time, started).await {
         Ok(request) => request,
         Err(response) => return response,
     };
     // `Prefer` is read once: the pipeline uses it (and reports a bad one at its step), and a
     // `delay` applies even to a request refused earlier.
     let prefer = prefer::parse(&request);
-    let limited = api
+    let limited = version
         .scenario
         .limits
         .as_ref()
-        .map(|limits| (limits, state.limiter().count(&api.name, limits, &request)));
+        .map(|limits| (limits, state.limiter().count(&version.key, limits, &request)));
     let decision = match &limited {
         Some((_, verdict)) if !verdict.allowed => {
-            Decision::refused(verdict.refusal(&api.scenario.errors))
+            Decision::refused(verdict.refusal(&version.scenario.errors))
         }
-        _ => decide(state, api, mounted.path, &request, &prefer),
+        _ => decide(state, version, mounted.path, &request, &prefer),
     };
     let operation = decision.operation;
-    let mut reply = finish(state, api, &request, decision);
+    let mut reply = finish(state, version, &request, decision);
     if let Some((limits, verdict)) = &limited {
         verdict.set_headers(limits, &mut reply);
     }
-    record_exchange(state, api, operation, &request, &mut reply, time, started);
+    record_exchange(state, version, operation, &request, &mut reply, time, started);
     // `Prefer: delay=MS` first, then the scenario's (canned answer, operation), then the
     // global latency. Slept here, after every lock is released.
     let delay = prefer
@@ -128,7 +132,8 @@ pub(crate) async fn answer(
     let drop = reply.drop;
     let mut response = reply.into_http(&request.method);
     response.extensions_mut().insert(Logged {
-        api: api.name.clone(),
+        api: version.api.clone(),
+        version: version.name.clone(),
         operation: operation.map_or("-", |o| o.id.as_str()).to_owned(),
         method: request.method.clone(),
         path: request.path.clone(),
@@ -144,7 +149,7 @@ pub(crate) async fn answer(
 /// API's envelope (and journaled).
 async fn read(
     state: &State,
-    api: &Api,
+    version: &Version,
     request: http::Request<RequestBody>,
     time: jiff::Timestamp,
     started: Instant,
@@ -166,21 +171,21 @@ async fn read(
             return Err(Reply::empty(StatusCode::BAD_REQUEST).into_http(&head.method));
         }
     };
-    let mut reply = respond::failure(&api.scenario.errors, &failure, &head);
-    record_exchange(state, api, None, &head, &mut reply, time, started);
+    let mut reply = respond::failure(&version.scenario.errors, &failure, &head);
+    record_exchange(state, version, None, &head, &mut reply, time, started);
     Err(reply.into_http(&head.method))
 }
 
 /// Route, auth, tokens, prefer, validation, cache and engine: what the request gets.
 fn decide<'a>(
     state: &State,
-    api: &'a Api,
+    version: &'a Version,
     path: Option<&str>,
     request: &Request,
     prefer: &Result<Prefer, Failure>,
 ) -> Decision<'a> {
-    let routed =
-        path.map_or(RouteMatch::NotFound, |path| api.contract.router.route(&request.method, path));
+    let routed = path
+        .map_or(RouteMatch::NotFound, |path| version.contract.router.route(&request.method, path));
     let (index, params) = match routed {
         RouteMatch::Found { operation, params } => (operation, params),
         RouteMatch::MethodNotAllowed { allowed } => {
@@ -188,8 +193,8 @@ fn decide<'a>(
         }
         RouteMatch::NotFound => return Decision::refused(Failure::RouteNotFound),
     };
-    let operation = &api.contract.operations[index];
-    let (outcome, cached) = match operate(state, api, operation, request, &params, prefer) {
+    let operation = &version.contract.operations[index];
+    let (outcome, cached) = match operate(state, version, operation, request, &params, prefer) {
         Ok((reply, cached)) => (Ok(reply), cached),
         Err(failure) => (Err(failure), Cached::No),
     };
@@ -199,26 +204,26 @@ fn decide<'a>(
 /// The steps after routing, for one operation.
 fn operate(
     state: &State,
-    api: &Api,
+    version: &Version,
     operation: &Operation,
     request: &Request,
     params: &[(String, String)],
     prefer: &Result<Prefer, Failure>,
 ) -> Result<(Reply, Cached), Failure> {
-    let principal = auth::authenticate(&api.contract, operation, request)?;
-    let principal = auth::authorize(&api.scenario, operation, request, params, principal)?;
+    let principal = auth::authenticate(&version.contract, operation, request)?;
+    let principal = auth::authorize(&version.scenario, operation, request, params, principal)?;
     let prefer = prefer.as_ref().map_err(Clone::clone)?;
     let mut validated = validate::request(operation, request, params, prefer::QUERY_KEYS)
         .map_err(Failure::Rejected)?;
     // A read answered before from the same data is sent as it was.
-    let behaviour = api.scenario.operations.get(&operation.id);
-    let key = ResponseCache::key(api, operation, behaviour, request, state.store());
+    let behaviour = version.scenario.operations.get(&operation.id);
+    let key = ResponseCache::key(version, operation, behaviour, request, state.store());
     if let Some(mut reply) = key.as_deref().and_then(|key| state.cache().get(key)) {
         reply.delay = behaviour.and_then(|b| b.delay).map(|d| d.draw());
         return Ok((reply, Cached::Hit));
     }
     let call = Call {
-        api,
+        version,
         operation,
         request,
         params,
@@ -232,17 +237,17 @@ fn operate(
 
 /// The reply for a decision: the failure rendered in the API's envelope, the answer checked
 /// against the contract (unless it came checked from the cache), and kept for later reads.
-fn finish(state: &State, api: &Api, request: &Request, decision: Decision<'_>) -> Reply {
+fn finish(state: &State, version: &Version, request: &Request, decision: Decision<'_>) -> Reply {
     let succeeded = decision.outcome.is_ok();
     let mut reply = match decision.outcome {
         Ok(reply) => reply,
-        Err(failure) => respond::failure(&api.scenario.errors, &failure, request),
+        Err(failure) => respond::failure(&version.scenario.errors, &failure, request),
     };
     if let Some(operation) = decision.operation
         && !reply.drop
         && !matches!(decision.cached, Cached::Hit)
     {
-        reply = self_check(state, api, operation, request, reply);
+        reply = self_check(state, version, operation, request, reply);
     }
     if let Cached::Miss(key) = decision.cached
         && succeeded
@@ -257,14 +262,14 @@ fn finish(state: &State, api: &Api, request: &Request, decision: Decision<'_>) -
 /// replaces the reply by a 500 that names it.
 fn self_check(
     state: &State,
-    api: &Api,
+    version: &Version,
     operation: &Operation,
     request: &Request,
     reply: Reply,
 ) -> Reply {
     let media = reply.media_type();
     let mut violations: Vec<Violation> = Vec::new();
-    for contract in &api.contracts {
+    for contract in &version.contracts {
         let Some(documented) = contract.operation(&operation.id) else { continue };
         let found = check::response(
             documented,
@@ -274,7 +279,7 @@ fn self_check(
             reply.json_body(),
         );
         for mut violation in found {
-            if api.contracts.len() > 1 {
+            if version.contracts.len() > 1 {
                 violation.message = format!("{} (per {})", violation.message, contract.file_name);
             }
             if !violations.contains(&violation) {
@@ -288,7 +293,7 @@ fn self_check(
     let summary: Vec<String> = violations.iter().map(ToString::to_string).collect();
     if !state.settings().strict {
         tracing::warn!(
-            api = %api.name,
+            api = %version.key,
             operation = %operation.id,
             violations = %summary.join("; "),
             "response breaks the contract"
@@ -296,22 +301,22 @@ fn self_check(
         return reply;
     }
     tracing::error!(
-        api = %api.name,
+        api = %version.key,
         operation = %operation.id,
-        scenario = %api.scenario.name,
+        scenario = %version.scenario.name,
         violations = %summary.join("; "),
         "self-check failed: the response breaks the contract; answering 500"
     );
     let violations =
         violations.into_iter().map(|v| Violation { location: Location::Response, ..v }).collect();
-    respond::failure(&api.scenario.errors, &Failure::SelfCheck(violations), request)
+    respond::failure(&version.scenario.errors, &Failure::SelfCheck(violations), request)
 }
 
 /// Keeps the exchange in the journal. Serializes the reply's body (once: the journal and the
 /// client share the bytes).
 fn record_exchange(
     state: &State,
-    api: &Api,
+    version: &Version,
     operation: Option<&Operation>,
     request: &Request,
     reply: &mut Reply,
@@ -326,7 +331,8 @@ fn record_exchange(
     state.journal().record(Entry {
         seq: 0,
         time: journal::Time(time),
-        api: api.name.clone(),
+        api: version.api.clone(),
+        version: version.name.clone(),
         session: request.session().to_owned(),
         operation: operation.map_or("-", |o| o.id.as_str()).to_owned(),
         request: Exchange {
@@ -347,18 +353,36 @@ fn record_exchange(
     });
 }
 
-/// The answer for a path under no mount: a 404 that lists where the APIs are.
+/// The answer for a path under no mount: a 404 that lists where the APIs (and their
+/// versions) are, naming the versions when the path asks for one that does not exist.
 fn unmounted(catalog: &Catalog, path: &str) -> Reply {
-    let apis: serde_json::Map<String, Value> = catalog
-        .apis
-        .iter()
-        .map(|api| {
-            (api.name.clone(), Value::String(format!("{}{}", api.mount, api.contract.base_path)))
-        })
-        .collect();
-    Reply::json(
-        StatusCode::NOT_FOUND,
-        json!({"error": format!("No API is mounted at {path}"), "apis": apis}),
-        "application/json",
-    )
+    let apis: serde_json::Map<String, Value> =
+        catalog.mounts().into_iter().map(|(name, mount)| (name, Value::String(mount))).collect();
+    let asked = path.split('/').nth(1).and_then(|first| first.split_once('@'));
+    let error = match asked.and_then(|(api, wanted)| Some((catalog.api(api)?, wanted))) {
+        Some((api, wanted)) => {
+            let names: Vec<&str> = api.versions.iter().filter_map(|v| v.name.as_deref()).collect();
+            let names = if names.is_empty() { "none".to_owned() } else { names.join(", ") };
+            format!("API `{}` has no version `{wanted}` (versions: {names})", api.name)
+        }
+        None => format!("No API is mounted at {path}"),
+    };
+    Reply::json(StatusCode::NOT_FOUND, json!({"error": error, "apis": apis}), "application/json")
+}
+
+/// The answer when `X-Understudy-Version` names a version the API does not have: 400 in the
+/// envelope of its default version.
+fn unknown_version(
+    api: &Api,
+    unknown: &UnknownVersion,
+    request: http::Request<RequestBody>,
+) -> http::Response<Full<Bytes>> {
+    let (parts, _) = request.into_parts();
+    let head = Request::new(parts.method, parts.uri.path(), parts.headers, Bytes::new());
+    let failure = Failure::Rule {
+        status: StatusCode::BAD_REQUEST,
+        message: Some(format!("{VERSION_HEADER}: {unknown}")),
+    };
+    respond::failure(&api.default_version().scenario.errors, &failure, &head)
+        .into_http(&head.method)
 }

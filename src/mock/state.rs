@@ -119,34 +119,57 @@ impl State {
         self.inner.cache.clear();
     }
 
-    /// Makes `scenario` the active scenario of `api`, and drops the API's data and rate-limit
-    /// counters so every session starts again from the new scenario's seed.
-    pub fn switch_scenario(&self, api: &str, scenario: &str) -> Result<(), SwitchError> {
+    /// Makes `scenario` the active scenario of the versions `selector` names (`api`: each of
+    /// its versions that has one of that name; `api@version`: that one), and drops their data
+    /// and rate-limit counters so every session starts again from the new scenario's seed.
+    pub fn switch_scenario(&self, selector: &str, scenario: &str) -> Result<(), SwitchError> {
         let current = self.catalog();
-        let Some(entry) = current.api(api) else { return Err(SwitchError::NoApi(api.to_owned())) };
-        if !entry.scenarios.contains_key(scenario) {
+        let Some(versions) = current.versions(selector) else {
+            return Err(SwitchError::NoApi(selector.to_owned()));
+        };
+        if !versions.iter().any(|v| v.scenarios.contains_key(scenario)) {
+            let mut available: Vec<String> =
+                versions.iter().flat_map(|v| v.scenarios.keys().cloned()).collect();
+            available.sort();
+            available.dedup();
             return Err(SwitchError::NoScenario {
-                api: api.to_owned(),
+                api: selector.to_owned(),
                 scenario: scenario.to_owned(),
-                available: entry.scenarios.keys().cloned().collect(),
+                available,
             });
         }
         // rcu: a concurrent switch of another API is not lost.
-        self.inner.catalog.rcu(|catalog| {
-            Arc::new(catalog.with_scenario(api, scenario).unwrap_or_else(|| (**catalog).clone()))
-        });
-        self.reset(Some(api), None);
+        self.inner.catalog.rcu(|catalog| Arc::new(catalog.with_scenario(selector, scenario)));
+        self.reset(Some(selector), None);
         self.inner.cache.clear();
         Ok(())
     }
 
-    /// Back to the seed: every session of every API, of one API, or one session of one API.
-    /// Rate-limit counters are per API, so they go with a whole API (or all).
-    pub fn reset(&self, api: Option<&str>, session: Option<&str>) {
-        self.inner.store.reset(api, session);
-        if session.is_none() {
-            self.inner.limiter.reset(api);
+    /// Back to the seed: every session of every API, of the versions `selector` names (`api`
+    /// or `api@version`), or one session of those. Rate-limit counters are per version, so
+    /// they go with a whole version (or all).
+    pub fn reset(&self, selector: Option<&str>, session: Option<&str>) {
+        match selector.map(|selector| self.keys(selector)) {
+            None => {
+                self.inner.store.reset(None, session);
+                self.inner.limiter.reset(None);
+            }
+            Some(keys) => {
+                for key in &keys {
+                    self.inner.store.reset(Some(key), session);
+                    if session.is_none() {
+                        self.inner.limiter.reset(Some(key));
+                    }
+                }
+            }
         }
+    }
+
+    /// The store keys of the versions `selector` names (`api` or `api@version`; none when it
+    /// names nothing served).
+    pub fn keys(&self, selector: &str) -> Vec<String> {
+        let catalog = self.catalog();
+        catalog.versions(selector).into_iter().flatten().map(|v| v.key.clone()).collect()
     }
 
     /// The store.

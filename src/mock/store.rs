@@ -150,10 +150,11 @@ impl Store {
         }
     }
 
-    /// A copy of the sessions' data, by API then session; filtered like [`Store::reset`].
+    /// A copy of the sessions' data, by API (store key) then session: every API's, or those
+    /// of `keys`; every session, or one.
     pub fn dump(
         &self,
-        api: Option<&str>,
+        keys: Option<&[String]>,
         session: Option<&str>,
     ) -> std::collections::BTreeMap<String, std::collections::BTreeMap<String, Data>> {
         let state = self.lock();
@@ -162,7 +163,9 @@ impl Store {
         let sessions =
             state.sessions.iter().flat_map(|(a, of_api)| of_api.iter().map(move |s| (a, s)));
         for (a, (s, Session { data, .. })) in sessions {
-            if api.is_some_and(|api| api != a) || session.is_some_and(|session| session != s) {
+            if keys.is_some_and(|keys| !keys.contains(a))
+                || session.is_some_and(|session| session != s)
+            {
                 continue;
             }
             out.entry(a.clone()).or_default().insert(s.clone(), data.clone());

@@ -2,8 +2,8 @@
 //!
 //! Every request gets a span (`request{id=N}`), so whatever is logged while answering it (a
 //! self-check failure, a slow body) says which request it belongs to. When the answer is
-//! ready, one `info` line says what happened: `api`, `operation`, `method`, `path`, `status`,
-//! `ms`, `session`. The API, operation and session are known only deep inside the mock
+//! ready, one `info` line says what happened: `api`, `version`, `operation`, `method`, `path`,
+//! `status`, `ms`, `session`. The API, operation and session are known only deep inside the mock
 //! service, so the service leaves them on the response as a [`Logged`] extension for this
 //! layer to read. Admin answers carry none and are logged at `debug`.
 
@@ -17,8 +17,10 @@ use tracing::Span;
 /// What the mock service knows of a request, for its log line; put on the response.
 #[derive(Debug, Clone)]
 pub(crate) struct Logged {
-    /// The API (`-` under no mount).
+    /// The API.
     pub(crate) api: String,
+    /// Its version (`None`: the API has no versions).
+    pub(crate) version: Option<String>,
     /// The operation (`-` when nothing routed).
     pub(crate) operation: String,
     /// The method.
@@ -68,6 +70,7 @@ fn on_response<B>(response: &http::Response<B>, latency: Duration, _: &Span) {
     match response.extensions().get::<Logged>() {
         Some(logged) => tracing::info!(
             api = %logged.api,
+            version = logged.version.as_deref().unwrap_or("-"),
             operation = %logged.operation,
             method = %logged.method,
             path = %logged.path,

@@ -72,28 +72,14 @@ pub fn spawn(
     Ok(debouncer)
 }
 
-/// Loads the catalog again and serves it, keeping the active scenarios.
+/// Loads the catalog again and serves it, keeping each version's active scenario where the
+/// new files still have it.
 pub fn reload(app: &State, options: &CatalogOptions) -> Result<(), LoadError> {
     let current = app.catalog();
-    let mut options = options.clone();
-    for api in &current.apis {
-        let keep = api.scenario.name.clone();
-        options.apis.entry(api.name.clone()).or_default().scenario = Some(keep);
+    let mut catalog = Catalog::load(options)?;
+    for version in current.apis.iter().flat_map(|a| &a.versions) {
+        catalog = catalog.with_scenario(&version.key, &version.scenario.name);
     }
-    let catalog = match Catalog::load(&options) {
-        Ok(catalog) => catalog,
-        // The active scenario may be what was removed or renamed: try the configured ones.
-        Err(first) => Catalog::load(&original(options, &current)).map_err(|_| first)?,
-    };
     app.replace_catalog(Arc::new(catalog));
     Ok(())
-}
-
-fn original(mut options: CatalogOptions, current: &Catalog) -> CatalogOptions {
-    for api in &current.apis {
-        if let Some(settings) = options.apis.get_mut(&api.name) {
-            settings.scenario = None;
-        }
-    }
-    options
 }

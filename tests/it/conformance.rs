@@ -53,11 +53,18 @@ async fn every_bundled_suite_passes_against_understudy() {
             token: None,
             only: vec![],
             timeout: Duration::from_secs(10),
+            headers: vec![],
         };
         let catalog = catalog(Dialect::V31);
-        let run = runner::run(api, &catalog.api(api).unwrap().contract, planned, &options, |_| {})
-            .await
-            .unwrap();
+        let run = runner::run(
+            api,
+            &catalog.api(api).unwrap().default_version().contract,
+            planned,
+            &options,
+            |_| {},
+        )
+        .await
+        .unwrap();
 
         // Assert
         let failures: Vec<String> = run
@@ -76,8 +83,9 @@ async fn every_bundled_suite_passes_against_understudy() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_operation_is_covered_by_its_suite_with_its_documented_errors() {
     let catalog = catalog(Dialect::V31);
-    for api in &catalog.apis {
-        let files = Tree::embedded_conformance().files(&api.name, &[".json"]).unwrap();
+    for api in catalog.apis.iter().flat_map(|a| &a.versions) {
+        let files =
+            Tree::embedded_conformance().files(&crate::util::folder(api), &[".json"]).unwrap();
         let cases = understudy::conformance::exchange::load_suite(&files).unwrap();
         for operation in &api.contract.operations {
             let statuses: Vec<u16> = cases
@@ -88,7 +96,7 @@ async fn every_operation_is_covered_by_its_suite_with_its_documented_errors() {
             assert!(
                 statuses.iter().any(|s| (200..300).contains(s)),
                 "{}: no success case for {}",
-                api.name,
+                api.key,
                 operation.id
             );
         }
@@ -109,7 +117,7 @@ async fn every_operation_is_covered_by_its_suite_with_its_documented_errors() {
         assert!(
             missing.is_empty(),
             "{}: documented error statuses without a case: {missing:?}",
-            api.name
+            api.key
         );
     }
 }
@@ -286,7 +294,7 @@ async fn a_recorded_suite_replays_against_a_fresh_server_with_no_edits_and_no_se
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(understudy::conformance::record::run(
             listener,
-            catalog.api(api).unwrap().contract.clone(),
+            catalog.api(api).unwrap().default_version().contract.clone(),
             options,
             async move {
                 let _ = stopped.await;

@@ -31,3 +31,5 @@ mod clients;
 mod binary;
 // The layout: the wings' import rules hold, and their check catches what breaks them.
 mod layering;
+// API versions: picked by path, header, client or default; their own data and checks.
+mod versions;

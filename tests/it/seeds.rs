@@ -133,7 +133,15 @@ fn assert_served_contains(seed: &Value, served: &Value, name: &str) {
 /// catalog keeps only the rewritten forms of a document).
 fn served(api: &str, file: &str) -> Value {
     let catalog = catalog(Dialect::V31);
-    assert!(catalog.api(api).unwrap().contracts.iter().any(|c| c.file_name == file));
+    assert!(
+        catalog
+            .api(api)
+            .unwrap()
+            .versions
+            .iter()
+            .flat_map(|v| &v.contracts)
+            .any(|c| c.file_name == file)
+    );
     let files = Tree::embedded_contracts().files(api, &[file]).unwrap();
     let [embedded] = files.as_slice() else { panic!("one embedded {api}/{file}") };
     understudy::contract::parse_text(embedded).unwrap()

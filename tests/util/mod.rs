@@ -346,3 +346,12 @@ pub fn app_with_scenario(api: &str, scenario: &str) -> App {
     app.switch_scenario(api, scenario).expect("the scenario exists");
     app
 }
+
+/// The folder of a version's files under `contracts/`, `scenarios/` and `conformance/`:
+/// `api/version`, or `api` for an API without versions.
+pub fn folder(version: &understudy::catalog::Version) -> String {
+    match &version.name {
+        Some(name) => format!("{}/{name}", version.api),
+        None => version.api.clone(),
+    }
+}

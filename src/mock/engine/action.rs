@@ -30,8 +30,8 @@ pub(crate) fn act(
     // The body first: it is taken out of the call when no template reads it.
     let body = request_body(call, behaviour);
     let call = &*call;
-    let api = call.api;
-    let scenario = &api.scenario;
+    let version = call.version;
+    let scenario = &version.scenario;
     let resource = scenario
         .resource(&behaviour.resource)
         .expect("scenario operations name defined resources (checked at load)");
@@ -47,7 +47,7 @@ pub(crate) fn act(
     };
     let session = call.request.session();
 
-    let outcome = store.with(&api.name, session, scenario, |tx| {
+    let outcome = store.with(&version.key, session, scenario, |tx| {
         if let Some((parent, id)) = &parent {
             ensure(tx, scenario, &parent.resource, id)?;
         }
@@ -224,7 +224,7 @@ fn create(
         return Err(rule_failure(409, message));
     }
     tx.put(&resource.name, key.clone(), record.clone());
-    create_children(tx, &call.api.scenario, resource, &key);
+    create_children(tx, &call.version.scenario, resource, &key);
     Ok(Outcome::Record { stored: record, status: None })
 }
 
@@ -293,9 +293,9 @@ fn request_body(call: &mut Call<'_>, behaviour: &OperationBehaviour) -> Value {
             .as_ref()
             .and_then(|b| validate::find_media(&b.content, &media))
             .and_then(|m| m.schema.as_ref());
-        let document = &call.api.contract.document;
+        let document = &call.version.contract.document;
         if let Some(raw) = schema.and_then(|s| pointer::pointer(document, &s.pointer)) {
-            call.api.contract.defaults.apply(document, raw, &mut body);
+            call.version.contract.defaults.apply(document, raw, &mut body);
         }
     }
     body

@@ -8,7 +8,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::catalog::Api;
+use crate::catalog::Version;
 use crate::contract::Operation;
 use crate::contract::validate::Validated;
 use crate::json::text::key_text;
@@ -21,8 +21,8 @@ use crate::scenario::Resource;
 /// Everything the engine knows about one call.
 #[derive(Debug)]
 pub(crate) struct Call<'a> {
-    /// The API.
-    pub api: &'a Api,
+    /// The version of the API answering.
+    pub version: &'a Version,
     /// The operation.
     pub operation: &'a Operation,
     /// The request.
@@ -57,7 +57,7 @@ impl Call<'_> {
         // The body as sent, only for operations whose templates read it (a copy of a large
         // body is most of what building the context costs).
         let reads_request = self
-            .api
+            .version
             .scenario
             .operations
             .get(&self.operation.id)

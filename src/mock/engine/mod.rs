@@ -47,7 +47,7 @@ pub(crate) fn decide(mut call: Call<'_>, prefer: &Prefer, store: &Store) -> Resu
     if prefer.is_set() {
         return documented::documented(call.operation, prefer);
     }
-    match call.api.scenario.operations.get(&call.operation.id) {
+    match call.version.scenario.operations.get(&call.operation.id) {
         Some(behaviour) => match behaviour.respond.iter().find(|c| canned::matches(&c.when, &call))
         {
             Some(canned) => Ok(canned::canned_reply(&call, canned)),
