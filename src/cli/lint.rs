@@ -405,6 +405,12 @@ fn rule_fields(scenario: &crate::scenario::Scenario, contract: &Contract, report
                 .flat_map(|r| r.fields.iter().map(|p| ("require-any", p.as_str()))),
         );
         named.extend(behaviour.precondition.iter().map(|p| ("precondition", p.field.as_str())));
+        named.extend(
+            behaviour
+                .only_with
+                .iter()
+                .flat_map(|r| r.fields.iter().chain([&r.field]).map(|p| ("only-with", p.as_str()))),
+        );
         named.extend(behaviour.paths.keys().map(|p| ("paths", p.as_str())));
         named.extend(
             behaviour.upsert.iter().flat_map(|u| {

@@ -5,9 +5,9 @@
 //! contract, which schema nodes can lead to a default at all, so that the request path walks
 //! only those.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use crate::contract::document::deref;
+use crate::contract::document::{branch_for, deref};
 
 /// Fills in `default` values of `schema` missing from `value`, recursively through objects and
 /// arrays, as a validating server (zod, pydantic) does before it stores a body. `oneOf` and
@@ -127,7 +127,7 @@ fn apply_defaults_at(
     }
     for keyword in ["oneOf", "anyOf"] {
         if let Some(branches) = object.get(keyword).and_then(Value::as_array)
-            && let Some(branch) = choose_branch(document, object, branches, value)
+            && let Some(branch) = branch_for(document, object, branches, value)
         {
             apply_defaults_at(document, branch, value, depth + 1, index);
         }
@@ -157,46 +157,6 @@ fn apply_defaults_at(
         }
         _ => {}
     }
-}
-
-fn choose_branch<'a>(
-    document: &'a Value,
-    object: &'a Map<String, Value>,
-    branches: &'a [Value],
-    value: &Value,
-) -> Option<&'a Value> {
-    let discriminator = object.get("discriminator");
-    if let Some(property) =
-        discriminator.and_then(|d| d.get("propertyName")).and_then(Value::as_str)
-        && let Some(tag) = value.get(property).and_then(Value::as_str)
-        && let Some(target) = discriminator
-            .and_then(|d| d.get("mapping"))
-            .and_then(|m| m.get(tag))
-            .and_then(Value::as_str)
-    {
-        return branches.iter().find(|b| b.get("$ref").and_then(Value::as_str) == Some(target));
-    }
-    branches.iter().find(|branch| {
-        let branch = deref(document, branch);
-        let Some(properties) = branch.get("properties").and_then(Value::as_object) else {
-            return false;
-        };
-        properties.iter().all(|(name, property)| {
-            let property = deref(document, property);
-            let fixed = property.get("const").or_else(|| {
-                property
-                    .get("enum")
-                    .and_then(Value::as_array)
-                    .filter(|e| e.len() == 1)
-                    .and_then(|e| e.first())
-            });
-            match (fixed, value.get(name)) {
-                (Some(fixed), Some(actual)) => fixed == actual,
-                (Some(_), None) => false,
-                (None, _) => true,
-            }
-        })
-    })
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! loading (`load.rs`) uses it to check and follow references, schema rewriting (`schema.rs`)
 //! to find every schema to rewrite, `lint` to find every example.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::error::LoadError;
 use crate::json::pointer::{self, escape_token, push_token, unescape_token};
@@ -286,6 +286,50 @@ pub(crate) fn check_references(file: &str, document: &Value) -> Result<(), LoadE
         Ok(())
     }
     visit(file, document, document, &mut Vec::new())
+}
+
+/// The branch of a `oneOf` / `anyOf` (`branches`, of the schema `object`) a value takes: the
+/// one its `discriminator` maps it to, else the first whose `const` and single-value `enum`
+/// properties agree with the value. Filling defaults and dropping undeclared fields both
+/// follow it, as a validating server's parser would.
+pub(crate) fn branch_for<'a>(
+    document: &'a Value,
+    object: &'a Map<String, Value>,
+    branches: &'a [Value],
+    value: &Value,
+) -> Option<&'a Value> {
+    let discriminator = object.get("discriminator");
+    if let Some(property) =
+        discriminator.and_then(|d| d.get("propertyName")).and_then(Value::as_str)
+        && let Some(tag) = value.get(property).and_then(Value::as_str)
+        && let Some(target) = discriminator
+            .and_then(|d| d.get("mapping"))
+            .and_then(|m| m.get(tag))
+            .and_then(Value::as_str)
+    {
+        return branches.iter().find(|b| b.get("$ref").and_then(Value::as_str) == Some(target));
+    }
+    branches.iter().find(|branch| {
+        let branch = deref(document, branch);
+        let Some(properties) = branch.get("properties").and_then(Value::as_object) else {
+            return false;
+        };
+        properties.iter().all(|(name, property)| {
+            let property = deref(document, property);
+            let fixed = property.get("const").or_else(|| {
+                property
+                    .get("enum")
+                    .and_then(Value::as_array)
+                    .filter(|e| e.len() == 1)
+                    .and_then(|e| e.first())
+            });
+            match (fixed, value.get(name)) {
+                (Some(fixed), Some(actual)) => fixed == actual,
+                (Some(_), None) => false,
+                (None, _) => true,
+            }
+        })
+    })
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 //! * `schema`: rewriting 3.0 and 3.1 schemas into JSON Schema 2020-12 per direction
 //!   (`readOnly`/`writeOnly`), and compiling them.
 //! * `defaults`: the `default`s a validating server fills into a request body.
+//! * `prune`: request fields the schema does not declare, dropped before a body is stored.
 //! * `sample`: bodies generated from schemas, for responses without examples.
 //! * `route`: `(method, path)` → operation and decoded path parameters.
 //! * `validate`: a request against its operation; every violation, with its pointer.
@@ -22,6 +23,7 @@ pub(crate) mod defaults;
 pub mod document;
 mod load;
 mod model;
+pub(crate) mod prune;
 pub mod route;
 pub(crate) mod sample;
 pub mod schema;

@@ -75,6 +75,8 @@
 //!     immutable: [{field: /type}]                       # a different value → 422
 //!     require-any: {fields: [/name, /config]}           # none of them → 400
 //!     precondition: [{field: /status, equals: development}]   # otherwise → 403
+//!     only-with:                # body fields accepted only for some values of a field → 422
+//!       - {fields: [/config/model_names], field: /config/provider, in: [CUSTOM, LITELLM]}
 //!   deleteIntegration:
 //!     delete: integrations
 //!     key: integrationId
@@ -339,6 +341,9 @@ pub(crate) struct RawOperation {
     /// Conditions on the stored record (→ 403).
     #[serde(default)]
     pub(crate) precondition: Vec<RawPrecondition>,
+    /// Body fields accepted only for some values of a record's field (→ 422).
+    #[serde(default)]
+    pub(crate) only_with: Vec<RawOnlyWith>,
     /// Delete: what a missing record answers.
     pub(crate) missing: Option<RawMissing>,
     /// Canned answers for matching requests.
@@ -530,6 +535,25 @@ pub(crate) struct RawPrecondition {
     /// Status when it does not (default 403).
     pub(crate) status: Option<u16>,
     /// Message when it does not.
+    pub(crate) message: Option<String>,
+}
+
+/// Body fields accepted only when a field of the record has one of some values (a provider's
+/// own settings, say).
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawOnlyWith {
+    /// JSON pointers of the body fields the rule is about.
+    pub(crate) fields: Vec<String>,
+    /// JSON pointer of the record field that decides: read from the stored record on update,
+    /// from the request body on create.
+    pub(crate) field: String,
+    /// The values of `field` with which `fields` may be sent.
+    #[serde(rename = "in")]
+    pub(crate) values: Vec<Value>,
+    /// Status when a field comes with another value (default 422).
+    pub(crate) status: Option<u16>,
+    /// Message when it does (sees `field`: the body field, `value`: the deciding value).
     pub(crate) message: Option<String>,
 }
 

@@ -328,6 +328,8 @@ pub struct OperationBehaviour {
     pub immutable: Vec<Rule>,
     /// At least one of these fields must be sent (→ 400).
     pub require_any: Option<Rule>,
+    /// Body fields accepted only for some values of a record's field (422).
+    pub only_with: Vec<OnlyWith>,
     /// Conditions on the stored record (→ 403).
     pub precondition: Vec<Precondition>,
     /// Delete: what a missing record answers (default 404).
@@ -519,6 +521,21 @@ pub struct Rule {
     /// Status when the rule fails.
     pub status: u16,
     /// Message when the rule fails (`{{field}}`, `{{value}}`).
+    pub message: Option<Template>,
+}
+
+/// Body fields accepted only when a field of the record has one of some values.
+#[derive(Debug, Clone)]
+pub struct OnlyWith {
+    /// JSON pointers of the body fields the rule is about.
+    pub fields: Vec<String>,
+    /// JSON pointer of the deciding field (stored record on update, body on create).
+    pub field: String,
+    /// The values of `field` with which `fields` may be sent.
+    pub values: Vec<Value>,
+    /// Status when a field comes with another value.
+    pub status: u16,
+    /// Message (`{{field}}`, `{{value}}`).
     pub message: Option<Template>,
 }
 

@@ -197,3 +197,31 @@ fn lint_check_the_banner_and_print_config_know_every_version() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[tokio::test]
+async fn fields_a_rule_ties_to_other_values_are_422_and_undeclared_fields_leave_no_trace() {
+    let app = fixture_app("versions");
+    let headers = [TOKEN, ("content-type", "application/json")];
+    let post = |body: &'static str| {
+        let app = app.clone();
+        async move { call(&app, "POST", LIST, &headers, Some(body)).await }
+    };
+    // `only-with`: a speed only for gizmos.
+    let refused = post(r#"{"name": "Fast", "kind": "GADGET", "speed": 3}"#).await;
+    assert_eq!(refused.status, 422, "{}", refused.text);
+    assert_eq!(refused.json, json!({"error": "speed is for gizmos, not GADGET"}));
+    let gizmo = post(r#"{"name": "Fast", "kind": "GIZMO", "speed": 3}"#).await;
+    assert_eq!(gizmo.status, 201, "{}", gizmo.text);
+    assert_eq!(gizmo.json["speed"], 3);
+
+    // Fields the contract does not declare are accepted and forgotten (the response schema
+    // allows no other property: an echo would be a 500 from the self-check).
+    let extra = post(r#"{"name": "Odd", "kind": "GADGET", "colour": "red"}"#).await;
+    assert_eq!(extra.status, 201, "{}", extra.text);
+    assert!(extra.json.get("colour").is_none(), "{}", extra.text);
+    let id = extra.json["id"].as_str().unwrap().to_owned();
+    let read = call(&app, "GET", &format!("{LIST}/{id}"), &[TOKEN], None).await;
+    assert_eq!(read.json, json!({"id": id, "name": "Odd", "kind": "GADGET"}));
+    let list = call(&app, "GET", LIST, &[TOKEN], None).await;
+    assert!(!list.text.contains("colour"), "{}", list.text);
+}

@@ -9,14 +9,15 @@
 
 use serde_json::{Map, Value};
 
-use crate::contract::validate;
+use crate::contract::{prune, validate};
 use crate::json::pointer;
 use crate::mock::engine::call::{Call, Outcome, Scope};
 use crate::mock::engine::list::list;
 use crate::mock::engine::merge;
 use crate::mock::engine::render::render;
 use crate::mock::engine::rules::{
-    check_immutable, check_preconditions, check_require_any, check_unique, rule_failure,
+    check_immutable, check_only_with, check_preconditions, check_require_any, check_unique,
+    rule_failure,
 };
 use crate::mock::respond::{Failure, Reply};
 use crate::mock::store::{Store, Tx};
@@ -81,6 +82,7 @@ pub(crate) fn act(
                 check_preconditions(behaviour, resource, old)?;
                 check_require_any(behaviour, &body)?;
                 check_immutable(behaviour, old, &body)?;
+                check_only_with(behaviour, old, &body)?;
                 // The record is taken out of the store and the body merged into it, both
                 // moved rather than copied; a copy is kept only to put back should a unique
                 // rule refuse the result.
@@ -178,6 +180,7 @@ fn create(
 ) -> Result<Outcome, Failure> {
     let resource = scope.resource;
     check_require_any(behaviour, &body)?;
+    check_only_with(behaviour, &body, &body)?;
     // The record as it would be created (without its key yet): body, parent link, set values.
     let mut candidate = Map::new();
     if let Value::Object(body) = &body {
@@ -276,8 +279,8 @@ fn merged(
     apply_set(call, behaviour, tx, Value::Object(record))
 }
 
-/// The request body as the action stores it: with the schema's defaults filled in when the
-/// operation asks for them.
+/// The request body as the action stores it: without the fields its schema does not declare,
+/// with the schema's defaults filled in when the operation asks for them.
 fn request_body(call: &mut Call<'_>, behaviour: &OperationBehaviour) -> Value {
     // Taken when nothing reads `request` later (its context is built from this same field).
     let sent = match behaviour.reads_request {
@@ -285,16 +288,18 @@ fn request_body(call: &mut Call<'_>, behaviour: &OperationBehaviour) -> Value {
         false => call.body.take(),
     };
     let mut body = sent.unwrap_or_else(|| Value::Object(Map::new()));
-    if behaviour.schema_defaults {
-        let media = call.request.media_type().unwrap_or_default();
-        let schema = call
-            .operation
-            .body
-            .as_ref()
-            .and_then(|b| validate::find_media(&b.content, &media))
-            .and_then(|m| m.schema.as_ref());
-        let document = &call.version.contract.document;
-        if let Some(raw) = schema.and_then(|s| pointer::pointer(document, &s.pointer)) {
+    let media = call.request.media_type().unwrap_or_default();
+    let schema = call
+        .operation
+        .body
+        .as_ref()
+        .and_then(|b| validate::find_media(&b.content, &media))
+        .and_then(|m| m.schema.as_ref());
+    let document = &call.version.contract.document;
+    if let Some(raw) = schema.and_then(|s| pointer::pointer(document, &s.pointer)) {
+        // What the vendor would ignore is never stored, so never echoed.
+        prune::undeclared(document, raw, &mut body);
+        if behaviour.schema_defaults {
             call.version.contract.defaults.apply(document, raw, &mut body);
         }
     }

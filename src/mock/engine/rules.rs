@@ -1,6 +1,6 @@
 //! The rules a scenario puts on writes, checked inside the store's lock: `require-any` (400),
-//! `immutable` fields (422), `precondition`s on the stored record (403), and `unique` fields
-//! (409). Each refusal carries the rule's own message when the scenario gives one.
+//! `immutable` fields (422), `only-with` (body fields that apply only to some values of a
+//! record's field: 422), `precondition`s on the stored record (403), and `unique` fields (409). Each refusal carries the rule's own message when the scenario gives one.
 
 use http::StatusCode;
 use serde_json::{Value, json};
@@ -68,6 +68,32 @@ pub(crate) fn check_immutable(
                 ));
             }
         }
+    }
+    Ok(())
+}
+
+/// Body fields sent with a record whose deciding field (`decider`: the stored record on update,
+/// the body on create) has a value the rule does not allow them with.
+pub(crate) fn check_only_with(
+    behaviour: &OperationBehaviour,
+    decider: &Value,
+    body: &Value,
+) -> Result<(), Failure> {
+    for rule in &behaviour.only_with {
+        let value = decider.pointer(&rule.field).or_else(|| body.pointer(&rule.field));
+        if value.is_some_and(|v| rule.values.contains(v)) {
+            continue;
+        }
+        let Some(sent) = rule.fields.iter().find(|f| body.pointer(f).is_some()) else { continue };
+        let name = field_name(sent);
+        let value = value.map(as_text).unwrap_or_default();
+        let message = match &rule.message {
+            Some(template) => template.render_text(&json!({"field": name, "value": value})),
+            None => {
+                format!("`{name}` does not apply when {} is `{value}`", field_name(&rule.field))
+            }
+        };
+        return Err(rule_failure(rule.status, message));
     }
     Ok(())
 }

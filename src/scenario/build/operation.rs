@@ -13,11 +13,12 @@ use crate::error::LoadError;
 use crate::scenario::build::list::pagination;
 use crate::scenario::build::{Builder, find};
 use crate::scenario::format::{
-    RawCanned, RawExists, RawImmutable, RawOperation, RawPrecondition, RawRule, RawUpsert,
+    RawCanned, RawExists, RawImmutable, RawOnlyWith, RawOperation, RawPrecondition, RawRule,
+    RawUpsert,
 };
 use crate::scenario::model::{
-    Action, Alphabet, Canned, Exists, KeySource, Merge, OperationBehaviour, Precondition, Resource,
-    Rule, SetValue, Upsert,
+    Action, Alphabet, Canned, Exists, KeySource, Merge, OnlyWith, OperationBehaviour, Precondition,
+    Resource, Rule, SetValue, Upsert,
 };
 use crate::scenario::template::Template;
 
@@ -65,6 +66,7 @@ impl Builder<'_> {
         let require_any =
             op.require_any.map(|r| self.rule(r, 400, &format!("{at}/require-any"))).transpose()?;
         let precondition = self.preconditions(&at, op.precondition)?;
+        let only_with = self.only_with(&at, op.only_with)?;
         let respond = self.canned(&at, op.respond)?;
         let body = op.body.as_ref().map(|b| self.template(b, &format!("{at}/body"))).transpose()?;
         let item = op.item.as_ref().map(|i| self.template(i, &format!("{at}/item"))).transpose()?;
@@ -76,6 +78,7 @@ impl Builder<'_> {
             ("upsert", upsert.is_some(), action == Action::Create),
             ("missing", op.missing.is_some(), action == Action::Delete),
             ("immutable", !immutable.is_empty(), action == Action::Update),
+            ("only-with", !only_with.is_empty(), matches!(action, Action::Create | Action::Update)),
             (
                 "precondition",
                 !precondition.is_empty(),
@@ -119,6 +122,7 @@ impl Builder<'_> {
             unique,
             immutable,
             require_any,
+            only_with,
             precondition,
             missing: op.missing.map(|m| m.status),
             respond,
@@ -349,6 +353,32 @@ impl Builder<'_> {
                     422,
                     &format!("{at}/immutable/{i}"),
                 )
+            })
+            .collect()
+    }
+
+    /// Body fields accepted only for some values of a record's field (→ 422 unless told).
+    fn only_with(&self, at: &str, raw: Vec<RawOnlyWith>) -> Result<Vec<OnlyWith>, LoadError> {
+        raw.into_iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let pointer = format!("{at}/only-with/{i}");
+                if r.fields.is_empty() || r.values.is_empty() {
+                    return Err(self.invalid(&pointer, "needs `fields` and `in`"));
+                }
+                for field in &r.fields {
+                    self.pointer(field, &format!("{pointer}/fields"))?;
+                }
+                Ok(OnlyWith {
+                    fields: r.fields,
+                    field: self.pointer(&r.field, &format!("{pointer}/field"))?,
+                    values: r.values,
+                    status: r.status.unwrap_or(422),
+                    message: r
+                        .message
+                        .map(|m| self.text_template(&m, &format!("{pointer}/message")))
+                        .transpose()?,
+                })
             })
             .collect()
     }
