@@ -149,6 +149,10 @@ pub struct ServeArgs {
     /// Mount prefix of an API, as API=PATH (repeatable; default /<api>).
     #[arg(long = "mount", value_name = "API=PATH")]
     pub mounts: Vec<String>,
+    /// Version an API serves at its mount when nothing else decides, as API=VERSION
+    /// (repeatable; default: the one its versions.yaml names).
+    #[arg(long = "default-version", value_name = "API=VERSION")]
+    pub default_versions: Vec<String>,
     /// Directory of contracts replacing the embedded ones.
     #[arg(long, value_name = "DIR")]
     pub contracts: Option<PathBuf>,

@@ -350,6 +350,7 @@ fn overrides(args: &ServeArgs) -> Result<serde_json::Value, ConfigError> {
         ("--scenario", "scenario", &args.scenarios),
         ("--contract", "contract", &args.contract_files),
         ("--mount", "mount", &args.mounts),
+        ("--default-version", "version", &args.default_versions),
     ] {
         for value in values {
             let Some((api, setting)) =

@@ -162,6 +162,16 @@ fn lint_check_the_banner_and_print_config_know_every_version() {
     let text = String::from_utf8_lossy(&printed.stdout);
     assert!(text.contains("#   /widgets@v1: sdk-version ~ ^1\\."), "{text}");
     assert!(text.contains("#   /widgets@v2 (default): "), "{text}");
+    let chosen = Command::new(binary)
+        .args(["serve", "--contracts", &dir("contracts"), "--scenarios-dir", &dir("scenarios")])
+        .args(["--default-version", "widgets=v1", "--print-config"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&chosen.stdout);
+    assert!(
+        text.contains("#   /widgets@v1 (default): ") && text.contains("version = \"v1\""),
+        "{text}"
+    );
 
     let temp = std::env::temp_dir();
     let (mut child, address) = spawn_binary(
