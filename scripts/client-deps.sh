@@ -12,6 +12,11 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir="$root/target/client-tests"
 mkdir -p "$dir/node"
+# The client tests run in parallel and each calls this script: one installs, the others wait.
+if command -v flock >/dev/null; then
+  exec 9>"$dir/.lock"
+  flock 9
+fi
 
 # `npm ci` installs exactly the lock file; a stamp of it says whether that is done.
 lock="$root/tests/clients/package-lock.json"
