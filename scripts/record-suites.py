@@ -82,6 +82,11 @@ SCRIPTS = {
         case("delete-again-404", "Deleting it again is not_found", "DELETE", None),
         case("list-429-prefer", "The documented 429, asked for with Prefer", "GET", TEABLE_SPACE, headers={"prefer": "code=429"}),
         case("list-500-prefer", "The documented 500, asked for with Prefer", "GET", TEABLE_SPACE, headers={"prefer": "code=500"}),
+        case("test-llm-201", "test-llm checks a provider's credentials; nothing is stored", "POST", "/api/space/spcTeSYe43VZTSG4Uu3/test-llm",
+             {"type": "openai", "name": "OpenAI", "apiKey": "sk-provider-secret-2", "baseUrl": "https://api.openai.com/v1",
+              "models": "gpt-4o,gpt-4o-mini", "modelKey": "openai@gpt-4o@OpenAI"}),
+        case("test-llm-invalid-400", "test-llm needs the provider's apiKey and baseUrl", "POST", "/api/space/spcTeSYe43VZTSG4Uu3/test-llm",
+             {"type": "openai", "name": "OpenAI"}),
     ],
     "arize": [
         case("list-200", "Newest first, with pagination metadata", "GET", "/v2/integrations"),

@@ -27,6 +27,8 @@ mod conformance;
 mod sidecar;
 // The vendors' own clients against the mock.
 mod clients;
+// Undeclared request fields leave no trace (Teable, GitBook, Ada).
+mod fidelity;
 // The binary: embedded defaults, broken contracts, lint, configuration errors.
 mod binary;
 // The layout: the wings' import rules hold, and their check catches what breaks them.

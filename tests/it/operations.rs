@@ -48,6 +48,14 @@ fn valid(operation: &str) -> Valid {
             "/teable/api/space/spcy2HwGF2NJEHs2ivO/integration/intVPiQJrdDZLKNjkdM",
             None,
         ),
+        "testIntegrationLLM" => v(
+            "teable",
+            "POST",
+            "/teable/api/space/spcTeSYe43VZTSG4Uu3/test-llm",
+            Some(
+                r#"{"type": "openai", "name": "OpenAI", "apiKey": "sk-test", "baseUrl": "https://api.openai.com/v1", "models": "gpt-4o"}"#,
+            ),
+        ),
         "integrations_list" => v("arize", "GET", "/arize/v2/integrations?type=llm&limit=10", None),
         "integrations_create" => v(
             "arize",
@@ -142,6 +150,7 @@ fn every_operation_of_every_contract_has_a_valid_request() {
 #[case::teable_create("createIntegration")]
 #[case::teable_update("updateIntegration")]
 #[case::teable_delete("deleteIntegration")]
+#[case::teable_test_llm("testIntegrationLLM")]
 #[case::arize_list("integrations_list")]
 #[case::arize_create("integrations_create")]
 #[case::arize_get("integrations_get")]
@@ -226,6 +235,7 @@ async fn without_a_token_the_answer_is_401_in_the_envelope(
 #[rstest]
 #[case::teable_create("createIntegration")]
 #[case::teable_update("updateIntegration")]
+#[case::teable_test_llm("testIntegrationLLM")]
 #[case::arize_create("integrations_create")]
 #[case::arize_update("integrations_update")]
 #[case::gitbook_install("installIntegrationOnSpace")]
