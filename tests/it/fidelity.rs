@@ -3,8 +3,8 @@
 //! nested object leaves neither in its answer nor in any later read. One test per API (Teable,
 //! GitBook, Ada; Arize has its own).
 //!
-//! See: #11. These wait for the engine to drop undeclared request fields before it stores a
-//! body; until then they are ignored.
+//! See: #11. The engine drops undeclared request fields before it stores a body
+//! (`src/contract/prune.rs`).
 
 use serde_json::Value;
 
