@@ -72,7 +72,7 @@ fn schema(args: &SchemaArgs) -> anyhow::Result<ExitCode> {
 
 fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let config = Config::resolve(args)?;
-    let options = config.catalog_options();
+    let options = config.catalog_options()?;
     if args.print_config {
         let catalog = Catalog::load(&options)?;
         print!("{}{}", config.to_toml(), understudy::cli::listing::comment(&catalog));
@@ -90,11 +90,11 @@ fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         eprintln!("understudy {} listening on http://{local}", env!("CARGO_PKG_VERSION"));
         eprint!("{}", understudy::cli::listing::banner(&catalog, local));
         let app = App::new(catalog.clone(), Store::new(config.store_options()), config.settings());
-        let watched: Vec<std::path::PathBuf> = [&config.contracts, &config.scenarios].into_iter().flatten().cloned().collect();
+        let watched = config.watched();
         let _watcher = match (config.watch, watched.is_empty()) {
             (false, _) => None,
             (true, true) => {
-                tracing::warn!("--watch has nothing to watch: contracts and scenarios are the embedded ones (give --contracts or --scenarios-dir)");
+                tracing::warn!("--watch has nothing to watch: contracts and scenarios are the embedded ones (give FILE, --contracts or --scenarios-dir)");
                 None
             }
             (true, false) => {

@@ -121,7 +121,17 @@ impl Catalog {
                 };
                 versions.push(assemble(version, &settings, contracts, scenarios)?);
             }
-            apis.push(api(options, source, &settings, versions)?);
+            let api = api(options, source, &settings, versions)?;
+            if let Some(other) = apis.iter().find(|a: &&Api| a.mount == api.mount) {
+                let message = format!(
+                    "mounted at `{}` like API `{}`: give one of them another mount (--mount {}=/...)",
+                    if api.mount.is_empty() { "/" } else { &api.mount },
+                    other.name,
+                    api.name
+                );
+                return Err(invalid(&options.contracts, &api.name, message));
+            }
+            apis.push(api);
         }
         Ok(Catalog { apis })
     }

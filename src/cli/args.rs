@@ -131,6 +131,11 @@ pub enum SchemaFormat {
 /// `understudy serve`.
 #[derive(Debug, Args, Default)]
 pub struct ServeArgs {
+    /// OpenAPI documents (3.0 or 3.1, YAML or JSON) to serve instead of the bundled APIs, each
+    /// at /<file stem> (and, when there is one, also at /), with an inferred scenario unless
+    /// --scenarios-dir has one for it.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
     /// Serve only this API (repeatable; default: all).
     #[arg(long = "api", value_name = "NAME")]
     pub apis: Vec<String>,
@@ -153,10 +158,11 @@ pub struct ServeArgs {
     /// (repeatable; default: the one its versions.yaml names).
     #[arg(long = "default-version", value_name = "API=VERSION")]
     pub default_versions: Vec<String>,
-    /// Directory of contracts replacing the embedded ones.
+    /// Directory of contracts (`<api>/openapi.yaml`) added to the embedded ones: its files
+    /// replace embedded files of the same API and name, its APIs are added.
     #[arg(long, value_name = "DIR")]
     pub contracts: Option<PathBuf>,
-    /// Directory of scenarios replacing the embedded ones.
+    /// Directory of scenarios (`<api>/<name>.yaml`) added to the embedded ones, file by file.
     #[arg(long, value_name = "DIR")]
     pub scenarios_dir: Option<PathBuf>,
     /// Configuration file (default: understudy.toml in the working directory, if present).

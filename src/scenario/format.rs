@@ -39,7 +39,9 @@
 //!   integrations:
 //!     key: id                   # field that identifies a record (default `id`), or a composite
 //!                               # key as a template over the record: "{{integration}}/{{space}}"
-//!     id: {prefix: int, alphabet: alphanumeric, length: 16}      # or {template: "X:{{n}}", encoding: base64}
+//!     id: {prefix: int, alphabet: alphanumeric, length: 16}      # or {template: "X:{{n}}", encoding: base64},
+//!                               # {kind: integer}, {kind: uuid}, {pattern: "^[a-z]{26}$"}; `client: true`
+//!                               # keeps a key the request gives
 //!     parent: {resource: spaces, field: spaceId}                 # records belong to a parent record
 //!     timestamps: {created: createdTime, updated: lastModifiedTime, format: rfc3339-millis}
 //!     schema: "#/components/schemas/IntegrationItem"             # what `lint` checks seed records against
@@ -75,6 +77,7 @@
 //!     immutable: [{field: /type}]                       # a different value → 422
 //!     require-any: {fields: [/name, /config]}           # none of them → 400
 //!     precondition: [{field: /status, equals: development}]   # otherwise → 403
+//!     create-missing: true      # a key nothing holds yet is created (PUT /users/{username})
 //!     only-with:                # body fields accepted only for some values of a field → 422
 //!       - {fields: [/config/model_names], field: /config/provider, in: [CUSTOM, LITELLM]}
 //!   deleteIntegration:
@@ -270,6 +273,24 @@ pub(crate) struct RawId {
     /// Encoding of the rendered template.
     #[serde(default)]
     pub(crate) encoding: Encoding,
+    /// `integer` (JSON numbers counting up) or `uuid`, instead of the above.
+    pub(crate) kind: Option<IdKind>,
+    /// Random text matching this regular expression, instead of the above.
+    pub(crate) pattern: Option<String>,
+    /// Keep a key the request gives (the body's key field on create, the path's on an update
+    /// that creates what is missing); generate one only when it gives none.
+    #[serde(default)]
+    pub(crate) client: bool,
+}
+
+/// Ids that are not text templates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum IdKind {
+    /// JSON integers counting up from after the seed records.
+    Integer,
+    /// Random version 4 UUIDs.
+    Uuid,
 }
 
 /// Behaviour of one operation: exactly one of list, get, create, update, delete.
@@ -346,6 +367,10 @@ pub(crate) struct RawOperation {
     pub(crate) only_with: Vec<RawOnlyWith>,
     /// Delete: what a missing record answers.
     pub(crate) missing: Option<RawMissing>,
+    /// Update: a key nothing holds yet creates the record under it (a `PUT` to a key the
+    /// client chooses) instead of answering 404.
+    #[serde(default)]
+    pub(crate) create_missing: bool,
     /// Canned answers for matching requests.
     #[serde(default)]
     pub(crate) respond: Vec<RawCanned>,
