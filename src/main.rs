@@ -14,7 +14,8 @@ use understudy::cli::config::Config;
 use understudy::cli::health::Health;
 use understudy::cli::logging::{self, LogFormat};
 use understudy::cli::{
-    CheckArgs, Cli, Command, HealthArgs, LintArgs, RecordArgs, SchemaArgs, SchemaFormat, ServeArgs,
+    CheckArgs, Cli, Command, ExportArgs, HealthArgs, InferArgs, LintArgs, RecordArgs, SchemaArgs,
+    SchemaFormat, ServeArgs,
 };
 use understudy::files::Tree;
 use understudy::{App, Catalog, Store};
@@ -43,6 +44,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Record(args) => record(&args),
         Command::Schema(args) => schema(&args),
         Command::Health(args) => health(&args),
+        Command::Infer(args) => infer(&args),
+        Command::Export(args) => export(&args),
     }
 }
 
@@ -58,6 +61,23 @@ fn health(args: &HealthArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(1))
         }
     }
+}
+
+/// `understudy infer FILE`: the inferred scenario, as YAML on standard output.
+fn infer(args: &InferArgs) -> anyhow::Result<ExitCode> {
+    let file = understudy::files::read_file(&args.file)?;
+    let contract = understudy::contract::load(&file)?;
+    let scenario = understudy::scenario::infer::infer(&contract);
+    let yaml = serde_saphyr::to_string(&scenario).context("cannot write the scenario as YAML")?;
+    print!("# The scenario understudy infers for {}.\n{yaml}", args.file.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `understudy export DIR`: the embedded files, to start from.
+fn export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
+    let written = understudy::files::export(&args.dir)?;
+    println!("wrote {written} files under {}", args.dir.display());
+    Ok(ExitCode::SUCCESS)
 }
 
 fn schema(args: &SchemaArgs) -> anyhow::Result<ExitCode> {

@@ -338,9 +338,15 @@ fn assemble(
         check_scenario(&scenario, &served)?;
         scenarios.insert(scenario_name, Arc::new(scenario));
     }
+    // A contract nobody wrote a scenario for still remembers writes.
+    if scenarios.is_empty() {
+        let inferred = scenario::inferred(&served)?;
+        check_scenario(&inferred, &served)?;
+        scenarios.insert(inferred.name.clone(), Arc::new(inferred));
+    }
     // The configured scenario in every version that has it; others keep `default`.
     let wanted = settings.scenario.as_deref().filter(|s| scenarios.contains_key(*s));
-    let scenario = match scenarios.get(wanted.unwrap_or("default")) {
+    let scenario = match scenarios.get(wanted.unwrap_or("default")).or(scenarios.get("inferred")) {
         Some(scenario) => scenario.clone(),
         None => Arc::new(Scenario::fallback()),
     };

@@ -36,6 +36,26 @@ pub enum Command {
     /// Ask a running understudy whether it is healthy (for container health checks): exit 0
     /// when `/__understudy/health` answers 200, 1 otherwise.
     Health(HealthArgs),
+    /// Print the scenario understudy infers for an OpenAPI document (what `serve FILE` uses
+    /// when there is no scenario file), as YAML: a starting point to edit.
+    Infer(InferArgs),
+    /// Write the embedded contracts, scenarios and conformance suites into DIR, to start from.
+    Export(ExportArgs),
+}
+
+/// `understudy infer`.
+#[derive(Debug, Args)]
+pub struct InferArgs {
+    /// The OpenAPI document (3.0 or 3.1, YAML or JSON).
+    pub file: PathBuf,
+}
+
+/// `understudy export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Where to write `contracts/`, `scenarios/` and `conformance/` (existing files are not
+    /// overwritten).
+    pub dir: PathBuf,
 }
 
 /// `understudy health`.

@@ -197,7 +197,15 @@ impl Data {
                 .map(|record| (resource.key_of(record), record.clone()))
                 .collect();
             data.collections.insert(resource.name.clone(), records);
-            data.counters.insert(resource.name.clone(), resource.seed.len() as u64);
+            // Integer ids continue after the largest seeded one; other counters after the
+            // number of seed records.
+            let counted = match (&resource.id, resource.key_field()) {
+                (IdGenerator::Integer, Some(field)) => {
+                    resource.seed.iter().filter_map(|r| r.get(field)?.as_u64()).max().unwrap_or(0)
+                }
+                _ => resource.seed.len() as u64,
+            };
+            data.counters.insert(resource.name.clone(), counted);
         }
         data
     }

@@ -14,6 +14,9 @@
 //! extends: default              # start from another scenario of the same API (maps merge,
 //!                               # the rest is replaced; `resources.X.seed` replaces the seed)
 //!
+//! documented-errors: false      # true: a failure whose status the operation documents is
+//!                               # answered with that documented body instead of `errors`
+//!
 //! errors:                       # the API's error envelope
 //!   content-type: application/json
 //!   body: {message: "{{message}}", status: "{{status}}", code: "{{code}}"}
@@ -148,6 +151,10 @@ pub(crate) struct RawScenario {
     extends: Option<String>,
     /// The API's error envelope.
     pub(crate) errors: Option<RawErrors>,
+    /// Answer a failure whose status the operation documents with that documented answer
+    /// (its example, or a body generated from its schema) instead of the envelope.
+    #[serde(default)]
+    pub(crate) documented_errors: bool,
     /// Accepted bearer tokens (absent: any well-formed token).
     pub(crate) tokens: Option<BTreeMap<String, RawToken>>,
     /// Rate limits per token.

@@ -30,6 +30,8 @@ pub struct Scenario {
     pub description: String,
     /// The error envelope.
     pub errors: Errors,
+    /// Whether failures the operation documents are answered with its documented body.
+    pub documented_errors: bool,
     /// Accepted tokens (`None`: any well-formed token).
     pub tokens: Option<BTreeMap<String, Token>>,
     /// Rate limits (`None`: unlimited).
@@ -49,6 +51,7 @@ impl Scenario {
             file: "(built in)".into(),
             description: "No scenario file: responses come from the contract's examples.".into(),
             errors: Errors::default(),
+            documented_errors: false,
             tokens: None,
             limits: None,
             resources: Vec::new(),
