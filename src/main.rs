@@ -102,7 +102,7 @@ fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let catalog = Arc::new(Catalog::load(&options)?);
     let address = config.address()?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(async {
+    let stopped = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(address)
             .await
             .with_context(|| format!("cannot listen on {address}"))?;
@@ -124,10 +124,38 @@ fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
                 Some(watcher)
             }
         };
-        understudy::server::run(listener, app, shutdown_signal(), config.server_options()).await;
-        anyhow::Ok(())
+        // The first SIGINT/SIGTERM drains; a second one stops at once.
+        let (first, second) = signals();
+        let stopped = understudy::server::run_until(
+            listener,
+            app,
+            async { let _ = first.await; },
+            async { let _ = second.await; },
+            config.server_options(),
+        )
+        .await;
+        anyhow::Ok(stopped)
     })?;
-    Ok(ExitCode::SUCCESS)
+    match stopped {
+        understudy::server::Stopped::Drained => Ok(ExitCode::SUCCESS),
+        understudy::server::Stopped::CutOff(connections) => {
+            eprintln!("understudy: stopped with requests in flight on {connections} connection(s)");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+/// Two signals: the first SIGINT or SIGTERM, then the next one.
+fn signals() -> (tokio::sync::oneshot::Receiver<()>, tokio::sync::oneshot::Receiver<()>) {
+    let (first_tx, first) = tokio::sync::oneshot::channel();
+    let (second_tx, second) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = first_tx.send(());
+        shutdown_signal().await;
+        let _ = second_tx.send(());
+    });
+    (first, second)
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM (what `docker stop` and Kubernetes send).

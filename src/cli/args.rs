@@ -206,9 +206,12 @@ pub struct ServeArgs {
     /// Time requests in flight get to finish after SIGTERM/SIGINT (default 10s).
     #[arg(long, value_name = "DURATION")]
     pub grace_period: Option<String>,
-    /// Time a client gets to send a request's headers (default 10s).
+    /// Time a client gets, from connecting, to send a request's headers (default 10s).
     #[arg(long, value_name = "DURATION")]
     pub header_timeout: Option<String>,
+    /// Time a connection may stay open with nothing in flight and no bytes moving (default 60s).
+    #[arg(long, value_name = "DURATION")]
+    pub idle_timeout: Option<String>,
     /// Time a client gets to send a request's body (default 30s).
     #[arg(long, value_name = "DURATION")]
     pub request_timeout: Option<String>,

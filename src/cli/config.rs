@@ -65,8 +65,10 @@ pub struct Config {
     pub journal_size: usize,
     /// How long requests in flight may take to finish after SIGTERM or SIGINT.
     pub grace_period: DurationText,
-    /// How long a client may take to send a request's headers.
+    /// How long a client may take, from connecting, to send a request's headers.
     pub header_timeout: DurationText,
+    /// How long a connection may stay open with no request in flight and no bytes moving.
+    pub idle_timeout: DurationText,
     /// How long a client may take to send a request's body.
     pub request_timeout: DurationText,
     /// Connections served at once; more wait to be accepted.
@@ -101,6 +103,7 @@ impl Default for Config {
             journal_size: crate::mock::journal::DEFAULT_CAPACITY,
             grace_period: DurationText(Duration::from_secs(10)),
             header_timeout: DurationText(Duration::from_secs(10)),
+            idle_timeout: DurationText(Duration::from_secs(60)),
             request_timeout: DurationText(Duration::from_secs(30)),
             max_connections: 1024,
             latency: None,
@@ -279,6 +282,7 @@ impl Config {
         crate::server::ServerOptions {
             grace: self.grace_period.0,
             header_timeout: self.header_timeout.0,
+            idle_timeout: self.idle_timeout.0,
             max_connections: self.max_connections,
         }
     }
@@ -338,6 +342,7 @@ fn overrides(args: &ServeArgs) -> Result<serde_json::Value, ConfigError> {
     for (key, value) in [
         ("grace_period", &args.grace_period),
         ("header_timeout", &args.header_timeout),
+        ("idle_timeout", &args.idle_timeout),
         ("request_timeout", &args.request_timeout),
         ("latency", &args.latency),
     ] {

@@ -37,3 +37,5 @@ mod layering;
 mod versions;
 // Any OpenAPI document with no scenario: the inferred one, serve FILE, overlays, export.
 mod any_contract;
+// Bounded under abuse: silent and idle connections, a second stop signal, bounds, secrets.
+mod hardening;
