@@ -216,6 +216,46 @@ impl Request {
             .filter(|s| !s.is_empty())
             .unwrap_or("default")
     }
+
+    /// Whether the request's head is one understudy can answer: at most one session header,
+    /// and a session name of 1 to 64 of `A-Z a-z 0-9 . _ ~ -` (anything else would silently
+    /// fall back to the shared session); on HTTP/1.1 from a connection (`version`), exactly one
+    /// `Host`.
+    pub fn check_head(&self, version: Option<http::Version>) -> Result<(), HeadProblem> {
+        let sessions: Vec<&http::HeaderValue> = self.headers.get_all(&SESSION).iter().collect();
+        match sessions.as_slice() {
+            [] => {}
+            [value] if is_session_name(value.as_bytes()) => {}
+            [_] => return Err(HeadProblem::Session),
+            _ => return Err(HeadProblem::Sessions),
+        }
+        if version == Some(http::Version::HTTP_11)
+            && self.headers.get_all(http::header::HOST).iter().count() != 1
+        {
+            return Err(HeadProblem::Host);
+        }
+        Ok(())
+    }
+}
+
+/// What is wrong with a request's head.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum HeadProblem {
+    /// A session name understudy does not take.
+    #[error("X-Understudy-Session must be 1 to 64 of the characters A-Z a-z 0-9 . _ ~ -")]
+    Session,
+    /// Several session headers.
+    #[error("send at most one X-Understudy-Session header")]
+    Sessions,
+    /// No `Host`, or several, on HTTP/1.1 (RFC 9112 §3.2).
+    #[error("an HTTP/1.1 request needs exactly one Host header")]
+    Host,
+}
+
+/// `[A-Za-z0-9._~-]{1,64}`.
+pub fn is_session_name(name: &[u8]) -> bool {
+    (1..=64).contains(&name.len())
+        && name.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'~' | b'-'))
 }
 
 /// The essence of a media type (`Content-Type` value, or a media range of a contract): the

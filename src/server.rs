@@ -36,6 +36,11 @@ use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 
+/// The address a request came from, put on every request the server hands to its service
+/// (absent on requests a test builds itself).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddress(pub std::net::SocketAddr);
+
 /// How the server accepts, guards and drains connections.
 #[derive(Debug, Clone)]
 pub struct ServerOptions {
@@ -212,8 +217,11 @@ where
         let _ = stream.set_nodelay(true);
         let activity = Arc::new(Activity::default());
         let io = TokioIo::new(Tracked { inner: stream, activity: activity.clone() });
-        let service =
-            TowerToHyperService::new(InFlight { inner: self.service, activity: activity.clone() });
+        let service = TowerToHyperService::new(InFlight {
+            inner: self.service,
+            activity: activity.clone(),
+            peer,
+        });
         let connection = self.builder.serve_connection_with_upgrades(io, service);
         let connection = self.watcher.watch(connection.into_owned());
         self.open.fetch_add(1, Ordering::Relaxed);
@@ -328,16 +336,18 @@ impl AsyncWrite for Tracked {
     }
 }
 
-/// The service, counting the requests in flight (a slow answer is not idleness).
+/// The service, counting the requests in flight (a slow answer is not idleness) and telling
+/// each request where it came from.
 #[derive(Clone)]
 struct InFlight<S> {
     inner: S,
     activity: Arc<Activity>,
+    peer: std::net::SocketAddr,
 }
 
-impl<S, R> tower::Service<R> for InFlight<S>
+impl<S, B> tower::Service<http::Request<B>> for InFlight<S>
 where
-    S: tower::Service<R>,
+    S: tower::Service<http::Request<B>>,
     S::Future: Send + 'static,
     S::Response: Send + 'static,
     S::Error: Send + 'static,
@@ -350,7 +360,8 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: R) -> Self::Future {
+    fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
+        request.extensions_mut().insert(ClientAddress(self.peer));
         self.activity.in_flight.fetch_add(1, Ordering::Relaxed);
         let guard = Done(self.activity.clone());
         let future = self.inner.call(request);

@@ -36,10 +36,15 @@ pub(crate) async fn answer(
     request: http::Request<RequestBody>,
 ) -> http::Response<Full<Bytes>> {
     let method = request.method().clone();
+    let version =
+        request.extensions().get::<crate::server::ClientAddress>().map(|_| request.version());
     let settings = state.settings();
     let timeout = settings.request_timeout;
     let reply = match Request::read(request, settings.body_limit, timeout).await {
-        Ok(request) => handle(state, &request),
+        Ok(request) => match request.check_head(version) {
+            Ok(()) => handle(state, &request),
+            Err(problem) => error(StatusCode::BAD_REQUEST, &problem.to_string()),
+        },
         Err(failed) => match failed.0 {
             ReadError::TooLarge { .. } => {
                 error(StatusCode::PAYLOAD_TOO_LARGE, "the admin request body is too large")
@@ -90,6 +95,12 @@ fn handle(app: &State, request: &Request) -> Reply {
     }
     if session.is_some() && api.is_none() {
         return error(StatusCode::BAD_REQUEST, "`session` needs `api`");
+    }
+    if session.is_some_and(|s| !crate::request::is_session_name(s.as_bytes())) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "`session` must be 1 to 64 of the characters A-Z a-z 0-9 . _ ~ -",
+        );
     }
     match (route, method) {
         ("/reset", &Method::POST) => {

@@ -94,10 +94,21 @@ pub(crate) async fn answer(
         Ok(version) => version,
         Err(unknown) => return unknown_version(mounted.api, &unknown, request),
     };
+    // Only a request from a connection has a wire version to hold to (tests build their own).
+    let http_version =
+        request.extensions().get::<crate::server::ClientAddress>().map(|_| request.version());
     let request = match read(state, version, request, time, started).await {
         Ok(request) => request,
         Err(response) => return response,
     };
+    // A session name that is not one would silently land in the shared session.
+    if let Err(problem) = request.check_head(http_version) {
+        let failure =
+            Failure::Rule { status: StatusCode::BAD_REQUEST, message: Some(problem.to_string()) };
+        let mut reply = respond::failure(&version.scenario.errors, &failure, &request);
+        record_exchange(state, version, None, &request, &mut reply, time, started);
+        return reply.into_http(&request.method);
+    }
     // `Prefer` is read once: the pipeline uses it (and reports a bad one at its step), and a
     // `delay` applies even to a request refused earlier.
     let prefer = prefer::parse(&request);

@@ -84,3 +84,53 @@ fn a_second_sigterm_stops_at_once_and_the_exit_code_says_requests_were_cut_off()
     assert_eq!(status.code(), Some(1));
     drop(slow);
 }
+
+// See: #13 (5). A non-ASCII session name used to fall back to the shared session.
+#[tokio::test]
+async fn a_session_name_understudy_does_not_take_is_a_400_in_the_apis_envelope() {
+    let app = crate::util::app(crate::util::Dialect::V31);
+    let path = "/ada/api/v2/platform-integrations/";
+    for bad in ["été", "with space", &"x".repeat(65)] {
+        let headers = [("authorization", "Bearer dev-token"), ("x-understudy-session", bad)];
+        let answer = crate::util::call(&app, "GET", path, &headers, None).await;
+        let message = crate::util::assert_envelope("ada", &answer, 400);
+        assert!(message.contains("X-Understudy-Session"), "{message}");
+    }
+    let ok = [("authorization", "Bearer dev-token"), ("x-understudy-session", "alice.1~b_c-d")];
+    assert_eq!(crate::util::call(&app, "GET", path, &ok, None).await.status, 200);
+    let admin = crate::util::call(
+        &app,
+        "GET",
+        "/__understudy/state?api=ada&session=%C3%A9t%C3%A9",
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(admin.status, 400, "{}", admin.text);
+}
+
+// See: #13 (10). HTTP/1.1 without Host (or with two) used to be answered 200.
+#[tokio::test]
+async fn an_http_1_1_request_without_exactly_one_host_is_a_400() {
+    let server = crate::util::TestServer::start(crate::util::app(crate::util::Dialect::V31)).await;
+    let address = server.address;
+    let answers = tokio::task::spawn_blocking(move || {
+        ["", "Host: a\r\nHost: b\r\n", "Host: a\r\n"]
+            .map(|host| {
+                let mut socket = TcpStream::connect(address).unwrap();
+                let request = format!(
+                    "GET /teable/api/space/spcTeSYe43VZTSG4Uu3/integration HTTP/1.1\r\n{host}Authorization: Bearer dev-token\r\nConnection: close\r\n\r\n"
+                );
+                socket.write_all(request.as_bytes()).unwrap();
+                let mut text = String::new();
+                socket.read_to_string(&mut text).unwrap();
+                text.lines().next().unwrap_or_default().to_owned()
+            })
+    })
+    .await
+    .unwrap();
+    server.stop().await;
+    assert_eq!(answers[0], "HTTP/1.1 400 Bad Request");
+    assert_eq!(answers[1], "HTTP/1.1 400 Bad Request");
+    assert_eq!(answers[2], "HTTP/1.1 200 OK");
+}
