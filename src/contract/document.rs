@@ -260,7 +260,7 @@ pub(crate) fn check_references(file: &str, document: &Value) -> Result<(), LoadE
                             operation: operation_of(document, &pointer),
                             pointer: format!("{pointer}/$ref"),
                             reference: reference.to_owned(),
-                            problem,
+                            problem: problem.to_owned(),
                         });
                     }
                 }

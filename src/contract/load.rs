@@ -66,6 +66,8 @@ pub fn from_value(file: &TextFile, document: Value) -> Result<Contract, LoadErro
         };
         return Err(LoadError::Version { file: name.to_owned(), version: shown });
     };
+    let mut document = document;
+    crate::contract::ids::canonicalize(name, &mut document)?;
     check_references(name, &document)?;
     let request_doc = Arc::new(schema::normalize(&document, dialect, Direction::Request));
     let response_doc = Arc::new(schema::normalize(&document, dialect, Direction::Response));
@@ -479,7 +481,12 @@ impl Builder<'_> {
             return Some(sample.clone());
         }
         let schema = self.response_document.pointer(pointer)?;
-        let sample = crate::contract::sample::generate(self.response_document, schema);
+        // Generation follows static references only: `$dynamicRef`s are bound first.
+        let bound = self.responses.resources().bind_dynamic(self.response_document, pointer);
+        let sample = crate::contract::sample::generate(
+            self.response_document,
+            bound.as_ref().unwrap_or(schema),
+        );
         self.samples.borrow_mut().insert(pointer.to_owned(), sample.clone());
         Some(sample)
     }

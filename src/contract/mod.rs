@@ -6,6 +6,8 @@
 //! * `model`: [`Contract`], [`Operation`] and the rest of what serving and checking need.
 //! * `load`: text → document → checked `$ref`s → rewritten schemas → compiled operations.
 //! * `document`: the document as JSON: `$ref`s, where schemas sit, the server base path.
+//! * `ids`: `$id`, `$anchor` and `$dynamicRef` resolved as JSON Schema 2020-12 says; static
+//!   references rewritten to local pointers, and the copy the validator library registers.
 //! * `schema`: rewriting 3.0 and 3.1 schemas into JSON Schema 2020-12 per direction
 //!   (`readOnly`/`writeOnly`), and compiling them.
 //! * `defaults`: the `default`s a validating server fills into a request body.
@@ -21,6 +23,7 @@
 pub mod check;
 pub(crate) mod defaults;
 pub mod document;
+pub(crate) mod ids;
 mod load;
 mod model;
 pub(crate) mod prune;

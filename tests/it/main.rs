@@ -33,3 +33,5 @@ mod binary;
 mod layering;
 // API versions: picked by path, header, client or default; their own data and checks.
 mod versions;
+// Contracts nobody here wrote: external $refs, $dynamicRef, forms, Accept, broken examples.
+mod foreign;
