@@ -44,9 +44,12 @@ pub fn parse_text(file: &TextFile) -> Result<Value, LoadError> {
     }
 }
 
-/// Loads a contract from a file.
+/// Loads a contract from a file. A contract read from disk (its `name` is its path) may refer
+/// to other files next to it (`bundle.rs`).
 pub fn load(file: &TextFile) -> Result<Contract, LoadError> {
-    let document = parse_text(file)?;
+    let mut document = parse_text(file)?;
+    let path = std::path::Path::new(&file.name);
+    crate::contract::bundle::bundle(&file.name, path.is_file().then_some(path), &mut document)?;
     from_value(file, document)
 }
 

@@ -5,6 +5,7 @@
 //!
 //! * `model`: [`Contract`], [`Operation`] and the rest of what serving and checking need.
 //! * `load`: text → document → checked `$ref`s → rewritten schemas → compiled operations.
+//! * `bundle`: the objects of other files a contract on disk refers to, copied into it.
 //! * `document`: the document as JSON: `$ref`s, where schemas sit, the server base path.
 //! * `ids`: `$id`, `$anchor` and `$dynamicRef` resolved as JSON Schema 2020-12 says; static
 //!   references rewritten to local pointers, and the copy the validator library registers.
@@ -20,6 +21,7 @@
 //! This wing names only the floor: the mock, the conformance runner and `lint` all build on
 //! it, and a runner pointed at a real vendor needs nothing else.
 
+mod bundle;
 pub mod check;
 pub(crate) mod defaults;
 pub mod document;

@@ -104,3 +104,55 @@ async fn galaxy_list_answers_planets_that_pass_the_strict_self_check() {
     let first = &answer.json["data"][0];
     assert!(first["id"].is_i64() && first["name"].is_string(), "{}", answer.text);
 }
+
+// === External `$ref`s to local files ===
+
+#[tokio::test]
+async fn a_contract_split_over_files_is_served_as_one() {
+    let app = foreign("refs");
+    let json = "application/json";
+
+    // Schemas, parameters and responses from parts/, the 3.0 rewrite applied to them too
+    // (`nullable`, `readOnly`).
+    let created =
+        bearer(&app, "POST", "/refs/v1/pets", json, Some(r#"{"name": "Rex", "tag": null}"#)).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let empty = bearer(&app, "POST", "/refs/v1/pets", json, Some(r#"{"name": ""}"#)).await;
+    assert_eq!(empty.status, 400, "{}", empty.text);
+    assert!(empty.text.contains("/name"), "{}", empty.text);
+    let owner = r#"{"name": "Rex", "owner": {"pets": [{"name": 7}]}}"#;
+    let cyclic = bearer(&app, "POST", "/refs/v1/pets", json, Some(owner)).await;
+    assert_eq!(cyclic.status, 400, "{}", cyclic.text);
+    assert!(cyclic.text.contains("/owner/pets/0/name"), "{}", cyclic.text);
+
+    let listed = call(&app, "GET", "/refs/v1/pets?limit=5", &[], None).await;
+    assert_eq!(listed.status, 200, "{}", listed.text);
+    let over = call(&app, "GET", "/refs/v1/pets?limit=500", &[], None).await;
+    assert_eq!(over.status, 400, "{}", over.text);
+
+    // A whole path item from another file, with its path parameter.
+    let one = call(&app, "GET", "/refs/v1/pets/1", &[], None).await;
+    assert_eq!(one.status, 200, "{}", one.text);
+    let wrong = call(&app, "GET", "/refs/v1/pets/abc", &[], None).await;
+    assert_eq!(wrong.status, 400, "{}", wrong.text);
+}
+
+#[test]
+fn a_reference_to_a_missing_file_names_the_file_operation_and_pointer() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/broken/missing-file");
+    let options = CatalogOptions {
+        contracts: Tree::disk(root),
+        scenarios: Tree::embedded_scenarios(),
+        only: vec!["shop".into()],
+        apis: BTreeMap::new(),
+    };
+    let error = Catalog::load(&options).unwrap_err().to_string();
+    for fragment in [
+        "missing-file/shop/openapi.yaml: operation `listItems`: ",
+        "/paths/~1items/get/responses/200/content/application~1json/schema/$ref: ",
+        "$ref `schemas/item.yaml` names `",
+        "which cannot be read",
+    ] {
+        assert!(error.contains(fragment), "`{fragment}` missing from: {error}");
+    }
+}
