@@ -16,6 +16,7 @@
 //! * `sample`: bodies generated from schemas, for responses without examples.
 //! * `route`: `(method, path)` → operation and decoded path parameters.
 //! * `validate`: a request against its operation; every violation, with its pointer.
+//! * `form`: urlencoded and multipart bodies read into the object of their fields.
 //! * `check`: a response against its operation (the mock's self-check, the runner's C-checks).
 //!
 //! This wing names only the floor: the mock, the conformance runner and `lint` all build on
@@ -25,6 +26,7 @@ mod bundle;
 pub mod check;
 pub(crate) mod defaults;
 pub mod document;
+mod form;
 pub(crate) mod ids;
 mod load;
 mod model;
