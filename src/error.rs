@@ -49,7 +49,7 @@ pub enum LoadError {
         /// The reference as written.
         reference: String,
         /// What is wrong with it.
-        problem: &'static str,
+        problem: String,
     },
     /// Anything else that makes a document unusable, located by operation and pointer.
     #[error("{file}: operation `{operation}`: {pointer}: {message}")]

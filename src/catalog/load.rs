@@ -145,9 +145,13 @@ fn read(options: &CatalogOptions, name: &str) -> Result<ApiSource, LoadError> {
         .files(name, &[VERSIONS_FILE])?
         .into_iter()
         .find(|f| f.file_name == VERSIONS_FILE);
+    // A contract of the API's own folder makes its subfolders parts of it (files its `$ref`s
+    // name), not versions, unless `versions.yaml` says otherwise.
+    let own = options.contracts.files(name, &[".yaml", ".yml", ".json"])?;
     let declaration: Option<Declaration> = match (&declared, folders.as_slice()) {
         (Some(file), _) => Some(versions::declaration(file, &folders)?),
         (None, []) => None,
+        (None, _) if own.iter().any(|f| f.file_name != VERSIONS_FILE) => None,
         (None, [only]) => Some(versions::single(only)),
         (None, _) => {
             let message = format!(

@@ -57,8 +57,14 @@ pub struct Counts {
 pub fn run(contracts: &Tree, scenarios: &Tree, suites: &Tree) -> Result<Report, LoadError> {
     let mut report = Report::default();
     for api in contracts.apis()? {
-        // Every version folder, or the API's own folder when it has no versions.
-        let folders = contracts.subfolders(&api)?;
+        // Every version folder, or the API's own folder when it has no versions (or holds a
+        // contract itself: its subfolders are then files its `$ref`s name, as `serve` reads it).
+        let mut folders = contracts.subfolders(&api)?;
+        let own = contracts.files(&api, &[".yaml", ".yml", ".json"])?;
+        let versions = crate::catalog::versions::VERSIONS_FILE;
+        if !own.iter().any(|f| f.file_name == versions) && !own.is_empty() {
+            folders.clear();
+        }
         if folders.is_empty() {
             version(&Folders { contracts, scenarios, suites }, &api, None, &mut report)?;
         }

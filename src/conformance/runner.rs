@@ -578,6 +578,10 @@ fn describe_rejection(rejection: &validate::Rejection) -> Vec<String> {
             vec![format!("the request body is not JSON: {error}")]
         }
         Rejection::MissingBody => vec!["the contract requires a request body".into()],
+        Rejection::NotAcceptable { accept, available } => vec![format!(
+            "the request's Accept `{accept}` admits none of the operation's media types ({})",
+            available.join(", ")
+        )],
         Rejection::Invalid(violations) => {
             violations.iter().map(|v| format!("the request breaks the contract: {v}")).collect()
         }

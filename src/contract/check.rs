@@ -10,7 +10,8 @@
 //!   warning (vendors document their errors incompletely, and understudy's own rejections such
 //!   as 401 or 405 apply to every operation);
 //! * `C003` content type: a body must have a documented media type;
-//! * `C004` headers: documented `required` headers present, present ones valid;
+//! * `C004` headers: documented `required` headers present (but those that describe the body,
+//!   `Content-Length` and the like, which the server sets as it sends), present ones valid;
 //! * `C005` body: valid against the schema (`writeOnly` properties count as violations);
 //! * `C007` no body for 204, 205, 304 and HEAD.
 //!
@@ -228,7 +229,9 @@ pub fn findings(
             },
         };
         match headers.get(header.name.as_str()).and_then(|v| v.to_str().ok()) {
-            None if header.required => {
+            // The server sets these for the body it sends (`Content-Length`...), after the
+            // self-check: their absence here says nothing.
+            None if header.required && !crate::contract::model::describes_body(&header.name) => {
                 findings.push(header_finding(
                     String::new(),
                     format!("the documented {status} response requires this header"),
@@ -317,4 +320,33 @@ pub(crate) fn request(
         return None;
     }
     validate::request(operation, request, &params, ignored_query).err().map(RequestProblem::Invalid)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_required_header_that_describes_the_body_is_not_demanded_but_still_checked() {
+        let text = r#"{"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {"/items": {"get": {
+            "operationId": "listItems", "responses": {"200": {"description": "ok",
+            "headers": {"Content-Length": {"required": true, "schema": {"type": "integer"}},
+                        "X-Total": {"required": true, "schema": {"type": "integer"}}}}}}}}}"#;
+        let file = crate::files::TextFile {
+            name: "c.json".into(),
+            file_name: "c.json".into(),
+            text: text.into(),
+        };
+        let contract = crate::contract::load(&file).unwrap();
+        let op = contract.operation("listItems").unwrap();
+        let missing = response(op, 200, &HeaderMap::new(), None, None);
+        let names: Vec<_> = missing.iter().filter_map(|v| v.parameter.as_deref()).collect();
+        assert_eq!(names, ["X-Total"]);
+        let mut headers = HeaderMap::new();
+        headers.insert("content-length", "many".parse().unwrap());
+        headers.insert("x-total", "3".parse().unwrap());
+        let wrong = response(op, 200, &headers, None, None);
+        assert_eq!(wrong.len(), 1, "{wrong:?}");
+        assert_eq!(wrong[0].parameter.as_deref(), Some("Content-Length"));
+    }
 }

@@ -84,25 +84,31 @@ pub fn for_each_schema_position(doc: &Value, f: &mut dyn FnMut(&str)) {
             }
         }
     }
-    let Some(paths) = doc.get("paths").and_then(Value::as_object) else { return };
-    for (path, item) in paths {
-        let item_pointer = push_token("/paths", path);
-        visit_parameters(item, &item_pointer, f);
-        let Some(item) = item.as_object() else { continue };
-        for (method, operation) in item {
-            if !METHODS.contains(&method.as_str()) {
-                continue;
-            }
-            let op_pointer = push_token(&item_pointer, method);
-            visit_parameters(operation, &op_pointer, f);
-            if let Some(body) = operation.get("requestBody") {
-                Holder::Content.visit(body, &format!("{op_pointer}/requestBody"), f);
-            }
-            if let Some(responses) = operation.get("responses").and_then(Value::as_object) {
-                for (status, response) in responses.iter().filter(|(s, _)| !s.starts_with("x-")) {
-                    let pointer = push_token(&format!("{op_pointer}/responses"), status);
-                    Holder::Response.visit(response, &pointer, f);
-                }
+    // Path items of components: where `bundle.rs` puts those of other files.
+    for section in ["/paths", "/components/pathItems"] {
+        let Some(items) = doc.pointer(section).and_then(Value::as_object) else { continue };
+        for (path, item) in items {
+            visit_path_item(item, &push_token(section, path), f);
+        }
+    }
+}
+
+fn visit_path_item(item: &Value, item_pointer: &str, f: &mut dyn FnMut(&str)) {
+    visit_parameters(item, item_pointer, f);
+    let Some(item) = item.as_object() else { return };
+    for (method, operation) in item {
+        if !METHODS.contains(&method.as_str()) {
+            continue;
+        }
+        let op_pointer = push_token(item_pointer, method);
+        visit_parameters(operation, &op_pointer, f);
+        if let Some(body) = operation.get("requestBody") {
+            Holder::Content.visit(body, &format!("{op_pointer}/requestBody"), f);
+        }
+        if let Some(responses) = operation.get("responses").and_then(Value::as_object) {
+            for (status, response) in responses.iter().filter(|(s, _)| !s.starts_with("x-")) {
+                let pointer = push_token(&format!("{op_pointer}/responses"), status);
+                Holder::Response.visit(response, &pointer, f);
             }
         }
     }
@@ -260,13 +266,19 @@ pub(crate) fn check_references(file: &str, document: &Value) -> Result<(), LoadE
                             operation: operation_of(document, &pointer),
                             pointer: format!("{pointer}/$ref"),
                             reference: reference.to_owned(),
-                            problem,
+                            problem: problem.to_owned(),
                         });
                     }
                 }
+                let schemas = matches!(path.last(), Some(Token::Key(k)) if SUBSCHEMA_MAP_KEYWORDS.contains(k));
                 for (key, child) in map {
                     // Examples are data, not structure: a `$ref` key inside one is just a key.
                     if matches!(key.as_str(), "example" | "default" | "enum" | "const") {
+                        continue;
+                    }
+                    // Extensions are not read: what they refer to is none of understudy's
+                    // business (but a property may be called `x-...`).
+                    if key.starts_with("x-") && !schemas {
                         continue;
                     }
                     path.push(Token::Key(key));

@@ -19,8 +19,8 @@ use crate::contract::document::{
     METHODS, base_path, check_references, deref, operation_of, resolve_local,
 };
 use crate::contract::model::{
-    Contract, Example, HeaderSpec, MediaType, Operation, Parameter, ParameterLocation, RequestBody,
-    ResponseSpec, SecurityScheme, StatusKey, ValueKind,
+    Contract, Example, FORM, FormField, HeaderSpec, MULTIPART, MediaType, Operation, Parameter,
+    ParameterLocation, RequestBody, ResponseSpec, SecurityScheme, StatusKey, ValueKind,
 };
 use crate::contract::route::Router;
 use crate::contract::schema::{self, Compiler, Dialect, Direction, Schema};
@@ -44,9 +44,12 @@ pub fn parse_text(file: &TextFile) -> Result<Value, LoadError> {
     }
 }
 
-/// Loads a contract from a file.
+/// Loads a contract from a file. A contract read from disk (its `name` is its path) may refer
+/// to other files next to it (`bundle.rs`).
 pub fn load(file: &TextFile) -> Result<Contract, LoadError> {
-    let document = parse_text(file)?;
+    let mut document = parse_text(file)?;
+    let path = std::path::Path::new(&file.name);
+    crate::contract::bundle::bundle(&file.name, path.is_file().then_some(path), &mut document)?;
     from_value(file, document)
 }
 
@@ -66,6 +69,8 @@ pub fn from_value(file: &TextFile, document: Value) -> Result<Contract, LoadErro
         };
         return Err(LoadError::Version { file: name.to_owned(), version: shown });
     };
+    let mut document = document;
+    crate::contract::ids::canonicalize(name, &mut document)?;
     check_references(name, &document)?;
     let request_doc = Arc::new(schema::normalize(&document, dialect, Direction::Request));
     let response_doc = Arc::new(schema::normalize(&document, dialect, Direction::Response));
@@ -277,6 +282,11 @@ impl Builder<'_> {
             matches!(location, ParameterLocation::Query | ParameterLocation::Cookie)
                 && style.is_none_or(|s| s == "form");
         let explode = raw.get("explode").and_then(Value::as_bool).unwrap_or(default_explode);
+        let delimiter = match style {
+            Some("spaceDelimited") => ' ',
+            Some("pipeDelimited") => '|',
+            _ => ',',
+        };
         let (schema, schema_pointer) = match raw.get("schema") {
             Some(schema) => (Some(schema), format!("{pointer}/schema")),
             None => {
@@ -293,9 +303,7 @@ impl Builder<'_> {
             }
         };
         let (kind, item_kind) = match schema {
-            Some(schema) => {
-                (self.kind_of(schema), self.kind_of(schema.get("items").unwrap_or(&Value::Null)))
-            }
+            Some(schema) => (self.kind_of(schema), self.item_kind_of(schema)),
             None => (ValueKind::String, ValueKind::String),
         };
         let schema = match schema {
@@ -307,6 +315,7 @@ impl Builder<'_> {
             location,
             required,
             explode,
+            delimiter,
             kind,
             item_kind,
             schema,
@@ -328,6 +337,7 @@ impl Builder<'_> {
             Some("number") => ValueKind::Number,
             Some("boolean") => ValueKind::Boolean,
             Some("array") => ValueKind::Array,
+            Some("object") => ValueKind::Object,
             Some(_) => ValueKind::String,
             None => {
                 // A composition (`allOf: [{$ref}]`) takes the type of its first branch.
@@ -338,6 +348,39 @@ impl Builder<'_> {
                 }
                 ValueKind::String
             }
+        }
+    }
+
+    /// The JSON type of the items of an array schema (following `$ref`s to the array).
+    fn item_kind_of(&self, schema: &Value) -> ValueKind {
+        let schema = deref(self.document, schema);
+        let items = schema.get("items").or_else(|| {
+            // A composition (`allOf: [{$ref}]`) takes the items of its first branch.
+            ["allOf", "anyOf", "oneOf"]
+                .iter()
+                .find_map(|k| deref(self.document, schema.get(*k)?.get(0)?).get("items"))
+        });
+        self.kind_of(items.unwrap_or(&Value::Null))
+    }
+
+    /// The fields a form body's schema declares (its `properties`, and those of its `allOf`
+    /// branches), with the JSON type each field's text is converted to.
+    fn form_fields(&self, schema: &Value, fields: &mut BTreeMap<String, FormField>, depth: usize) {
+        let schema = deref(self.document, schema);
+        if depth > 8 {
+            return;
+        }
+        if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
+            for (name, property) in properties {
+                let field = FormField {
+                    kind: self.kind_of(property),
+                    item_kind: self.item_kind_of(property),
+                };
+                fields.entry(name.clone()).or_insert(field);
+            }
+        }
+        for branch in schema.get("allOf").and_then(Value::as_array).into_iter().flatten() {
+            self.form_fields(branch, fields, depth + 1);
         }
     }
 
@@ -415,9 +458,13 @@ impl Builder<'_> {
                     let example = header.get("example").or_else(|| {
                         header.get("examples")?.as_object()?.values().next()?.get("value")
                     });
+                    // Headers that describe the body are the server's to set, for the body
+                    // it sends (an example's `Content-Length: 6432` on an 8-byte body breaks
+                    // the client).
                     let sample = example
                         .cloned()
-                        .or_else(|| self.sample(&format!("{header_pointer}/schema")));
+                        .or_else(|| self.sample(&format!("{header_pointer}/schema")))
+                        .filter(|_| !crate::contract::model::describes_body(name));
                     headers.push(HeaderSpec {
                         name: name.clone(),
                         required: header.get("required").and_then(Value::as_bool).unwrap_or(false),
@@ -452,15 +499,18 @@ impl Builder<'_> {
                 None => None,
             };
             let mut examples = Vec::new();
+            let valid = |value: &Value| schema.as_ref().is_none_or(|s| s.is_valid(value));
             if let Some(value) = object.get("example") {
-                examples.push(Example { name: "default".into(), value: value.clone() });
+                let valid = valid(value);
+                examples.push(Example { name: "default".into(), value: value.clone(), valid });
             }
             if let Some(map) = object.get("examples").and_then(Value::as_object) {
                 for (name, example) in map {
                     let example_pointer = push_token(&format!("{media_pointer}/examples"), name);
                     let (example, _) = self.follow(example, &example_pointer);
                     if let Some(value) = example.get("value") {
-                        examples.push(Example { name: name.clone(), value: value.clone() });
+                        let valid = valid(value);
+                        examples.push(Example { name: name.clone(), value: value.clone(), valid });
                     }
                 }
             }
@@ -468,7 +518,14 @@ impl Builder<'_> {
                 (true, Some(_)) => self.sample(&schema_pointer),
                 _ => None,
             };
-            content.push(MediaType { media: media.clone(), schema, examples, sample });
+            let mut fields = BTreeMap::new();
+            let essence = crate::request::media_essence(media).unwrap_or_default();
+            if let Some(raw) = object.get("schema")
+                && matches!(essence.as_str(), FORM | MULTIPART)
+            {
+                self.form_fields(raw, &mut fields, 0);
+            }
+            content.push(MediaType { media: media.clone(), schema, examples, sample, fields });
         }
         Ok(content)
     }
@@ -479,7 +536,12 @@ impl Builder<'_> {
             return Some(sample.clone());
         }
         let schema = self.response_document.pointer(pointer)?;
-        let sample = crate::contract::sample::generate(self.response_document, schema);
+        // Generation follows static references only: `$dynamicRef`s are bound first.
+        let bound = self.responses.resources().bind_dynamic(self.response_document, pointer);
+        let sample = crate::contract::sample::generate(
+            self.response_document,
+            bound.as_ref().unwrap_or(schema),
+        );
         self.samples.borrow_mut().insert(pointer.to_owned(), sample.clone());
         Some(sample)
     }
@@ -631,6 +693,40 @@ paths:
         let q = op.parameters.iter().find(|p| p.name == "q").unwrap();
         assert!(q.required);
         assert_eq!(q.kind, ValueKind::Integer);
+    }
+
+    #[test]
+    fn headers_that_describe_the_body_get_no_sample_and_broken_examples_are_marked() {
+        let text = r#"
+openapi: 3.1.0
+info: {title: t, version: '1'}
+paths:
+  /items:
+    get:
+      operationId: listItems
+      responses:
+        '200':
+          description: ok
+          headers:
+            Content-Length: {required: true, schema: {type: integer}, example: 6432}
+            X-Total: {schema: {type: integer}, example: 3}
+          content:
+            application/json:
+              schema: {type: object, properties: {n: {type: integer}}}
+              examples:
+                good: {value: {n: 1}}
+                broken: {value: {n: one}}
+"#;
+        let contract = load(&file("c.yaml", text)).unwrap();
+        let response = contract.operation("listItems").unwrap().response(200).unwrap();
+        let sample = |name: &str| {
+            response.headers.iter().find(|h| h.name == name).and_then(|h| h.sample.clone())
+        };
+        assert_eq!(sample("Content-Length"), None);
+        assert_eq!(sample("X-Total").as_deref(), Some("3"));
+        let valid: Vec<(&str, bool)> =
+            response.content[0].examples.iter().map(|e| (e.name.as_str(), e.valid)).collect();
+        assert_eq!(valid, [("good", true), ("broken", false)]);
     }
 
     #[test]

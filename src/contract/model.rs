@@ -105,8 +105,11 @@ pub struct Parameter {
     pub location: ParameterLocation,
     /// Whether it must be present.
     pub required: bool,
-    /// For arrays: repeated keys (`explode`, the default for query) or comma-separated values.
+    /// For arrays: repeated keys (`explode`, the default for query) or delimited values.
     pub explode: bool,
+    /// For arrays not exploded: what separates the items (`,` for `form` and `simple`, ` ` for
+    /// `spaceDelimited`, `|` for `pipeDelimited`).
+    pub delimiter: char,
     /// The JSON type the text is converted to before validation.
     pub kind: ValueKind,
     /// For arrays, the JSON type of the items.
@@ -128,6 +131,8 @@ pub enum ValueKind {
     Boolean,
     /// Split into items.
     Array,
+    /// Read as JSON text (an object field of a form); text that is not JSON stays text.
+    Object,
 }
 
 /// A declared request body.
@@ -150,6 +155,23 @@ pub struct MediaType {
     pub examples: Vec<Example>,
     /// A body generated from the schema, for responses without examples.
     pub sample: Option<Value>,
+    /// For form bodies (`application/x-www-form-urlencoded`, `multipart/form-data`): the JSON
+    /// type each declared field's text is converted to, by field name.
+    pub fields: BTreeMap<String, FormField>,
+}
+
+/// The media type of an HTML form's body.
+pub const FORM: &str = "application/x-www-form-urlencoded";
+/// The media type of a body of named parts (files among them).
+pub const MULTIPART: &str = "multipart/form-data";
+
+/// A field of a form body, as its schema declares it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FormField {
+    /// The JSON type the text is converted to.
+    pub kind: ValueKind,
+    /// For arrays, the JSON type of the items.
+    pub item_kind: ValueKind,
 }
 
 /// A named example value.
@@ -159,6 +181,9 @@ pub struct Example {
     pub name: String,
     /// The value.
     pub value: Value,
+    /// Whether the value is valid against its media type's schema (in the direction it
+    /// travels). An example that breaks its own schema is never served: a generated sample is.
+    pub valid: bool,
 }
 
 /// Which statuses a documented response covers.
@@ -215,6 +240,28 @@ pub struct ResponseSpec {
     pub content: Vec<MediaType>,
 }
 
+/// Response headers that describe the body as it travels (its length, framing, coding, range,
+/// media type) or the connection. The server sets them for the body it sends: a documented
+/// value (an example, a sample) is never copied into an answer, and the self-check does not
+/// demand them.
+pub const BODY_HEADERS: &[&str] = &[
+    "content-length",
+    "transfer-encoding",
+    "content-encoding",
+    "content-range",
+    "content-type",
+    "connection",
+    "keep-alive",
+    "upgrade",
+    "trailer",
+    "te",
+];
+
+/// Whether a header is one of [`BODY_HEADERS`] (any case).
+pub fn describes_body(name: &str) -> bool {
+    BODY_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name))
+}
+
 /// A documented response header.
 #[derive(Debug)]
 pub struct HeaderSpec {
@@ -227,7 +274,7 @@ pub struct HeaderSpec {
     /// The compiled schema.
     pub schema: Option<Schema>,
     /// A value to send when a response is built from the documentation: the header's example,
-    /// or one generated from its schema.
+    /// or one generated from its schema (never for [`BODY_HEADERS`]).
     pub sample: Option<String>,
 }
 
@@ -299,6 +346,12 @@ impl Operation {
             })
         };
         codes().filter(|c| (200..300).contains(c)).min().or_else(|| codes().min()).unwrap_or(200)
+    }
+
+    /// Every media type the operation documents for its responses (empty: it documents no
+    /// content at all), for content negotiation.
+    pub fn response_media(&self) -> impl Iterator<Item = &str> {
+        self.responses.iter().flat_map(|r| r.content.iter().map(|m| m.media.as_str()))
     }
 
     /// The documented status keys, in document order, for messages.

@@ -15,7 +15,8 @@
 //!
 //! Compiling is done with a `jsonschema` [`Registry`](jsonschema::Registry) holding the whole
 //! rewritten document, and a `{"$ref": "<uri>#<pointer>"}` wrapper per schema position, so that
-//! `#/components/...` references resolve exactly as they do in the document.
+//! `#/components/...` references resolve exactly as they do in the document. Schemas with an
+//! `$id` of their own are registered beside it and named by that `$id` (`ids.rs` says why).
 
 use std::sync::Arc;
 
@@ -25,6 +26,7 @@ use crate::contract::document::{
     SUBSCHEMA_ARRAY_KEYWORDS, SUBSCHEMA_KEYWORDS, SUBSCHEMA_MAP_KEYWORDS, deref,
     for_each_schema_position,
 };
+use crate::contract::ids::Resources;
 use serde_json::{Map, Value, json};
 
 /// Which OpenAPI family a document belongs to.
@@ -229,6 +231,8 @@ pub enum CompileError {
 pub struct Compiler {
     registry: jsonschema::Registry<'static>,
     uri: String,
+    /// The document's `$id` resources: where a pointer lies decides how it is named.
+    resources: Resources,
 }
 
 impl std::fmt::Debug for Compiler {
@@ -237,24 +241,28 @@ impl std::fmt::Debug for Compiler {
     }
 }
 
-/// Characters that must be percent-encoded in the fragment of a reference URI.
-const FRAGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'/')
-    .remove(b'~')
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_');
-
 impl Compiler {
-    /// Registers a rewritten document under a unique URI.
+    /// Registers a rewritten document under a unique URI, with its `$id` schemas beside it
+    /// (see `ids.rs`: the library finds them only where JSON Schema keywords lead).
     pub fn new(uri: &str, document: Arc<Value>) -> Result<Self, CompileError> {
         count_compilation();
-        let registry = jsonschema::Registry::new()
-            .draft(Draft::Draft202012)
-            .add(uri, document)
+        let resources = Resources::index(&document);
+        let builder = jsonschema::Registry::new().draft(Draft::Draft202012);
+        let registered = if resources.needs_registry_form() {
+            let (copy, schemas) = resources.registry_form(&document, uri);
+            builder.add(uri, copy).and_then(|builder| builder.extend(schemas))
+        } else {
+            builder.add(uri, document)
+        };
+        let registry = registered
             .and_then(|builder| builder.prepare())
             .map_err(|e| CompileError::Register(e.to_string()))?;
-        Ok(Compiler { registry, uri: uri.to_owned() })
+        Ok(Compiler { registry, uri: uri.to_owned(), resources })
+    }
+
+    /// The document's `$id` resources and anchors.
+    pub(crate) fn resources(&self) -> &Resources {
+        &self.resources
     }
 
     /// The URI the document is registered under.
@@ -265,8 +273,7 @@ impl Compiler {
     /// Compiles the schema at `pointer` of the registered document.
     pub fn compile(&self, pointer: &str) -> Result<Schema, CompileError> {
         count_compilation();
-        let fragment = percent_encoding::utf8_percent_encode(pointer, FRAGMENT);
-        let wrapper = json!({"$ref": format!("{}#{fragment}", self.uri)});
+        let wrapper = json!({"$ref": self.resources.absolute(&self.uri, pointer)});
         let validator = jsonschema::options()
             .with_draft(Draft::Draft202012)
             .with_registry(&self.registry)

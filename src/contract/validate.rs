@@ -1,11 +1,17 @@
-//! Checking a request against its operation: parameters, content type, JSON syntax, body.
+//! Checking a request against its operation: parameters, content type, JSON syntax, body,
+//! and whether its `Accept` admits an answer.
 //!
 //! Every problem is returned as data: a [`Violation`] with where it is (location, parameter,
 //! JSON pointer) and what is wrong, all of them at once, so that a client fixing its request
 //! sees the whole list. Three problems stop the check early because nothing after them can be
 //! checked: an unsupported content type (415), a body that is not JSON (400 with line and
-//! column), and a missing required body. Turning these into the API's envelope is
-//! `mock/respond.rs`'s job.
+//! column), and a missing required body. A request valid in every other way whose `Accept`
+//! admits none of the media types the operation answers with is refused last (406). Turning
+//! these into the API's envelope is `mock/respond.rs`'s job.
+//!
+//! Bodies are JSON, or forms (`application/x-www-form-urlencoded`, `multipart/form-data`) read
+//! into the object of their fields (`form.rs`): either way the parsed value is validated and
+//! handed on as [`Validated::body`], so the engine stores a form as it stores JSON.
 //!
 //! Parameters arrive as text; they are converted to the JSON type their schema declares
 //! (`limit=5` → `5`) before validation, and a value that does not convert is validated as text,
@@ -13,7 +19,10 @@
 
 use serde_json::{Map, Value};
 
-use crate::contract::{MediaType, Operation, Parameter, ParameterLocation, ValueKind};
+use crate::contract::form;
+use crate::contract::{
+    FORM, MULTIPART, MediaType, Operation, Parameter, ParameterLocation, ValueKind,
+};
 use crate::request::Request;
 use crate::request::media_essence;
 
@@ -147,12 +156,20 @@ pub enum Rejection {
     MissingBody,
     /// Parameters or body break the contract (400).
     Invalid(Vec<Violation>),
+    /// The `Accept` header admits none of the media types the operation answers with (406).
+    NotAcceptable {
+        /// The `Accept` header as sent.
+        accept: String,
+        /// The media types the operation documents for its responses.
+        available: Vec<String>,
+    },
 }
 
 /// What validation extracted from a valid request.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Validated {
-    /// The parsed JSON body, if one was sent with a JSON media type.
+    /// The parsed body, if one was sent with a JSON media type, or a form's fields as an
+    /// object.
     pub body: Option<Value>,
     /// Declared query parameters present in the request, converted to their JSON types.
     pub query: Map<String, Value>,
@@ -247,13 +264,35 @@ pub fn request(
             let Some(declared) = media.as_deref().and_then(|m| find_media(&body.content, m)) else {
                 return Err(Rejection::UnsupportedMediaType { got: media, accepted: accepted() });
             };
-            if is_json(media.as_deref().unwrap_or_default()) {
+            let essence = media.as_deref().unwrap_or_default();
+            let value = if is_json(essence) {
                 let value: Value =
                     serde_json::from_slice(&request.body).map_err(|e| Rejection::InvalidJson {
                         line: e.line(),
                         column: e.column(),
                         error: e.to_string(),
                     })?;
+                Some(value)
+            } else if essence == FORM {
+                Some(form::urlencoded(&request.body, &declared.fields, scalar))
+            } else if essence == MULTIPART {
+                let content_type = request.header("content-type").unwrap_or_default();
+                match form::multipart(request.body.clone(), content_type, &declared.fields, scalar)
+                {
+                    Ok(value) => Some(value),
+                    Err(error) => {
+                        return Err(Rejection::Invalid(vec![Violation {
+                            location: Location::Body,
+                            parameter: None,
+                            pointer: String::new(),
+                            message: format!("the multipart body cannot be read: {error}"),
+                        }]));
+                    }
+                }
+            } else {
+                None
+            };
+            if let Some(value) = value {
                 if let Some(schema) = &declared.schema {
                     for error in schema.errors(&value) {
                         violations.push(Violation {
@@ -269,19 +308,84 @@ pub fn request(
         }
     }
 
-    if violations.is_empty() { Ok(validated) } else { Err(Rejection::Invalid(violations)) }
+    if !violations.is_empty() {
+        return Err(Rejection::Invalid(violations));
+    }
+    // Only a request understudy could otherwise answer is refused for its `Accept`.
+    let accept = request.header_list("accept");
+    if !acceptable(&accept, operation.response_media()) {
+        let available = operation.response_media().map(str::to_owned).collect();
+        return Err(Rejection::NotAcceptable { accept, available });
+    }
+    Ok(validated)
+}
+
+/// Whether an `Accept` header admits one of the `offered` media types (RFC 9110 §12.5.1): each
+/// offered type takes the quality of the most specific range that matches it (`text/html`
+/// before `text/*` before `*/*`), and is acceptable when that is above 0. No `Accept` (or one
+/// with no range that parses), and an operation that documents no content, accept anything;
+/// an offered wildcard (`application/*`) is acceptable to any range that overlaps it.
+pub fn acceptable<'a>(accept: &str, offered: impl Iterator<Item = &'a str>) -> bool {
+    let ranges: Vec<(String, String, f32)> = accept
+        .split(',')
+        .filter_map(|range| {
+            let mut pieces = range.split(';');
+            let essence = pieces.next()?.trim().to_ascii_lowercase();
+            let (kind, subtype) = essence.split_once('/')?;
+            let quality = pieces
+                .filter_map(|p| p.split_once('='))
+                .find(|(name, _)| name.trim().eq_ignore_ascii_case("q"))
+                .and_then(|(_, q)| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            Some((kind.trim().to_owned(), subtype.trim().to_owned(), quality))
+        })
+        .collect();
+    if ranges.is_empty() {
+        return true;
+    }
+    let mut offered = offered.filter_map(media_essence).peekable();
+    if offered.peek().is_none() {
+        return true;
+    }
+    offered.any(|media| {
+        let (kind, subtype) = media.split_once('/').unwrap_or((media.as_str(), ""));
+        if kind == "*" || subtype == "*" {
+            let overlaps = |a: &str, b: &str| a == b || a == "*" || b == "*";
+            return ranges
+                .iter()
+                .any(|(k, s, q)| *q > 0.0 && overlaps(k, kind) && overlaps(s, subtype));
+        }
+        let specificity = |(k, s, _): &&(String, String, f32)| match (k.as_str(), s.as_str()) {
+            ("*", _) => 0,
+            (_, "*") => 1,
+            _ => 2,
+        };
+        ranges
+            .iter()
+            .filter(|(k, s, _)| (k == "*" || k == kind) && (s == "*" || s == subtype))
+            .max_by_key(specificity)
+            .is_some_and(|(_, _, q)| *q > 0.0)
+    })
 }
 
 /// Converts parameter text to the JSON type of its schema.
+///
+/// An array is every value of a repeated name when `explode` (the default for query
+/// parameters: `?tag=a&tag=b`), else the values split on the style's delimiter (`?tag=a,b`,
+/// `a|b`, `a b`; a header is always comma-separated). A scalar sent several times takes its
+/// first value.
 fn convert(parameter: &Parameter, raw: &[String]) -> Value {
     match parameter.kind {
         ValueKind::Array => {
-            let items: Vec<&str> = if parameter.explode && raw.len() > 1 {
+            let exploded = parameter.explode
+                && matches!(
+                    parameter.location,
+                    ParameterLocation::Query | ParameterLocation::Cookie
+                );
+            let items: Vec<&str> = if exploded || (parameter.explode && raw.len() > 1) {
                 raw.iter().map(String::as_str).collect()
-            } else if parameter.explode && parameter.location == ParameterLocation::Query {
-                vec![raw[0].as_str()]
             } else {
-                raw.iter().flat_map(|r| r.split(',')).collect()
+                raw.iter().flat_map(|r| r.split(parameter.delimiter)).collect()
             };
             Value::Array(items.into_iter().map(|i| scalar(i, parameter.item_kind)).collect())
         }
@@ -301,6 +405,7 @@ pub fn scalar(text: &str, kind: ValueKind) -> Value {
             "false" => Some(Value::Bool(false)),
             _ => None,
         },
+        ValueKind::Object => serde_json::from_str::<Value>(text).ok().filter(Value::is_object),
         ValueKind::String | ValueKind::Array => None,
     };
     converted.unwrap_or_else(|| Value::String(text.to_owned()))
@@ -363,11 +468,66 @@ mod tests {
     }
 
     #[test]
+    fn accept_takes_the_quality_of_the_most_specific_matching_range() {
+        let json = || ["application/json", "application/problem+json"].into_iter();
+        assert!(acceptable("", json()));
+        assert!(acceptable("*/*", json()));
+        assert!(acceptable("application/*", json()));
+        assert!(acceptable("Application/JSON; charset=utf-8", json()));
+        assert!(acceptable("text/html, application/json;q=0.1", json()));
+        assert!(!acceptable("text/html", json()));
+        assert!(!acceptable("application/json;q=0", ["application/json"].into_iter()));
+        assert!(!acceptable("application/json;q=0, */*", ["application/json"].into_iter()));
+        assert!(acceptable("application/json;q=0, */*", json()));
+        // Nothing documented, or a documented wildcard.
+        assert!(acceptable("text/html", std::iter::empty()));
+        assert!(acceptable("text/html", ["*/*"].into_iter()));
+        assert!(acceptable("text/plain", ["text/*"].into_iter()));
+        assert!(!acceptable("image/png", ["text/*"].into_iter()));
+        // A header with no range that parses says nothing.
+        assert!(acceptable("nonsense", json()));
+    }
+
+    fn parameter(
+        kind: ValueKind,
+        item_kind: ValueKind,
+        explode: bool,
+        delimiter: char,
+    ) -> Parameter {
+        Parameter {
+            name: "p".into(),
+            location: ParameterLocation::Query,
+            required: false,
+            explode,
+            delimiter,
+            kind,
+            item_kind,
+            schema: None,
+        }
+    }
+
+    #[test]
+    fn array_parameters_read_repeated_names_or_delimited_values() {
+        let raw = |values: &[&str]| values.iter().map(|v| v.to_string()).collect::<Vec<_>>();
+        let exploded = parameter(ValueKind::Array, ValueKind::Integer, true, ',');
+        assert_eq!(convert(&exploded, &raw(&["1", "2"])), serde_json::json!([1, 2]));
+        assert_eq!(convert(&exploded, &raw(&["1,2"])), serde_json::json!(["1,2"]));
+        let commas = parameter(ValueKind::Array, ValueKind::Integer, false, ',');
+        assert_eq!(convert(&commas, &raw(&["1,2", "3"])), serde_json::json!([1, 2, 3]));
+        let pipes = parameter(ValueKind::Array, ValueKind::String, false, '|');
+        assert_eq!(convert(&pipes, &raw(&["a|b"])), serde_json::json!(["a", "b"]));
+        let scalar = parameter(ValueKind::Integer, ValueKind::String, true, ',');
+        assert_eq!(convert(&scalar, &raw(&["5", "50"])), serde_json::json!(5));
+    }
+
+    #[test]
     fn scalars_convert_or_stay_text() {
         assert_eq!(scalar("5", ValueKind::Integer), Value::from(5));
         assert_eq!(scalar("5.5", ValueKind::Integer), Value::from("5.5"));
         assert_eq!(scalar("5.5", ValueKind::Number), Value::from(5.5));
         assert_eq!(scalar("true", ValueKind::Boolean), Value::Bool(true));
         assert_eq!(scalar("yes", ValueKind::Boolean), Value::from("yes"));
+        assert_eq!(scalar(r#"{"a": 1}"#, ValueKind::Object), serde_json::json!({"a": 1}));
+        assert_eq!(scalar("[1]", ValueKind::Object), Value::from("[1]"));
     }
 }

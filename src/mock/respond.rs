@@ -183,6 +183,7 @@ impl Failure {
             Failure::Rejected(Rejection::UnsupportedMediaType { .. }) => {
                 StatusCode::UNSUPPORTED_MEDIA_TYPE
             }
+            Failure::Rejected(Rejection::NotAcceptable { .. }) => StatusCode::NOT_ACCEPTABLE,
             Failure::Rejected(_) | Failure::BadPrefer { .. } => StatusCode::BAD_REQUEST,
             Failure::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Failure::SelfCheck(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -201,6 +202,7 @@ impl Failure {
             }
             Failure::Rejected(Rejection::InvalidJson { .. }) => ErrorKind::InvalidJson,
             Failure::Rejected(Rejection::MissingBody) => ErrorKind::MissingBody,
+            Failure::Rejected(Rejection::NotAcceptable { .. }) => ErrorKind::NotAcceptable,
             Failure::Rejected(Rejection::Invalid(_)) => ErrorKind::Validation,
             Failure::BadPrefer { .. } => ErrorKind::BadPrefer,
             Failure::NotFound { .. } => ErrorKind::NotFound,
@@ -246,6 +248,15 @@ impl Failure {
             Failure::Rejected(Rejection::MissingBody) => {
                 (json!({}), "A request body is required".into())
             }
+            Failure::Rejected(Rejection::NotAcceptable { accept, available }) => {
+                let available = available.join(", ");
+                (
+                    json!({"accept": accept, "available": available}),
+                    format!(
+                        "Not acceptable: `Accept: {accept}`; this operation answers with {available}"
+                    ),
+                )
+            }
             Failure::Rejected(Rejection::Invalid(violations)) => {
                 (json!({}), format!("Invalid request: {}", one_line(violations)))
             }
@@ -271,6 +282,11 @@ impl Failure {
             ),
         }
     }
+}
+
+/// Why understudy refused, in its own words (the envelope's default message).
+pub(crate) fn message(failure: &Failure, request: &Request) -> String {
+    failure.variables(request).1
 }
 
 /// Renders a failure in the API's envelope.

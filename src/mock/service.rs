@@ -254,9 +254,13 @@ fn finish(state: &State, version: &Version, request: &Request, decision: Decisio
         Ok(reply) => reply,
         Err(failure) => {
             let envelope = respond::failure(&version.scenario.errors, &failure, request);
+            // Our envelope where the contract allows it (it says why); else the operation's
+            // documented answer for the status, with the reason in a header.
             match decision.operation.filter(|_| version.scenario.documented_errors) {
-                Some(operation) => documented_failure(operation, envelope),
-                None => envelope,
+                Some(op) if !contract_violations(version, op, &envelope).is_empty() => {
+                    documented_failure(op, envelope, &failure, request)
+                }
+                _ => envelope,
             }
         }
     };
@@ -276,8 +280,14 @@ fn finish(state: &State, version: &Version, request: &Request, decision: Decisio
 }
 
 /// A failure answered as the operation documents it, when it documents the status with a body;
-/// the envelope's protocol headers (`Allow`, `WWW-Authenticate`) are kept.
-fn documented_failure(operation: &Operation, envelope: Reply) -> Reply {
+/// the envelope's protocol headers (`Allow`, `WWW-Authenticate`) are kept, and why understudy
+/// refused goes in `X-Understudy-Reason` (the documented body cannot say it).
+fn documented_failure(
+    operation: &Operation,
+    envelope: Reply,
+    failure: &Failure,
+    request: &Request,
+) -> Reply {
     let Some(mut documented) = engine::documented::error_answer(operation, envelope.status) else {
         return envelope;
     };
@@ -286,18 +296,17 @@ fn documented_failure(operation: &Operation, envelope: Reply) -> Reply {
             documented.headers.insert(name, value.clone());
         }
     }
+    let reason: String = respond::message(failure, request)
+        .chars()
+        .map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '?' })
+        .take(1024)
+        .collect();
+    documented.insert_header("x-understudy-reason", &reason);
     documented
 }
 
-/// Checks a reply against every contract version of the API; in strict mode a violation
-/// replaces the reply by a 500 that names it.
-fn self_check(
-    state: &State,
-    version: &Version,
-    operation: &Operation,
-    request: &Request,
-    reply: Reply,
-) -> Reply {
+/// What a reply breaks of every dialect of the version (each violation once).
+fn contract_violations(version: &Version, operation: &Operation, reply: &Reply) -> Vec<Violation> {
     let media = reply.media_type();
     let mut violations: Vec<Violation> = Vec::new();
     for contract in &version.contracts {
@@ -318,6 +327,19 @@ fn self_check(
             }
         }
     }
+    violations
+}
+
+/// Checks a reply against every contract version of the API; in strict mode a violation
+/// replaces the reply by a 500 that names it.
+fn self_check(
+    state: &State,
+    version: &Version,
+    operation: &Operation,
+    request: &Request,
+    reply: Reply,
+) -> Reply {
+    let violations = contract_violations(version, operation, &reply);
     if violations.is_empty() {
         return reply;
     }

@@ -22,6 +22,8 @@ pub enum ErrorKind {
     MissingBody,
     /// The content type is not one the operation takes (415).
     UnsupportedMediaType,
+    /// The `Accept` header admits none of the operation's media types (406).
+    NotAcceptable,
     /// No or a bad credential (401).
     Unauthorized,
     /// The credential may not do this (403).
@@ -50,11 +52,12 @@ pub enum ErrorKind {
 
 impl ErrorKind {
     /// Every kind, in the order the documentation lists them.
-    pub const ALL: [ErrorKind; 16] = [
+    pub const ALL: [ErrorKind; 17] = [
         ErrorKind::Validation,
         ErrorKind::InvalidJson,
         ErrorKind::MissingBody,
         ErrorKind::UnsupportedMediaType,
+        ErrorKind::NotAcceptable,
         ErrorKind::Unauthorized,
         ErrorKind::Forbidden,
         ErrorKind::RouteNotFound,
@@ -76,6 +79,7 @@ impl ErrorKind {
             ErrorKind::InvalidJson => "invalid-json",
             ErrorKind::MissingBody => "missing-body",
             ErrorKind::UnsupportedMediaType => "unsupported-media-type",
+            ErrorKind::NotAcceptable => "not-acceptable",
             ErrorKind::Unauthorized => "unauthorized",
             ErrorKind::Forbidden => "forbidden",
             ErrorKind::RouteNotFound => "route-not-found",
@@ -104,6 +108,7 @@ impl ErrorKind {
             403 => ErrorKind::Forbidden,
             404 => ErrorKind::NotFound,
             405 => ErrorKind::MethodNotAllowed,
+            406 => ErrorKind::NotAcceptable,
             409 => ErrorKind::Conflict,
             413 => ErrorKind::PayloadTooLarge,
             415 => ErrorKind::UnsupportedMediaType,

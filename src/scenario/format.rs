@@ -97,7 +97,7 @@
 //! ```
 //!
 //! Error kinds (keys of `codes` and `messages`): `validation`, `invalid-json`, `missing-body`,
-//! `unsupported-media-type`, `unauthorized`, `forbidden`, `route-not-found`,
+//! `unsupported-media-type`, `not-acceptable`, `unauthorized`, `forbidden`, `route-not-found`,
 //! `method-not-allowed`, `not-found`, `bad-prefer`, `payload-too-large`, `self-check`,
 //! `conflict`, `unprocessable`, `rate-limited`, and `error` (any other status).
 //! Variables of the error templates: `status`, `title` (the reason phrase), `code`, `message`,

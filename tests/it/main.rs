@@ -39,3 +39,5 @@ mod versions;
 mod any_contract;
 // Bounded under abuse: silent and idle connections, a second stop signal, bounds, secrets.
 mod hardening;
+// Contracts nobody here wrote: external $refs, $dynamicRef, forms, Accept, broken examples.
+mod foreign;

@@ -1,6 +1,9 @@
 //! Answers built from the contract: what `Prefer: code=` / `example=` asks for, and what an
 //! operation without a behaviour answers (its lowest documented 2xx with its first example, or
-//! a sample generated from its schema). The store is not touched.
+//! a sample generated from its schema). An example that breaks its own schema is never sent:
+//! the sample is. Documented headers go out with their example or sample values, but never
+//! those that describe the body (`Content-Length`...: the contract leaves them out of
+//! [`HeaderSpec::sample`](crate::contract::HeaderSpec)). The store is not touched.
 
 use http::StatusCode;
 
@@ -42,12 +45,13 @@ pub(crate) fn documented(operation: &Operation, prefer: &Prefer) -> Result<Reply
     let media = spec.content.iter().find(|m| validate::is_json(&m.media)).or(spec.content.first());
     let body = match (media, &prefer.example) {
         (Some(media), Some(name)) => match media.examples.iter().find(|e| &e.name == name) {
-            Some(example) => Some(example.value.clone()),
+            Some(example) => Some(served(operation, status, media, example)),
             None => return Err(unknown_example(operation, name, Some(status))),
         },
-        (Some(media), None) => {
-            media.examples.first().map(|e| e.value.clone()).or_else(|| media.sample.clone())
-        }
+        (Some(media), None) => match media.examples.first() {
+            Some(example) => Some(served(operation, status, media, example)),
+            None => media.sample.clone(),
+        },
         (None, Some(name)) => return Err(unknown_example(operation, name, Some(status))),
         (None, None) => None,
     };
@@ -76,8 +80,31 @@ pub(crate) fn error_answer(operation: &Operation, status: StatusCode) -> Option<
     let spec = operation.response(status.as_u16())?;
     let media =
         spec.content.iter().find(|m| validate::is_json(&m.media)).or(spec.content.first())?;
-    let body = media.examples.first().map(|e| e.value.clone()).or_else(|| media.sample.clone())?;
+    let body = match media.examples.first() {
+        Some(example) => served(operation, status.as_u16(), media, example),
+        None => media.sample.clone()?,
+    };
     Some(Reply::json(status, body, media_text(media)))
+}
+
+/// The body for `example`: the example itself, unless it breaks its own schema (the
+/// self-check would refuse it), then the sample generated from the schema.
+fn served(
+    operation: &Operation,
+    status: u16,
+    media: &MediaType,
+    example: &crate::contract::Example,
+) -> serde_json::Value {
+    if example.valid {
+        return example.value.clone();
+    }
+    tracing::debug!(
+        operation = %operation.id,
+        status,
+        example = %example.name,
+        "the documented example breaks its own schema; answering the generated sample"
+    );
+    media.sample.clone().unwrap_or_else(|| example.value.clone())
 }
 
 fn status_of(key: StatusKey) -> u16 {
