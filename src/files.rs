@@ -1,9 +1,12 @@
 //! Where contracts, scenarios and conformance suites are read from.
 //!
 //! The three folders of the repository are compiled into the binary, so `understudy serve` works
-//! from an empty directory. A [`Tree`] hides whether a folder is that embedded copy or a
-//! directory on disk given with `--contracts` / `--scenarios`; everything above it sees named
-//! text files grouped by API.
+//! from an empty directory. A [`Tree`] is one such folder made of layers: the embedded copy,
+//! directories on disk given with `--contracts` / `--scenarios-dir` laid over it, or single
+//! OpenAPI documents given as `serve FILE...`. Layers add to each other per API and per file:
+//! a directory's `teable/openapi.yaml` replaces the embedded file of that name and leaves the
+//! other embedded files and APIs as they are, so a directory never silently removes what it
+//! does not mention. Everything above sees named text files grouped by API.
 
 use std::path::{Path, PathBuf};
 
@@ -15,19 +18,27 @@ use crate::error::LoadError;
 static CONTRACTS: Dir<'static> = include_dir!("$OUT_DIR/embedded/contracts");
 static SCENARIOS: Dir<'static> = include_dir!("$OUT_DIR/embedded/scenarios");
 static CONFORMANCE: Dir<'static> = include_dir!("$OUT_DIR/embedded/conformance");
+// The YAML files as written, comments included, for `understudy export`.
+static CONTRACT_SOURCES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/contracts");
+static SCENARIO_SOURCES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/scenarios");
 
-/// One folder of per-API subfolders: `contracts/`, `scenarios/` or `conformance/`.
+/// One folder of per-API subfolders (`contracts/`, `scenarios/` or `conformance/`), made of
+/// layers; a later layer's file replaces an earlier layer's file of the same name.
 #[derive(Debug, Clone)]
-pub enum Tree {
+pub struct Tree {
+    /// The folder's name as shown in messages (`contracts`).
+    name: &'static str,
+    layers: Vec<Layer>,
+}
+
+#[derive(Debug, Clone)]
+enum Layer {
     /// The copy compiled into the binary.
-    Embedded {
-        /// The folder's name as shown in messages (`contracts`).
-        name: &'static str,
-        /// The compiled-in directory.
-        dir: &'static Dir<'static>,
-    },
-    /// A directory on disk.
+    Embedded(&'static Dir<'static>),
+    /// A directory on disk, holding `<api>/` folders.
     Disk(PathBuf),
+    /// Single documents, each an API named by its file stem.
+    Documents(Vec<(String, PathBuf)>),
 }
 
 /// A text file read from a [`Tree`].
@@ -44,22 +55,65 @@ pub struct TextFile {
 impl Tree {
     /// The embedded `contracts/` folder.
     pub fn embedded_contracts() -> Self {
-        Tree::Embedded { name: "contracts", dir: &CONTRACTS }
+        Tree { name: "contracts", layers: vec![Layer::Embedded(&CONTRACTS)] }
     }
 
     /// The embedded `scenarios/` folder.
     pub fn embedded_scenarios() -> Self {
-        Tree::Embedded { name: "scenarios", dir: &SCENARIOS }
+        Tree { name: "scenarios", layers: vec![Layer::Embedded(&SCENARIOS)] }
     }
 
     /// The embedded `conformance/` folder.
     pub fn embedded_conformance() -> Self {
-        Tree::Embedded { name: "conformance", dir: &CONFORMANCE }
+        Tree { name: "conformance", layers: vec![Layer::Embedded(&CONFORMANCE)] }
     }
 
-    /// A directory on disk.
+    /// A directory on disk, alone.
     pub fn disk(path: impl Into<PathBuf>) -> Self {
-        Tree::Disk(path.into())
+        Tree { name: "files", layers: vec![Layer::Disk(path.into())] }
+    }
+
+    /// OpenAPI documents, each served as the API its file stem names (`petstore.yaml` →
+    /// `petstore`), alone. Two files with one stem are an error.
+    pub fn documents(files: &[PathBuf]) -> Result<Self, LoadError> {
+        let mut named: Vec<(String, PathBuf)> = Vec::new();
+        for file in files {
+            if !file.is_file() {
+                let error = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+                return Err(read_error(file, error));
+            }
+            let name = api_name(file);
+            if let Some((_, other)) = named.iter().find(|(n, _)| *n == name) {
+                return Err(LoadError::invalid(
+                    file.display().to_string(),
+                    "-",
+                    format!("/{name}"),
+                    format!(
+                        "{} is mounted at /{name} already: give the files different names",
+                        other.display()
+                    ),
+                ));
+            }
+            named.push((name, file.clone()));
+        }
+        Ok(Tree { name: "documents", layers: vec![Layer::Documents(named)] })
+    }
+
+    /// This tree with a directory laid over it. The directory must hold at least one `<api>/`
+    /// folder: an empty one is almost certainly the wrong path.
+    pub fn overlay(mut self, path: impl Into<PathBuf>) -> Result<Self, LoadError> {
+        let path = path.into();
+        let layer = Tree { name: self.name, layers: vec![Layer::Disk(path.clone())] };
+        if layer.apis()?.is_empty() {
+            return Err(LoadError::invalid(
+                path.display().to_string(),
+                "-",
+                "",
+                format!("holds no API folder (`<api>/...`) of {}", self.name),
+            ));
+        }
+        self.layers.push(Layer::Disk(path));
+        Ok(self)
     }
 
     /// The names of the per-API subfolders, sorted.
@@ -68,20 +122,83 @@ impl Tree {
     }
 
     /// The names of the subfolders of `path` (`""`: the top; `arize`: an API's version
-    /// folders), sorted; none when `path` does not exist.
+    /// folders) in every layer, sorted; none when `path` does not exist.
     pub fn subfolders(&self, path: &str) -> Result<Vec<String>, LoadError> {
-        let mut names = match self {
-            Tree::Embedded { dir, .. } => {
+        let mut names = Vec::new();
+        for layer in &self.layers {
+            names.extend(layer.subfolders(path)?);
+        }
+        names.retain(|n| !n.starts_with('.'));
+        names.sort();
+        names.dedup();
+        Ok(names)
+    }
+
+    /// The files of one subfolder (an API's, `arize`, or a version's, `arize/current`) whose
+    /// names end in one of `extensions`, sorted by name; a later layer's file replaces an
+    /// earlier one's of the same name. A missing subfolder gives an empty list.
+    pub fn files(&self, folder: &str, extensions: &[&str]) -> Result<Vec<TextFile>, LoadError> {
+        let wanted = |name: &str| extensions.iter().any(|ext| name.ends_with(ext));
+        let mut files: Vec<TextFile> = Vec::new();
+        for layer in &self.layers {
+            for file in layer.files(self.name, folder, &wanted)? {
+                files.retain(|f| f.file_name != file.file_name);
+                files.push(file);
+            }
+        }
+        files.sort_by(|a, b| a.file_name.cmp(&b.file_name));
+        Ok(files)
+    }
+
+    /// A short description for messages: `embedded contracts`, or the directories laid over
+    /// it.
+    pub fn describe(&self) -> String {
+        let shown: Vec<String> = self
+            .layers
+            .iter()
+            .map(|layer| match layer {
+                Layer::Embedded(_) => format!("embedded {}", self.name),
+                Layer::Disk(path) => path.display().to_string(),
+                Layer::Documents(files) => {
+                    let names: Vec<String> =
+                        files.iter().map(|(_, f)| f.display().to_string()).collect();
+                    names.join(", ")
+                }
+            })
+            .collect();
+        shown.join(" + ")
+    }
+
+    /// The paths on disk this tree reads (for `--watch`).
+    pub fn paths(&self) -> Vec<PathBuf> {
+        self.layers
+            .iter()
+            .flat_map(|layer| match layer {
+                Layer::Embedded(_) => Vec::new(),
+                Layer::Disk(path) => vec![path.clone()],
+                Layer::Documents(files) => files.iter().map(|(_, f)| f.clone()).collect(),
+            })
+            .collect()
+    }
+}
+
+impl Layer {
+    fn subfolders(&self, path: &str) -> Result<Vec<String>, LoadError> {
+        Ok(match self {
+            Layer::Embedded(dir) => {
                 let dir = if path.is_empty() { Some(*dir) } else { dir.get_dir(path) };
                 dir.into_iter()
                     .flat_map(|dir| dir.dirs())
                     .filter_map(|d| d.path().file_name()?.to_str().map(str::to_owned))
-                    .collect::<Vec<_>>()
+                    .collect()
             }
-            Tree::Disk(root) => {
+            Layer::Disk(root) => {
                 let folder = root.join(path);
                 let mut names = Vec::new();
-                if !path.is_empty() && !folder.is_dir() {
+                if !folder.is_dir() {
+                    if path.is_empty() {
+                        return Err(read_error(&folder, not_a_directory()));
+                    }
                     return Ok(names);
                 }
                 for entry in read_dir(&folder)? {
@@ -94,20 +211,22 @@ impl Tree {
                 }
                 names
             }
-        };
-        names.retain(|n| !n.starts_with('.'));
-        names.sort();
-        Ok(names)
+            Layer::Documents(files) if path.is_empty() => {
+                files.iter().map(|(name, _)| name.clone()).collect()
+            }
+            Layer::Documents(_) => Vec::new(),
+        })
     }
 
-    /// The files of one subfolder (an API's, `arize`, or a version's, `arize/current`) whose
-    /// names end in one of `extensions`, sorted by name. A missing subfolder gives an empty
-    /// list.
-    pub fn files(&self, folder: &str, extensions: &[&str]) -> Result<Vec<TextFile>, LoadError> {
-        let wanted = |name: &str| extensions.iter().any(|ext| name.ends_with(ext));
+    fn files(
+        &self,
+        tree: &str,
+        folder: &str,
+        wanted: &dyn Fn(&str) -> bool,
+    ) -> Result<Vec<TextFile>, LoadError> {
         let mut files = Vec::new();
         match self {
-            Tree::Embedded { name, dir } => {
+            Layer::Embedded(dir) => {
                 let Some(sub) = dir.get_dir(folder) else { return Ok(files) };
                 for file in sub.files() {
                     let Some(file_name) = file.path().file_name().and_then(|n| n.to_str()) else {
@@ -116,7 +235,7 @@ impl Tree {
                     if !wanted(file_name) {
                         continue;
                     }
-                    let display = format!("{name}/{} (embedded)", file.path().display());
+                    let display = format!("{tree}/{} (embedded)", file.path().display());
                     let text = file.contents_utf8().ok_or_else(|| LoadError::Syntax {
                         file: display.clone(),
                         message: "not UTF-8 text".into(),
@@ -128,7 +247,7 @@ impl Tree {
                     });
                 }
             }
-            Tree::Disk(root) => {
+            Layer::Disk(root) => {
                 let sub = root.join(folder);
                 if !sub.is_dir() {
                     return Ok(files);
@@ -144,18 +263,71 @@ impl Tree {
                     files.push(read_file(&path)?);
                 }
             }
+            Layer::Documents(documents) => {
+                // A document is its API's one contract, whatever its extension.
+                if let Some((_, path)) = documents.iter().find(|(name, _)| name == folder) {
+                    files.push(read_file(path)?);
+                }
+            }
         }
-        files.sort_by(|a, b| a.file_name.cmp(&b.file_name));
         Ok(files)
     }
+}
 
-    /// A short description for messages: `embedded contracts` or the directory.
-    pub fn describe(&self) -> String {
-        match self {
-            Tree::Embedded { name, .. } => format!("embedded {name}"),
-            Tree::Disk(path) => path.display().to_string(),
-        }
+/// The API a document is served as: its file stem, lower-cased, anything but letters, digits,
+/// `-` and `_` turned into `-` (`Petstore API.yaml` → `petstore-api`).
+pub fn api_name(file: &Path) -> String {
+    let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("api");
+    let name: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let name = name.trim_matches('-').to_owned();
+    if name.is_empty() { "api".to_owned() } else { name }
+}
+
+/// Writes the embedded contracts and scenarios (as written, comments included) and suites
+/// under `dir` (`dir/contracts/...`), for a user to start from. Refuses to overwrite files.
+pub fn export(dir: &Path) -> Result<usize, LoadError> {
+    let mut written = 0;
+    for (name, source) in [
+        ("contracts", &CONTRACT_SOURCES),
+        ("scenarios", &SCENARIO_SOURCES),
+        ("conformance", &CONFORMANCE),
+    ] {
+        written += export_dir(source, &dir.join(name))?;
     }
+    Ok(written)
+}
+
+fn export_dir(dir: &Dir<'_>, to: &Path) -> Result<usize, LoadError> {
+    let mut written = 0;
+    for file in dir.files() {
+        let path = to.join(file.path());
+        if path.exists() {
+            let error = std::io::Error::new(std::io::ErrorKind::AlreadyExists, "already exists");
+            return Err(read_error(&path, error));
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| read_error(parent, source))?;
+        }
+        std::fs::write(&path, file.contents()).map_err(|source| read_error(&path, source))?;
+        written += 1;
+    }
+    for sub in dir.dirs() {
+        written += export_dir(sub, to)?;
+    }
+    Ok(written)
+}
+
+fn not_a_directory() -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::NotFound, "not a directory")
 }
 
 /// The files of a suite directory given on the command line: its `<api>` subfolder when it has
@@ -165,10 +337,7 @@ pub fn suite_files(dir: &Path, api: &str, extensions: &[&str]) -> Result<Vec<Tex
         return Tree::disk(dir).files(api, extensions);
     }
     if !dir.is_dir() {
-        return Err(read_error(
-            dir,
-            std::io::Error::new(std::io::ErrorKind::NotFound, "not a directory"),
-        ));
+        return Err(read_error(dir, not_a_directory()));
     }
     let parent = dir.parent().map(Path::to_path_buf).unwrap_or_default();
     let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default();

@@ -20,7 +20,7 @@
 //! scenario/      the scenario model, its file format, loading, templates
 //! contract/      the OpenAPI model, loading, $refs, schemas, defaults, samples,
 //!                routing, request validation, response checking
-//! floor          json/ (pointers, text), error, files, request, duration,
+//! floor          json/ (pointers, text), error, files, request, duration, random,
 //!                server (the generic accept loop and graceful drain)
 //! ```
 //!
@@ -44,6 +44,7 @@ pub mod error;
 pub mod files;
 pub(crate) mod json;
 pub mod mock;
+pub mod random;
 pub mod request;
 pub mod scenario;
 pub mod server;

@@ -14,7 +14,8 @@ use understudy::cli::config::Config;
 use understudy::cli::health::Health;
 use understudy::cli::logging::{self, LogFormat};
 use understudy::cli::{
-    CheckArgs, Cli, Command, HealthArgs, LintArgs, RecordArgs, SchemaArgs, SchemaFormat, ServeArgs,
+    CheckArgs, Cli, Command, ExportArgs, HealthArgs, InferArgs, LintArgs, RecordArgs, SchemaArgs,
+    SchemaFormat, ServeArgs,
 };
 use understudy::files::Tree;
 use understudy::{App, Catalog, Store};
@@ -43,6 +44,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Record(args) => record(&args),
         Command::Schema(args) => schema(&args),
         Command::Health(args) => health(&args),
+        Command::Infer(args) => infer(&args),
+        Command::Export(args) => export(&args),
     }
 }
 
@@ -60,6 +63,23 @@ fn health(args: &HealthArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// `understudy infer FILE`: the inferred scenario, as YAML on standard output.
+fn infer(args: &InferArgs) -> anyhow::Result<ExitCode> {
+    let file = understudy::files::read_file(&args.file)?;
+    let contract = understudy::contract::load(&file)?;
+    let scenario = understudy::scenario::infer::infer(&contract);
+    let yaml = serde_saphyr::to_string(&scenario).context("cannot write the scenario as YAML")?;
+    print!("# The scenario understudy infers for {}.\n{yaml}", args.file.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `understudy export DIR`: the embedded files, to start from.
+fn export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
+    let written = understudy::files::export(&args.dir)?;
+    println!("wrote {written} files under {}", args.dir.display());
+    Ok(ExitCode::SUCCESS)
+}
+
 fn schema(args: &SchemaArgs) -> anyhow::Result<ExitCode> {
     let schema = match args.format {
         SchemaFormat::Scenario => understudy::scenario::json_schema(),
@@ -72,7 +92,7 @@ fn schema(args: &SchemaArgs) -> anyhow::Result<ExitCode> {
 
 fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let config = Config::resolve(args)?;
-    let options = config.catalog_options();
+    let options = config.catalog_options()?;
     if args.print_config {
         let catalog = Catalog::load(&options)?;
         print!("{}{}", config.to_toml(), understudy::cli::listing::comment(&catalog));
@@ -82,7 +102,7 @@ fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let catalog = Arc::new(Catalog::load(&options)?);
     let address = config.address()?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(async {
+    let stopped = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(address)
             .await
             .with_context(|| format!("cannot listen on {address}"))?;
@@ -90,11 +110,11 @@ fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         eprintln!("understudy {} listening on http://{local}", env!("CARGO_PKG_VERSION"));
         eprint!("{}", understudy::cli::listing::banner(&catalog, local));
         let app = App::new(catalog.clone(), Store::new(config.store_options()), config.settings());
-        let watched: Vec<std::path::PathBuf> = [&config.contracts, &config.scenarios].into_iter().flatten().cloned().collect();
+        let watched = config.watched();
         let _watcher = match (config.watch, watched.is_empty()) {
             (false, _) => None,
             (true, true) => {
-                tracing::warn!("--watch has nothing to watch: contracts and scenarios are the embedded ones (give --contracts or --scenarios-dir)");
+                tracing::warn!("--watch has nothing to watch: contracts and scenarios are the embedded ones (give FILE, --contracts or --scenarios-dir)");
                 None
             }
             (true, false) => {
@@ -104,10 +124,38 @@ fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
                 Some(watcher)
             }
         };
-        understudy::server::run(listener, app, shutdown_signal(), config.server_options()).await;
-        anyhow::Ok(())
+        // The first SIGINT/SIGTERM drains; a second one stops at once.
+        let (first, second) = signals();
+        let stopped = understudy::server::run_until(
+            listener,
+            app,
+            async { let _ = first.await; },
+            async { let _ = second.await; },
+            config.server_options(),
+        )
+        .await;
+        anyhow::Ok(stopped)
     })?;
-    Ok(ExitCode::SUCCESS)
+    match stopped {
+        understudy::server::Stopped::Drained => Ok(ExitCode::SUCCESS),
+        understudy::server::Stopped::CutOff(connections) => {
+            eprintln!("understudy: stopped with requests in flight on {connections} connection(s)");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+/// Two signals: the first SIGINT or SIGTERM, then the next one.
+fn signals() -> (tokio::sync::oneshot::Receiver<()>, tokio::sync::oneshot::Receiver<()>) {
+    let (first_tx, first) = tokio::sync::oneshot::channel();
+    let (second_tx, second) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = first_tx.send(());
+        shutdown_signal().await;
+        let _ = second_tx.send(());
+    });
+    (first, second)
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM (what `docker stop` and Kubernetes send).

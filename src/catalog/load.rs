@@ -121,7 +121,17 @@ impl Catalog {
                 };
                 versions.push(assemble(version, &settings, contracts, scenarios)?);
             }
-            apis.push(api(options, source, &settings, versions)?);
+            let api = api(options, source, &settings, versions)?;
+            if let Some(other) = apis.iter().find(|a: &&Api| a.mount == api.mount) {
+                let message = format!(
+                    "mounted at `{}` like API `{}`: give one of them another mount (--mount {}=/...)",
+                    if api.mount.is_empty() { "/" } else { &api.mount },
+                    other.name,
+                    api.name
+                );
+                return Err(invalid(&options.contracts, &api.name, message));
+            }
+            apis.push(api);
         }
         Ok(Catalog { apis })
     }
@@ -328,9 +338,15 @@ fn assemble(
         check_scenario(&scenario, &served)?;
         scenarios.insert(scenario_name, Arc::new(scenario));
     }
+    // A contract nobody wrote a scenario for still remembers writes.
+    if scenarios.is_empty() {
+        let inferred = scenario::inferred(&served)?;
+        check_scenario(&inferred, &served)?;
+        scenarios.insert(inferred.name.clone(), Arc::new(inferred));
+    }
     // The configured scenario in every version that has it; others keep `default`.
     let wanted = settings.scenario.as_deref().filter(|s| scenarios.contains_key(*s));
-    let scenario = match scenarios.get(wanted.unwrap_or("default")) {
+    let scenario = match scenarios.get(wanted.unwrap_or("default")).or(scenarios.get("inferred")) {
         Some(scenario) => scenario.clone(),
         None => Arc::new(Scenario::fallback()),
     };

@@ -36,6 +36,26 @@ pub enum Command {
     /// Ask a running understudy whether it is healthy (for container health checks): exit 0
     /// when `/__understudy/health` answers 200, 1 otherwise.
     Health(HealthArgs),
+    /// Print the scenario understudy infers for an OpenAPI document (what `serve FILE` uses
+    /// when there is no scenario file), as YAML: a starting point to edit.
+    Infer(InferArgs),
+    /// Write the embedded contracts, scenarios and conformance suites into DIR, to start from.
+    Export(ExportArgs),
+}
+
+/// `understudy infer`.
+#[derive(Debug, Args)]
+pub struct InferArgs {
+    /// The OpenAPI document (3.0 or 3.1, YAML or JSON).
+    pub file: PathBuf,
+}
+
+/// `understudy export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Where to write `contracts/`, `scenarios/` and `conformance/` (existing files are not
+    /// overwritten).
+    pub dir: PathBuf,
 }
 
 /// `understudy health`.
@@ -131,6 +151,11 @@ pub enum SchemaFormat {
 /// `understudy serve`.
 #[derive(Debug, Args, Default)]
 pub struct ServeArgs {
+    /// OpenAPI documents (3.0 or 3.1, YAML or JSON) to serve instead of the bundled APIs, each
+    /// at /<file stem> (and, when there is one, also at /), with an inferred scenario unless
+    /// --scenarios-dir has one for it.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
     /// Serve only this API (repeatable; default: all).
     #[arg(long = "api", value_name = "NAME")]
     pub apis: Vec<String>,
@@ -153,10 +178,11 @@ pub struct ServeArgs {
     /// (repeatable; default: the one its versions.yaml names).
     #[arg(long = "default-version", value_name = "API=VERSION")]
     pub default_versions: Vec<String>,
-    /// Directory of contracts replacing the embedded ones.
+    /// Directory of contracts (`<api>/openapi.yaml`) added to the embedded ones: its files
+    /// replace embedded files of the same API and name, its APIs are added.
     #[arg(long, value_name = "DIR")]
     pub contracts: Option<PathBuf>,
-    /// Directory of scenarios replacing the embedded ones.
+    /// Directory of scenarios (`<api>/<name>.yaml`) added to the embedded ones, file by file.
     #[arg(long, value_name = "DIR")]
     pub scenarios_dir: Option<PathBuf>,
     /// Configuration file (default: understudy.toml in the working directory, if present).
@@ -180,9 +206,12 @@ pub struct ServeArgs {
     /// Time requests in flight get to finish after SIGTERM/SIGINT (default 10s).
     #[arg(long, value_name = "DURATION")]
     pub grace_period: Option<String>,
-    /// Time a client gets to send a request's headers (default 10s).
+    /// Time a client gets, from connecting, to send a request's headers (default 10s).
     #[arg(long, value_name = "DURATION")]
     pub header_timeout: Option<String>,
+    /// Time a connection may stay open with nothing in flight and no bytes moving (default 60s).
+    #[arg(long, value_name = "DURATION")]
+    pub idle_timeout: Option<String>,
     /// Time a client gets to send a request's body (default 30s).
     #[arg(long, value_name = "DURATION")]
     pub request_timeout: Option<String>,

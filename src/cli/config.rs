@@ -18,6 +18,7 @@ use crate::catalog::{ApiOptions, CatalogOptions};
 use crate::cli::ServeArgs;
 use crate::cli::logging::LogFormat;
 use crate::duration::{DurationText, Latency};
+use crate::error::LoadError;
 use crate::files::Tree;
 use crate::mock::cors::CorsConfig;
 use crate::mock::state::{DEFAULT_BODY_LIMIT, Settings};
@@ -38,10 +39,13 @@ pub struct Config {
     pub port: u16,
     /// APIs to serve (empty: all).
     pub apis: Vec<String>,
-    /// Directory of contracts replacing the embedded ones.
+    /// OpenAPI documents served instead of the bundled APIs (`serve FILE...`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<PathBuf>,
+    /// Directory of contracts added to the embedded ones, per API and per file.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contracts: Option<PathBuf>,
-    /// Directory of scenarios replacing the embedded ones.
+    /// Directory of scenarios added to the embedded ones, per API and per file.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scenarios: Option<PathBuf>,
     /// Answer 500 when a response breaks the contract.
@@ -61,8 +65,10 @@ pub struct Config {
     pub journal_size: usize,
     /// How long requests in flight may take to finish after SIGTERM or SIGINT.
     pub grace_period: DurationText,
-    /// How long a client may take to send a request's headers.
+    /// How long a client may take, from connecting, to send a request's headers.
     pub header_timeout: DurationText,
+    /// How long a connection may stay open with no request in flight and no bytes moving.
+    pub idle_timeout: DurationText,
     /// How long a client may take to send a request's body.
     pub request_timeout: DurationText,
     /// Connections served at once; more wait to be accepted.
@@ -86,6 +92,7 @@ impl Default for Config {
             host: "127.0.0.1".into(),
             port: 4010,
             apis: Vec::new(),
+            files: Vec::new(),
             contracts: None,
             scenarios: None,
             strict: true,
@@ -96,6 +103,7 @@ impl Default for Config {
             journal_size: crate::mock::journal::DEFAULT_CAPACITY,
             grace_period: DurationText(Duration::from_secs(10)),
             header_timeout: DurationText(Duration::from_secs(10)),
+            idle_timeout: DurationText(Duration::from_secs(60)),
             request_timeout: DurationText(Duration::from_secs(30)),
             max_connections: 1024,
             latency: None,
@@ -232,14 +240,28 @@ impl Config {
             .map_err(|_| ConfigError::Address { host: self.host.clone(), port: self.port })
     }
 
-    /// What to load.
-    pub fn catalog_options(&self) -> CatalogOptions {
-        CatalogOptions {
-            contracts: self.contracts.as_deref().map_or_else(Tree::embedded_contracts, tree),
-            scenarios: self.scenarios.as_deref().map_or_else(Tree::embedded_scenarios, tree),
-            only: self.apis.clone(),
-            apis: self.api.clone(),
+    /// What to load: the documents given (`serve FILE...`), else the embedded contracts;
+    /// directories laid over them per API and per file.
+    pub fn catalog_options(&self) -> Result<CatalogOptions, LoadError> {
+        let mut contracts = match self.files.is_empty() {
+            true => Tree::embedded_contracts(),
+            false => Tree::documents(&self.files)?,
+        };
+        if let Some(dir) = &self.contracts {
+            contracts = contracts.overlay(dir)?;
         }
+        let mut scenarios = Tree::embedded_scenarios();
+        if let Some(dir) = &self.scenarios {
+            scenarios = scenarios.overlay(dir)?;
+        }
+        Ok(CatalogOptions { contracts, scenarios, only: self.apis.clone(), apis: self.api.clone() })
+    }
+
+    /// The paths `--watch` watches: the documents and directories given.
+    pub fn watched(&self) -> Vec<PathBuf> {
+        let mut paths = self.files.clone();
+        paths.extend(self.contracts.iter().chain(&self.scenarios).cloned());
+        paths
     }
 
     /// How the service behaves.
@@ -260,6 +282,7 @@ impl Config {
         crate::server::ServerOptions {
             grace: self.grace_period.0,
             header_timeout: self.header_timeout.0,
+            idle_timeout: self.idle_timeout.0,
             max_connections: self.max_connections,
         }
     }
@@ -275,10 +298,6 @@ impl Config {
     }
 }
 
-fn tree(path: &Path) -> Tree {
-    Tree::disk(path)
-}
-
 /// The flags the user gave, as a nested map (flags not given are absent, so they do not hide
 /// lower layers).
 fn overrides(args: &ServeArgs) -> Result<serde_json::Value, ConfigError> {
@@ -288,6 +307,10 @@ fn overrides(args: &ServeArgs) -> Result<serde_json::Value, ConfigError> {
     };
     if !args.apis.is_empty() {
         set("apis", serde_json::json!(args.apis));
+    }
+    if !args.files.is_empty() {
+        let files: Vec<String> = args.files.iter().map(|f| f.display().to_string()).collect();
+        set("files", serde_json::json!(files));
     }
     if let Some(host) = &args.host {
         set("host", host.clone().into());
@@ -319,6 +342,7 @@ fn overrides(args: &ServeArgs) -> Result<serde_json::Value, ConfigError> {
     for (key, value) in [
         ("grace_period", &args.grace_period),
         ("header_timeout", &args.header_timeout),
+        ("idle_timeout", &args.idle_timeout),
         ("request_timeout", &args.request_timeout),
         ("latency", &args.latency),
     ] {

@@ -287,6 +287,20 @@ impl Operation {
             .unwrap_or(200)
     }
 
+    /// The status a documented answer has when nothing asks for one: the lowest documented
+    /// 2xx; for an operation that documents no success (`405 Invalid input` alone, as old
+    /// documents do), the lowest status it documents; else 200 (`default` covers it).
+    pub fn documented_status(&self) -> u16 {
+        let codes = || {
+            self.responses.iter().filter_map(|r| match r.status {
+                StatusKey::Code(code) => Some(code),
+                StatusKey::Range(class) => Some(class * 100),
+                StatusKey::Default => None,
+            })
+        };
+        codes().filter(|c| (200..300).contains(c)).min().or_else(|| codes().min()).unwrap_or(200)
+    }
+
     /// The documented status keys, in document order, for messages.
     pub fn documented_statuses(&self) -> Vec<String> {
         self.responses.iter().map(|r| r.status.to_string()).collect()

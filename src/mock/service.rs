@@ -241,7 +241,13 @@ fn finish(state: &State, version: &Version, request: &Request, decision: Decisio
     let succeeded = decision.outcome.is_ok();
     let mut reply = match decision.outcome {
         Ok(reply) => reply,
-        Err(failure) => respond::failure(&version.scenario.errors, &failure, request),
+        Err(failure) => {
+            let envelope = respond::failure(&version.scenario.errors, &failure, request);
+            match decision.operation.filter(|_| version.scenario.documented_errors) {
+                Some(operation) => documented_failure(operation, envelope),
+                None => envelope,
+            }
+        }
     };
     if let Some(operation) = decision.operation
         && !reply.drop
@@ -256,6 +262,20 @@ fn finish(state: &State, version: &Version, request: &Request, decision: Decisio
         state.cache().put(key, &mut reply);
     }
     reply
+}
+
+/// A failure answered as the operation documents it, when it documents the status with a body;
+/// the envelope's protocol headers (`Allow`, `WWW-Authenticate`) are kept.
+fn documented_failure(operation: &Operation, envelope: Reply) -> Reply {
+    let Some(mut documented) = engine::documented::error_answer(operation, envelope.status) else {
+        return envelope;
+    };
+    for name in [http::header::ALLOW, http::header::WWW_AUTHENTICATE] {
+        if let Some(value) = envelope.headers.get(&name) {
+            documented.headers.insert(name, value.clone());
+        }
+    }
+    documented
 }
 
 /// Checks a reply against every contract version of the API; in strict mode a violation

@@ -197,7 +197,15 @@ impl Data {
                 .map(|record| (resource.key_of(record), record.clone()))
                 .collect();
             data.collections.insert(resource.name.clone(), records);
-            data.counters.insert(resource.name.clone(), resource.seed.len() as u64);
+            // Integer ids continue after the largest seeded one; other counters after the
+            // number of seed records.
+            let counted = match (&resource.id, resource.key_field()) {
+                (IdGenerator::Integer, Some(field)) => {
+                    resource.seed.iter().filter_map(|r| r.get(field)?.as_u64()).max().unwrap_or(0)
+                }
+                _ => resource.seed.len() as u64,
+            };
+            data.counters.insert(resource.name.clone(), counted);
         }
         data
     }
@@ -245,29 +253,38 @@ impl Tx<'_> {
         (0..length).map(|_| chars[self.rng.usize(..chars.len())] as char).collect()
     }
 
-    /// A new key for `resource`, not used by any of its records. Sequence templates see the
-    /// counter `n` and the `record` being created.
-    pub fn new_key(&mut self, resource: &Resource, record: &Value) -> String {
+    /// A new key for `resource`, not used by any of its records, as the record holds it
+    /// (text, or a JSON integer for `integer` ids). Sequence templates see the counter `n` and
+    /// the `record` being created.
+    pub fn new_id(&mut self, resource: &Resource, record: &Value) -> Value {
         loop {
-            let key = match &resource.id {
+            let id = match &resource.id {
                 IdGenerator::Random { prefix, alphabet, length } => {
-                    format!("{prefix}{}", self.random(*alphabet, *length))
+                    Value::String(format!("{prefix}{}", self.random(*alphabet, *length)))
                 }
                 IdGenerator::Sequence { template, encoding } => {
-                    let counter = self.data.counters.entry(resource.name.clone()).or_default();
-                    *counter += 1;
-                    let context = json!({"n": *counter, "record": record});
-                    let text = template.render_text(&context);
-                    match encoding {
+                    let n = self.count(&resource.name);
+                    let text = template.render_text(&json!({"n": n, "record": record}));
+                    Value::String(match encoding {
                         Encoding::None => text,
                         Encoding::Base64 => base64::engine::general_purpose::STANDARD.encode(text),
-                    }
+                    })
                 }
+                IdGenerator::Integer => Value::from(self.count(&resource.name)),
+                IdGenerator::Uuid => Value::String(crate::random::uuid(self.rng)),
+                IdGenerator::Pattern(pattern) => Value::String(pattern.draw(self.rng)),
             };
-            if self.get(&resource.name, &key).is_none() {
-                return key;
+            if self.get(&resource.name, &crate::json::text::as_text(&id)).is_none() {
+                return id;
             }
         }
+    }
+
+    /// The next value of a resource's counter.
+    fn count(&mut self, resource: &str) -> u64 {
+        let counter = self.data.counters.entry(resource.to_owned()).or_default();
+        *counter += 1;
+        *counter
     }
 
     /// The current time in `format`. A fixed clock advances one second per reading, so that
@@ -355,16 +372,17 @@ resources:
         let things = s.resource("things").unwrap();
         let others = s.resource("others").unwrap();
         let (a, b) = store.with("api", "s", &s, |tx| {
-            (tx.new_key(things, &Value::Null), tx.new_key(others, &Value::Null))
+            (tx.new_id(things, &Value::Null), tx.new_id(others, &Value::Null))
         });
+        let b = b.as_str().unwrap().to_owned();
         assert_eq!(a, base64::engine::general_purpose::STANDARD.encode("Thing:2"));
         assert!(b.starts_with("oth") && b.len() == 7, "{b}");
         let again = Store::new(StoreOptions { seed: Some(7), clock: None });
         let repeated = again.with("api", "s", &s, |tx| {
-            tx.new_key(things, &Value::Null);
-            tx.new_key(others, &Value::Null)
+            tx.new_id(things, &Value::Null);
+            tx.new_id(others, &Value::Null)
         });
-        assert_eq!(repeated, b);
+        assert_eq!(repeated.as_str(), Some(b.as_str()));
     }
 
     #[test]

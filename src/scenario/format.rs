@@ -14,6 +14,9 @@
 //! extends: default              # start from another scenario of the same API (maps merge,
 //!                               # the rest is replaced; `resources.X.seed` replaces the seed)
 //!
+//! documented-errors: false      # true: a failure whose status the operation documents is
+//!                               # answered with that documented body instead of `errors`
+//!
 //! errors:                       # the API's error envelope
 //!   content-type: application/json
 //!   body: {message: "{{message}}", status: "{{status}}", code: "{{code}}"}
@@ -39,7 +42,9 @@
 //!   integrations:
 //!     key: id                   # field that identifies a record (default `id`), or a composite
 //!                               # key as a template over the record: "{{integration}}/{{space}}"
-//!     id: {prefix: int, alphabet: alphanumeric, length: 16}      # or {template: "X:{{n}}", encoding: base64}
+//!     id: {prefix: int, alphabet: alphanumeric, length: 16}      # or {template: "X:{{n}}", encoding: base64},
+//!                               # {kind: integer}, {kind: uuid}, {pattern: "^[a-z]{26}$"}; `client: true`
+//!                               # keeps a key the request gives
 //!     parent: {resource: spaces, field: spaceId}                 # records belong to a parent record
 //!     timestamps: {created: createdTime, updated: lastModifiedTime, format: rfc3339-millis}
 //!     schema: "#/components/schemas/IntegrationItem"             # what `lint` checks seed records against
@@ -75,6 +80,7 @@
 //!     immutable: [{field: /type}]                       # a different value → 422
 //!     require-any: {fields: [/name, /config]}           # none of them → 400
 //!     precondition: [{field: /status, equals: development}]   # otherwise → 403
+//!     create-missing: true      # a key nothing holds yet is created (PUT /users/{username})
 //!     only-with:                # body fields accepted only for some values of a field → 422
 //!       - {fields: [/config/model_names], field: /config/provider, in: [CUSTOM, LITELLM]}
 //!   deleteIntegration:
@@ -145,6 +151,10 @@ pub(crate) struct RawScenario {
     extends: Option<String>,
     /// The API's error envelope.
     pub(crate) errors: Option<RawErrors>,
+    /// Answer a failure whose status the operation documents with that documented answer
+    /// (its example, or a body generated from its schema) instead of the envelope.
+    #[serde(default)]
+    pub(crate) documented_errors: bool,
     /// Accepted bearer tokens (absent: any well-formed token).
     pub(crate) tokens: Option<BTreeMap<String, RawToken>>,
     /// Rate limits per token.
@@ -270,6 +280,24 @@ pub(crate) struct RawId {
     /// Encoding of the rendered template.
     #[serde(default)]
     pub(crate) encoding: Encoding,
+    /// `integer` (JSON numbers counting up) or `uuid`, instead of the above.
+    pub(crate) kind: Option<IdKind>,
+    /// Random text matching this regular expression, instead of the above.
+    pub(crate) pattern: Option<String>,
+    /// Keep a key the request gives (the body's key field on create, the path's on an update
+    /// that creates what is missing); generate one only when it gives none.
+    #[serde(default)]
+    pub(crate) client: bool,
+}
+
+/// Ids that are not text templates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum IdKind {
+    /// JSON integers counting up from after the seed records.
+    Integer,
+    /// Random version 4 UUIDs.
+    Uuid,
 }
 
 /// Behaviour of one operation: exactly one of list, get, create, update, delete.
@@ -346,6 +374,10 @@ pub(crate) struct RawOperation {
     pub(crate) only_with: Vec<RawOnlyWith>,
     /// Delete: what a missing record answers.
     pub(crate) missing: Option<RawMissing>,
+    /// Update: a key nothing holds yet creates the record under it (a `PUT` to a key the
+    /// client chooses) instead of answering 404.
+    #[serde(default)]
+    pub(crate) create_missing: bool,
     /// Canned answers for matching requests.
     #[serde(default)]
     pub(crate) respond: Vec<RawCanned>,

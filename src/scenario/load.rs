@@ -100,7 +100,21 @@ fn overlay(parent: &mut Value, child: Value) {
 }
 
 /// The scenario in `value` (its `extends` already merged), checked and built.
-fn from_value(file: &TextFile, name: String, value: Value) -> Result<Scenario, LoadError> {
+/// The scenario inferred for `contract` (see `infer.rs`), named `inferred`.
+pub fn inferred(contract: &crate::contract::Contract) -> Result<Scenario, LoadError> {
+    let file = TextFile {
+        name: format!("{} (inferred scenario)", contract.file),
+        file_name: "inferred.yaml".into(),
+        text: String::new(),
+    };
+    from_value(&file, "inferred".into(), crate::scenario::infer::infer(contract))
+}
+
+pub(crate) fn from_value(
+    file: &TextFile,
+    name: String,
+    value: Value,
+) -> Result<Scenario, LoadError> {
     let raw: RawScenario = serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let pointer =

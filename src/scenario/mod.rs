@@ -12,15 +12,17 @@
 //!   `OperationBehaviour`, ...).
 //! * `errors`: the kinds of failure ([`ErrorKind`]) and the API's error envelope ([`Errors`]).
 //! * `template`: the small JSON template language scenario files write envelopes and answers in.
+//! * `infer`: the scenario of a contract nobody wrote one for, from its paths and schemas.
 
 mod build;
 mod errors;
 mod format;
+pub mod infer;
 mod load;
 mod model;
 pub mod template;
 
 pub use errors::{ErrorKind, Errors};
 pub use format::json_schema;
-pub use load::{load, load_all};
+pub use load::{inferred, load, load_all};
 pub use model::*;

@@ -30,6 +30,8 @@ pub struct Scenario {
     pub description: String,
     /// The error envelope.
     pub errors: Errors,
+    /// Whether failures the operation documents are answered with its documented body.
+    pub documented_errors: bool,
     /// Accepted tokens (`None`: any well-formed token).
     pub tokens: Option<BTreeMap<String, Token>>,
     /// Rate limits (`None`: unlimited).
@@ -49,6 +51,7 @@ impl Scenario {
             file: "(built in)".into(),
             description: "No scenario file: responses come from the contract's examples.".into(),
             errors: Errors::default(),
+            documented_errors: false,
             tokens: None,
             limits: None,
             resources: Vec::new(),
@@ -115,6 +118,9 @@ pub struct Resource {
     pub key: ResourceKey,
     /// How new keys are made.
     pub id: IdGenerator,
+    /// Whether a key the request gives (the body's key field on create, the path's on a
+    /// `create-missing` update) is kept rather than generated.
+    pub client_keys: bool,
     /// The parent collection, if records belong to one.
     pub parent: Option<Parent>,
     /// Timestamp fields maintained on create and update.
@@ -192,6 +198,12 @@ pub enum IdGenerator {
         /// How the rendered text is encoded.
         encoding: Encoding,
     },
+    /// JSON integers counting up from after the seed records (`1`, `2`...).
+    Integer,
+    /// Random version 4 UUIDs.
+    Uuid,
+    /// Random text matching a pattern (a contract's `pattern` for the id).
+    Pattern(crate::random::Pattern),
 }
 
 /// Characters a random id is drawn from.
@@ -334,6 +346,8 @@ pub struct OperationBehaviour {
     pub precondition: Vec<Precondition>,
     /// Delete: what a missing record answers (default 404).
     pub missing: Option<u16>,
+    /// Update: a key nothing holds yet creates the record under it.
+    pub create_missing: bool,
     /// Canned answers for matching requests, checked before the action.
     pub respond: Vec<Canned>,
     /// Delay before this operation's answers (`Prefer: delay` still wins).

@@ -17,12 +17,12 @@ fn binary() -> Command {
 }
 
 /// A port nothing listens on right now.
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// Waits until the health route answers, or panics.
-fn wait_healthy(address: SocketAddr) {
+pub(crate) fn wait_healthy(address: SocketAddr) {
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(15) {
         if TcpStream::connect(address).is_ok()
@@ -36,7 +36,10 @@ fn wait_healthy(address: SocketAddr) {
 }
 
 /// Starts the binary with `args` and only the given environment (plus PATH), in a temp dir.
-fn start(args: &[&str], envs: &[(&str, &str)]) -> (Child, std::sync::mpsc::Receiver<String>) {
+pub(crate) fn start(
+    args: &[&str],
+    envs: &[(&str, &str)],
+) -> (Child, std::sync::mpsc::Receiver<String>) {
     let mut command = binary();
     command
         .args(args)
@@ -58,12 +61,12 @@ fn start(args: &[&str], envs: &[(&str, &str)]) -> (Child, std::sync::mpsc::Recei
     (child, rx)
 }
 
-fn stop(mut child: Child) {
+pub(crate) fn stop(mut child: Child) {
     let _ = child.kill();
     let _ = child.wait();
 }
 
-fn terminate(child: &Child) {
+pub(crate) fn terminate(child: &Child) {
     let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(status.success());
 }

@@ -21,7 +21,9 @@ use crate::mock::engine::rules::{
 };
 use crate::mock::respond::{Failure, Reply};
 use crate::mock::store::{Store, Tx};
-use crate::scenario::{Action, KeySource, Merge, OperationBehaviour, Resource, Scenario, SetValue};
+use crate::scenario::{
+    Action, IdGenerator, KeySource, Merge, OperationBehaviour, Resource, Scenario, SetValue,
+};
 
 pub(crate) fn act(
     call: &mut Call<'_>,
@@ -75,37 +77,9 @@ pub(crate) fn act(
                 let key = key.clone().unwrap_or_default();
                 scope.find(tx, &key).map(|stored| Outcome::Record { stored, status: None })
             }
-            Action::Create => create(call, behaviour, &scope, tx, body.clone()),
+            Action::Create => create(call, behaviour, &scope, tx, body.clone(), false),
             Action::Update => {
-                let key = key.clone().unwrap_or_default();
-                let old = scope.find_ref(tx, &key)?;
-                check_preconditions(behaviour, resource, old)?;
-                check_require_any(behaviour, &body)?;
-                check_immutable(behaviour, old, &body)?;
-                check_only_with(behaviour, old, &body)?;
-                // The record is taken out of the store and the body merged into it, both
-                // moved rather than copied; a copy is kept only to put back should a unique
-                // rule refuse the result.
-                let old = tx.take(&resource.name, &key).unwrap_or_default();
-                let backup = (!behaviour.unique.is_empty()).then(|| old.clone());
-                let record = merged(
-                    call,
-                    behaviour,
-                    &scope,
-                    tx,
-                    old,
-                    body,
-                    behaviour.merge,
-                    &behaviour.paths,
-                );
-                if let Err(failure) = check_unique(behaviour, &scope, tx, &record, Some(&key)) {
-                    if let Some(old) = backup {
-                        tx.restore(&resource.name, &key, old);
-                    }
-                    return Err(failure);
-                }
-                tx.put(&resource.name, key, record.clone());
-                Ok(Outcome::Record { stored: record, status: None })
+                update(call, behaviour, &scope, tx, key.clone().unwrap_or_default(), body)
             }
             Action::Delete => {
                 let key = key.clone().unwrap_or_default();
@@ -165,26 +139,82 @@ fn create_children(tx: &mut Tx<'_>, scenario: &Scenario, resource: &Resource, id
             }
             record.insert(parent.field.clone(), Value::String(id.to_owned()));
             stamp(tx, child, &mut record, true);
-            let record = with_key(tx, child, record);
+            let record = with_key(tx, child, record, child.client_keys);
             tx.put(&child.name, child.key_of(&record), record);
         }
     }
 }
 
+/// An update of the record under `key`: the body merged in by the operation's strategy, with
+/// its rules checked; a missing record is 404, or created under `key` when the operation
+/// says `create-missing` (a `PUT` to a key the client chooses).
+fn update(
+    call: &Call<'_>,
+    behaviour: &OperationBehaviour,
+    scope: &Scope<'_>,
+    tx: &mut Tx<'_>,
+    key: String,
+    body: Value,
+) -> Result<Outcome, Failure> {
+    let resource = scope.resource;
+    let old = match scope.find_ref(tx, &key) {
+        Ok(old) => old,
+        Err(_) if behaviour.create_missing => {
+            let mut body = body;
+            if let (Some(field), Value::Object(map)) = (resource.key_field(), &mut body) {
+                map.insert(field.to_owned(), key_value(resource, &key));
+            }
+            return create(call, behaviour, scope, tx, body, true);
+        }
+        Err(failure) => return Err(failure),
+    };
+    check_preconditions(behaviour, resource, old)?;
+    check_require_any(behaviour, &body)?;
+    check_immutable(behaviour, old, &body)?;
+    check_only_with(behaviour, old, &body)?;
+    // The record is taken out of the store and the body merged into it, both moved rather
+    // than copied; a copy is kept only to put back should a unique rule refuse the result.
+    let old = tx.take(&resource.name, &key).unwrap_or_default();
+    let backup = (!behaviour.unique.is_empty()).then(|| old.clone());
+    let record = merged(call, behaviour, scope, tx, old, body, behaviour.merge, &behaviour.paths);
+    if let Err(failure) = check_unique(behaviour, scope, tx, &record, Some(&key)) {
+        if let Some(old) = backup {
+            tx.restore(&resource.name, &key, old);
+        }
+        return Err(failure);
+    }
+    tx.put(&resource.name, key, record.clone());
+    Ok(Outcome::Record { stored: record, status: None })
+}
+
+/// A key from a path, as the record holds it: a number for integer ids.
+fn key_value(resource: &Resource, key: &str) -> Value {
+    match (&resource.id, key.parse::<i64>()) {
+        (IdGenerator::Integer, Ok(number)) => Value::from(number),
+        _ => Value::String(key.to_owned()),
+    }
+}
+
+/// A create: the body, parent link, defaults and `set` values, stamped and keyed (the key
+/// generated, or kept from the body when the resource takes client keys or `keep_key`), or an
+/// upsert into the record sharing the `upsert` fields.
 fn create(
     call: &Call<'_>,
     behaviour: &OperationBehaviour,
     scope: &Scope<'_>,
     tx: &mut Tx<'_>,
     body: Value,
+    keep_key: bool,
 ) -> Result<Outcome, Failure> {
     let resource = scope.resource;
+    let keep_key = keep_key || resource.client_keys;
     check_require_any(behaviour, &body)?;
     check_only_with(behaviour, &body, &body)?;
-    // The record as it would be created (without its key yet): body, parent link, set values.
+    // The record as it would be created (without its key yet, unless the client chooses
+    // keys): body, parent link, set values.
     let mut candidate = Map::new();
     if let Value::Object(body) = &body {
-        let key_field = resource.key_field();
+        let key_field = resource.key_field().filter(|_| !keep_key);
         candidate.extend(
             body.iter()
                 .filter(|(k, _)| Some(k.as_str()) != key_field)
@@ -216,7 +246,7 @@ fn create(
     }
     let Value::Object(mut record) = candidate else { unreachable!("apply_set keeps an object") };
     stamp(tx, resource, &mut record, true);
-    let record = with_key(tx, resource, record);
+    let record = with_key(tx, resource, record, keep_key);
     let key = resource.key_of(&record);
     check_unique(behaviour, scope, tx, &record, None)?;
     if tx.get(&resource.name, &key).is_some() {
@@ -233,11 +263,21 @@ fn create(
 
 /// A new record with its generated key field first, as vendors print it (composite keys are
 /// computed from the fields and stored nowhere).
-fn with_key(tx: &mut Tx<'_>, resource: &Resource, fields: Map<String, Value>) -> Value {
+fn with_key(
+    tx: &mut Tx<'_>,
+    resource: &Resource,
+    mut fields: Map<String, Value>,
+    keep_key: bool,
+) -> Value {
     let Some(field) = resource.key_field() else { return Value::Object(fields) };
-    let key = tx.new_key(resource, &Value::Object(fields.clone()));
+    // A key the client gave is kept where the resource (or the operation) says so.
+    let given = keep_key
+        .then(|| fields.shift_remove(field))
+        .flatten()
+        .filter(|k| k.is_string() || k.is_number());
+    let key = given.unwrap_or_else(|| tx.new_id(resource, &Value::Object(fields.clone())));
     let mut record = Map::new();
-    record.insert(field.to_owned(), Value::String(key));
+    record.insert(field.to_owned(), key);
     record.extend(fields);
     Value::Object(record)
 }

@@ -32,7 +32,7 @@ pub(crate) fn documented(operation: &Operation, prefer: &Prefer) -> Result<Reply
                 None => return Err(unknown_example(operation, name, None)),
             },
             None => {
-                let status = operation.success_status();
+                let status = operation.documented_status();
                 (status, operation.response(status))
             }
         },
@@ -67,6 +67,17 @@ pub(crate) fn documented(operation: &Operation, prefer: &Prefer) -> Result<Reply
         }
     }
     Ok(reply)
+}
+
+/// The documented answer to a failure with `status`, when the operation documents that status
+/// with a body (its example, or a sample of its schema): what a scenario with
+/// `documented-errors` sends instead of its envelope.
+pub(crate) fn error_answer(operation: &Operation, status: StatusCode) -> Option<Reply> {
+    let spec = operation.response(status.as_u16())?;
+    let media =
+        spec.content.iter().find(|m| validate::is_json(&m.media)).or(spec.content.first())?;
+    let body = media.examples.first().map(|e| e.value.clone()).or_else(|| media.sample.clone())?;
+    Some(Reply::json(status, body, media_text(media)))
 }
 
 fn status_of(key: StatusKey) -> u16 {

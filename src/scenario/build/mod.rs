@@ -132,6 +132,7 @@ impl Builder<'_> {
             file: self.file.to_owned(),
             description: raw.description,
             errors,
+            documented_errors: raw.documented_errors,
             tokens,
             limits,
             resources,

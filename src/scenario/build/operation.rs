@@ -77,6 +77,7 @@ impl Builder<'_> {
             ("item", item.is_some(), action == Action::List),
             ("upsert", upsert.is_some(), action == Action::Create),
             ("missing", op.missing.is_some(), action == Action::Delete),
+            ("create-missing", op.create_missing, action == Action::Update),
             ("immutable", !immutable.is_empty(), action == Action::Update),
             ("only-with", !only_with.is_empty(), matches!(action, Action::Create | Action::Update)),
             (
@@ -125,6 +126,7 @@ impl Builder<'_> {
             only_with,
             precondition,
             missing: op.missing.map(|m| m.status),
+            create_missing: op.create_missing,
             respond,
             delay,
         };

@@ -5,33 +5,48 @@ use regex::Regex;
 
 use crate::error::LoadError;
 use crate::scenario::build::Builder;
-use crate::scenario::format::{RawId, RawResource};
+use crate::scenario::format::{IdKind, RawId, RawResource};
 use crate::scenario::model::{Alphabet, IdGenerator, Resource, ResourceKey};
 
 impl Builder<'_> {
     /// One collection: its key, id generator, auto-create pattern, and seed records that
     /// carry their key.
-    pub(super) fn resource(&self, name: String, r: RawResource) -> Result<Resource, LoadError> {
-        let pointer = format!("/resources/{name}");
-        let id = match r.id {
-            None => {
-                IdGenerator::Random { prefix: String::new(), alphabet: Alphabet::Hex, length: 24 }
-            }
-            Some(RawId { template: Some(text), encoding, prefix, alphabet, length }) => {
-                if !prefix.is_empty() || alphabet.is_some() || length.is_some() {
-                    let message = "`id` takes either `template` (+ `encoding`) or `prefix`/`alphabet`/`length`, not both";
-                    return Err(self.invalid(&format!("{pointer}/id"), message));
-                }
-                IdGenerator::Sequence {
-                    template: self.text_template(&text, &format!("{pointer}/id/template"))?,
-                    encoding,
-                }
-            }
-            Some(RawId { prefix, alphabet, length, .. }) => IdGenerator::Random {
+    /// How a resource's new keys are made: one kind of generator only.
+    fn id(&self, raw: RawId, pointer: &str) -> Result<IdGenerator, LoadError> {
+        let RawId { prefix, alphabet, length, template, encoding, kind, pattern, .. } = raw;
+        let random = !prefix.is_empty() || alphabet.is_some() || length.is_some();
+        let chosen = [random, template.is_some(), kind.is_some(), pattern.is_some()];
+        if chosen.iter().filter(|c| **c).count() > 1 {
+            let message = "`id` takes one of `template` (+ `encoding`), `kind`, `pattern`, or `prefix`/`alphabet`/`length`";
+            return Err(self.invalid(pointer, message));
+        }
+        Ok(match (template, kind, pattern) {
+            (Some(text), ..) => IdGenerator::Sequence {
+                template: self.text_template(&text, &format!("{pointer}/template"))?,
+                encoding,
+            },
+            (_, Some(IdKind::Integer), _) => IdGenerator::Integer,
+            (_, Some(IdKind::Uuid), _) => IdGenerator::Uuid,
+            (_, _, Some(pattern)) => IdGenerator::Pattern(
+                crate::random::Pattern::new(&pattern)
+                    .map_err(|e| self.invalid(&format!("{pointer}/pattern"), e.to_string()))?,
+            ),
+            (None, None, None) => IdGenerator::Random {
                 prefix,
                 alphabet: alphabet.unwrap_or(Alphabet::Alphanumeric),
                 length: length.unwrap_or(16),
             },
+        })
+    }
+
+    pub(super) fn resource(&self, name: String, r: RawResource) -> Result<Resource, LoadError> {
+        let pointer = format!("/resources/{name}");
+        let client_keys = r.id.as_ref().is_some_and(|id| id.client);
+        let id = match r.id {
+            None => {
+                IdGenerator::Random { prefix: String::new(), alphabet: Alphabet::Hex, length: 24 }
+            }
+            Some(raw) => self.id(raw, &format!("{pointer}/id"))?,
         };
         for (i, hidden) in r.write_only.iter().enumerate() {
             for field in std::iter::once(&hidden.field).chain(&hidden.flag) {
@@ -43,6 +58,11 @@ impl Builder<'_> {
         } else {
             ResourceKey::Field(r.key.clone())
         };
+        if client_keys && matches!(key, ResourceKey::Composite(_)) {
+            return Err(
+                self.invalid(&format!("{pointer}/id/client"), "a composite key is never sent")
+            );
+        }
         for (i, record) in r.seed.iter().enumerate() {
             let keyed = match &key {
                 ResourceKey::Field(field) => {
@@ -72,6 +92,7 @@ impl Builder<'_> {
             name,
             key,
             id,
+            client_keys,
             parent: r.parent,
             timestamps: r.timestamps,
             schema: r.schema,
