@@ -2,10 +2,13 @@
 # Installs the real vendor clients the tests point at understudy, pinned, from the package
 # registries, into target/client-tests/ (nothing global). Idempotent: quick when installed.
 #   - npm (tests/clients/package.json, every version locked by tests/clients/package-lock.json):
-#     @gitbook/api 0.202.0 (GitBook's official client), @teable/openapi 1.10.0 (Teable's), and
-#     ajv 8.17.1 + ajv-formats 3.0.1 (to validate GitBook's answers against the spec its client
-#     ships)
-#   - PyPI: requests 2.32.3 (what Ada's documentation sample uses), in a virtualenv
+#     @gitbook/api 0.202.0 (GitBook's official client), @teable/openapi 1.10.0 (Teable's),
+#     @arizeai/ax-client 1.23.0 and 1.28.0 (Arize's, under the aliases ax-client-1.23.0 and
+#     ax-client-1.28.0), and ajv 8.17.1 + ajv-formats 3.0.1 (to validate GitBook's answers
+#     against the spec its client ships)
+#   - PyPI: requests 2.32.3 (what Ada's documentation sample uses), in a virtualenv; arize
+#     8.38.0, 8.39.0 and 8.61.0 (Arize's Python SDK), one virtualenv each (arize-<version>),
+#     with only what its REST client needs (tests/clients/arize/requirements.txt)
 # Prints the folder. The tests run the scripts of tests/clients/ with NODE_PATH set to its
 # node/node_modules.
 set -euo pipefail
@@ -31,4 +34,17 @@ if ! "$dir/python/bin/python" -c "import requests" 2>/dev/null; then
   python3 -m venv "$dir/python"
   "$dir/python/bin/pip" install --quiet --disable-pip-version-check requests==2.32.3 >&2
 fi
+# Arize's SDK, one release per virtualenv; a stamp of the requirements says whether it is done.
+requirements="$root/tests/clients/arize/requirements.txt"
+for version in 8.38.0 8.39.0 8.61.0; do
+  venv="$dir/arize-$version"
+  if ! cmp -s "$requirements" "$venv/.installed-requirements" \
+    || ! "$venv/bin/python" -c "from arize.version import __version__ as v; assert v == '$version'" 2>/dev/null; then
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps "arize==$version" \
+      -r "$requirements" >&2
+    cp "$requirements" "$venv/.installed-requirements"
+  fi
+done
 echo "$dir"

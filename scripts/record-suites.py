@@ -8,6 +8,9 @@ development tokens as fallbacks (`${env.TOKEN:-dev-token}`) and adds each case's
 
     cargo build && python3 scripts/record-suites.py [api ...]
 
+An API with versions is recorded one version at a time: `arize@2026-07-02`, `arize@2026-07-10`,
+`arize@current` (`arize` alone records all three), each into conformance/<api>/<version>/.
+
 Review the diff of conformance/ before committing: the files are the expectations.
 """
 
@@ -35,7 +38,7 @@ TOKENS = {
     "TOKEN_4": ("OTHER_TOKEN", None),
 }
 LIMITED = {"teable": "space-token", "arize": "integration-token", "gitbook": "space-token", "ada": "installation-token"}
-SECRETS = {"API_KEY": "sk-test-key", "AI_GATEWAY_API_KEY": "string"}
+SECRETS = {"API_KEY": "sk-test-key", "AI_GATEWAY_API_KEY": "string", "X_API_KEY": "agent-test-key"}
 
 DEV, READONLY = "dev-token", "readonly-token"
 
@@ -88,7 +91,39 @@ SCRIPTS = {
         case("test-llm-invalid-400", "test-llm needs the provider's apiKey and baseUrl", "POST", "/api/space/spcTeSYe43VZTSG4Uu3/test-llm",
              {"type": "openai", "name": "OpenAI"}),
     ],
-    "arize": [
+    "arize@2026-07-02": [
+        case("list-200", "Newest first, with pagination metadata", "GET", "/v2/integrations"),
+        case("list-filtered-200", "Filtered by type and a case-insensitive name substring", "GET", "/v2/integrations?type=llm&name=EVALS"),
+        case("list-space-200", "Filtered by a space of any scoping", "GET", "/v2/integrations?space_id=U3BhY2U6MQ%3D%3D"),
+        case("list-page-1-200", "A first page of two, with a cursor", "GET", "/v2/integrations?limit=2"),
+        case("list-page-2-200", "The next page", "GET", None),
+        case("list-bad-cursor-400", "A cursor the list never issued", "GET", "/v2/integrations?cursor=bm90LWEtY3Vyc29y"),
+        case("list-limit-400", "limit above 100", "GET", "/v2/integrations?limit=500"),
+        case("list-401", "No token", "GET", "/v2/integrations", token=None),
+        case("create-201", "Creating an integration: is_default_models_enabled false and function calling on by default; api_key is never returned",
+             "POST", "/v2/integrations", {"type": "llm", "name": "Conformance OpenAI", "config": {"provider": "openAI", "api_key": "sk-conformance-secret"}}),
+        case("create-anthropic-400", "anthropic is not a provider of this version", "POST", "/v2/integrations",
+             {"type": "llm", "name": "Conformance Claude", "config": {"provider": "anthropic", "api_key": "sk-conformance-secret"}}),
+        case("create-duplicate-409", "The same name for the same type", "POST", "/v2/integrations",
+             {"type": "llm", "name": "Conformance OpenAI", "config": {"provider": "openAI", "api_key": "sk-conformance-secret"}}),
+        case("create-missing-name-400", "name is required", "POST", "/v2/integrations", {"type": "llm", "config": {"provider": "openAI", "api_key": "sk-conformance-secret"}}),
+        case("create-readonly-403", "A read-only key cannot create", "POST", "/v2/integrations",
+             {"type": "llm", "name": "Nope", "config": {"provider": "openAI", "api_key": "sk-conformance-secret"}}, token=READONLY),
+        case("get-200", "The created integration", "GET", None),
+        case("get-limited-404", "A key limited to one integration does not see others", "GET", "/v2/integrations/TGxtSW50ZWdyYXRpb246Mg%3D%3D", token="integration-token"),
+        case("update-seed-200", "The seed's valid example: rename, and enable the default models", "PATCH", None,
+             {"type": "llm", "name": "Updated OpenAI", "config": {"is_default_models_enabled": True}}),
+        case("update-200", "Clear the key with null", "PATCH", None, {"type": "llm", "config": {"api_key": None}}),
+        case("update-type-only-400", "type alone is not an update", "PATCH", None, {"type": "llm"}),
+        case("update-422-prefer", "The documented 422, asked for with Prefer (one type and one provider: no valid body reaches it)", "PATCH", None,
+             {"type": "llm", "name": "x"}, headers={"prefer": "code=422"}),
+        case("update-rename-409", "Renaming onto a taken name", "PATCH", None, {"type": "llm", "name": "Production OpenAI"}),
+        case("get-after-update-200", "The update is read back", "GET", None),
+        case("delete-204", "DELETE answers 204", "DELETE", None),
+        case("get-after-delete-404", "It is gone", "GET", None),
+        case("list-429-prefer", "The documented 429, asked for with Prefer", "GET", "/v2/integrations", headers={"prefer": "code=429"}),
+    ],
+    "arize@2026-07-10": [
         case("list-200", "Newest first, with pagination metadata", "GET", "/v2/integrations"),
         case("list-filtered-200", "Filtered by type and a case-insensitive name substring", "GET", "/v2/integrations?type=llm&name=OPENAI"),
         case("list-space-200", "Filtered by a space of any scoping", "GET", "/v2/integrations?space_id=U3BhY2U6MQ%3D%3D"),
@@ -99,6 +134,9 @@ SCRIPTS = {
         case("list-401", "No token", "GET", "/v2/integrations", token=None),
         case("create-201", "Creating an integration; api_key is never returned", "POST", "/v2/integrations",
              {"type": "llm", "name": "Conformance OpenAI", "config": {"provider": "openAI", "api_key": "sk-conformance-secret"}}),
+        case("create-anthropic-201", "An Anthropic integration visible in one space", "POST", "/v2/integrations",
+             {"type": "llm", "name": "Conformance Claude", "scopings": [{"organization_id": "T3JnYW5pemF0aW9uOjE=", "space_id": "U3BhY2U6Mw=="}],
+              "config": {"provider": "anthropic", "api_key": "sk-conformance-secret", "is_function_calling_enabled": False}}),
         case("create-duplicate-409", "The same name for the same type", "POST", "/v2/integrations",
              {"type": "llm", "name": "Conformance OpenAI", "config": {"provider": "openAI", "api_key": "sk-conformance-secret"}}),
         case("create-missing-name-400", "name is required", "POST", "/v2/integrations", {"type": "llm", "config": {"provider": "anthropic", "api_key": "sk-conformance-secret"}}),
@@ -106,13 +144,61 @@ SCRIPTS = {
              {"type": "llm", "name": "Nope", "config": {"provider": "openAI", "api_key": "sk-conformance-secret"}}, token=READONLY),
         case("get-200", "The created integration", "GET", None),
         case("get-limited-404", "A key limited to one integration does not see others", "GET", "/v2/integrations/TGxtSW50ZWdyYXRpb246Mg%3D%3D", token="integration-token"),
-        case("update-200", "Rename, and clear the key with null", "PATCH", None, {"type": "llm", "name": "Conformance OpenAI 2", "config": {"api_key": None}}),
+        case("update-seed-200", "The seed's example, sent as it is: is_default_models_enabled is not a field of this version, and is ignored", "PATCH", None,
+             {"type": "llm", "name": "Updated OpenAI", "config": {"is_default_models_enabled": True}}),
+        case("update-200", "Clear the key with null", "PATCH", None, {"type": "llm", "config": {"api_key": None}}),
         case("update-type-only-400", "type alone is not an update", "PATCH", None, {"type": "llm"}),
         case("update-provider-422", "provider is immutable", "PATCH", None, {"type": "llm", "config": {"provider": "anthropic"}}),
         case("update-rename-409", "Renaming onto a taken name", "PATCH", None, {"type": "llm", "name": "Production OpenAI"}),
         case("get-after-update-200", "The update is read back", "GET", None),
         case("delete-204", "DELETE answers 204", "DELETE", None),
         case("get-after-delete-404", "It is gone", "GET", None),
+        case("list-429-prefer", "The documented 429, asked for with Prefer", "GET", "/v2/integrations", headers={"prefer": "code=429"}),
+    ],
+    "arize@current": [
+        case("list-200", "Without type: LLM and AGENT integrations, newest first", "GET", "/v2/integrations"),
+        case("list-filtered-200", "Filtered by type and a case-insensitive name substring", "GET", "/v2/integrations?type=LLM&name=OPENAI"),
+        case("list-agents-200", "Only the agents", "GET", "/v2/integrations?type=AGENT"),
+        case("list-space-200", "Filtered by a space of any scoping", "GET", "/v2/integrations?space_id=U3BhY2U6MQ%3D%3D"),
+        case("list-unseen-space-404", "A space outside the caller's visibility", "GET", "/v2/integrations?space_id=U3BhY2U6OQ%3D%3D"),
+        case("list-page-1-200", "A first page of two, with a cursor", "GET", "/v2/integrations?limit=2"),
+        case("list-page-2-200", "The next page", "GET", None),
+        case("list-bad-cursor-400", "A cursor the list never issued", "GET", "/v2/integrations?cursor=bm90LWEtY3Vyc29y"),
+        case("list-limit-400", "limit above 100", "GET", "/v2/integrations?limit=500"),
+        case("list-401", "No token", "GET", "/v2/integrations", token=None),
+        case("create-201", "The vendor's valid example, renamed; api_key is never returned, function calling is on by default", "POST", "/v2/integrations",
+             {"type": "LLM", "name": "Conformance OpenAI", "config": {"provider": "OPEN_AI", "api_key": "sk-conformance-secret"}}),
+        case("create-duplicate-409", "The same name for the same type", "POST", "/v2/integrations",
+             {"type": "LLM", "name": "Conformance OpenAI", "config": {"provider": "OPEN_AI", "api_key": "sk-conformance-secret"}}),
+        case("create-missing-config-400", "The vendor's invalid example: config is required", "POST", "/v2/integrations", {"type": "LLM", "name": "Bad Integration"}),
+        case("create-readonly-403", "A read-only key cannot create", "POST", "/v2/integrations",
+             {"type": "LLM", "name": "Nope", "config": {"provider": "OPEN_AI", "api_key": "sk-conformance-secret"}}, token=READONLY),
+        case("create-agent-201", "An agent integration with a request preset; header values are never returned", "POST", "/v2/integrations",
+             {"type": "AGENT", "name": "Conformance Agent", "description": "Replays conversations.",
+              "config": {"endpoint": "https://agent.example.com/replay", "headers": {"X-Api-Key": "agent-conformance-secret"},
+                         "input_schema": {"type": "object", "properties": {"input": {"type": "string"}}},
+                         "request_presets": [{"name": "default", "config": {"input": "hello"}}]}}),
+        case("create-evaluator-201", "The vendor's valid EVALUATOR example", "POST", "/v2/integrations",
+             {"type": "EVALUATOR", "name": "My remote evaluator", "config": {"endpoint": "https://eval.example.com/evaluate", "input_schema": {"type": "object"}}}),
+        case("list-evaluators-200", "Evaluators are listed with type=EVALUATOR", "GET", "/v2/integrations?type=EVALUATOR"),
+        case("get-200", "The created integration", "GET", "{create-201}"),
+        case("get-limited-404", "A key limited to one integration does not see others", "GET", "/v2/integrations/TGxtSW50ZWdyYXRpb246Mg%3D%3D", token="integration-token"),
+        case("update-200", "The vendor's valid example: rename, and function calling", "PATCH", "{create-201}",
+             {"type": "LLM", "name": "Conformance OpenAI 2", "config": {"is_function_calling_enabled": False}}),
+        case("update-not-applicable-422", "The seed's example: is_default_models_enabled does not apply to OPEN_AI", "PATCH", "{create-201}",
+             {"type": "LLM", "config": {"is_default_models_enabled": True}}),
+        case("update-type-only-422", "type alone is not an update", "PATCH", "{create-201}", {"type": "LLM"}),
+        case("update-provider-422", "provider is immutable", "PATCH", "{create-201}", {"type": "LLM", "config": {"provider": "ANTHROPIC"}}),
+        case("update-type-422", "type is immutable", "PATCH", "{create-201}", {"type": "AGENT", "name": "Conformance Agent 2"}),
+        case("update-rename-409", "Renaming onto a taken name", "PATCH", "{create-201}", {"type": "LLM", "name": "Production OpenAI"}),
+        case("update-agent-200", "An agent's description, and its presets replaced", "PATCH", "{create-agent-201}",
+             {"type": "AGENT", "description": "Still replays conversations.", "config": {"request_presets": [{"name": "farewell", "config": {"input": "bye"}}]}}),
+        case("update-evaluator-200", "The vendor's valid EVALUATOR example", "PATCH", "{create-evaluator-201}",
+             {"type": "EVALUATOR", "config": {"endpoint": "https://eval.example.com/v2/evaluate"}}),
+        case("get-after-update-200", "The update is read back", "GET", "{create-201}"),
+        case("delete-204", "DELETE answers 204", "DELETE", "{create-201}"),
+        case("get-after-delete-404", "It is gone", "GET", "{create-201}"),
+        case("delete-again-404", "Deleting it again is 404", "DELETE", "{create-201}"),
         case("list-429-prefer", "The documented 429, asked for with Prefer", "GET", "/v2/integrations", headers={"prefer": "code=429"}),
     ],
     "gitbook": [
@@ -206,18 +292,22 @@ def wait_for(port):
     raise SystemExit(f"nothing listens on {port}")
 
 
-def record(api):
-    out = os.path.join(ROOT, "conformance", api)
+def record(selector):
+    api, _, version = selector.partition("@")
+    out = os.path.join(ROOT, "conformance", api, version) if version else os.path.join(ROOT, "conformance", api)
     shutil.rmtree(out, ignore_errors=True)
-    proxy = subprocess.Popen([BINARY, "record", "--api", api, "--target", f"http://127.0.0.1:{SERVE_PORT}/{api}",
+    proxy = subprocess.Popen([BINARY, "record", "--api", selector, "--target", f"http://127.0.0.1:{SERVE_PORT}/{selector}",
                               "--out", out, "--port", str(PROXY_PORT)], stderr=subprocess.DEVNULL)
     wait_for(PROXY_PORT)
     descriptions = {}
     last_id = None  # the id of the record the flow works on
-    for step in SCRIPTS[api]:
+    created = {}  # case id → the id it created, for paths written "{case-id}"
+    for step in SCRIPTS[selector]:
         path = step["path"]
         if path is None:
             path = flow_path(api, last_id)
+        elif path.startswith("{"):
+            path = flow_path(api, created[path.strip("{}")])
         status, answer = send(step["method"], path, step["body"], step["token"], step["headers"], step["raw"], step["id"])
         descriptions[step["id"]] = step["description"]
         try:
@@ -226,6 +316,8 @@ def record(api):
             parsed = None
         if step["id"].startswith(("create-upsert-201", "create-201", "create-200")) and isinstance(parsed, dict):
             last_id = parsed["id"]
+        if step["method"] == "POST" and status == 201 and isinstance(parsed, dict) and "id" in parsed:
+            created[step["id"]] = parsed["id"]
         if api == "arize" and step["id"] == "list-page-1-200":
             last_id = ("cursor", parsed["pagination"]["next_cursor"])
         print(f"  {api} {step['id']}: {status}")
@@ -266,7 +358,8 @@ def finish(api, out, descriptions):
 
 
 def main():
-    apis = sys.argv[1:] or list(SCRIPTS)
+    apis = [s for arg in (sys.argv[1:] or ["teable", "arize", "gitbook", "ada"])
+            for s in ([arg] if arg in SCRIPTS else [k for k in SCRIPTS if k.startswith(arg + "@")])]
     server = subprocess.Popen([BINARY, "serve", "--port", str(SERVE_PORT), "--seed", "1", "--clock", "2026-01-01T00:00:00Z"],
                               stderr=subprocess.DEVNULL)
     try:

@@ -25,7 +25,8 @@ async fn serving_requests_parses_and_compiles_nothing() {
         call(&app, "PATCH", patch, &[], Some("{}")).await;
         authed(&app, "PUT", patch, None).await;
         authed(&app, "GET", "/arize/v2/integrations?limit=500", None).await;
-        authed(&app, "POST", "/arize/v2/integrations", Some(r#"{"type": "llm", "name": "n", "config": {"provider": "anthropic", "api_key": "k"}}"#)).await;
+        authed(&app, "POST", "/arize/v2/integrations", Some(r#"{"type": "LLM", "name": "n", "config": {"provider": "ANTHROPIC", "api_key": "k"}}"#)).await;
+        authed(&app, "POST", "/arize@2026-07-10/v2/integrations", Some(r#"{"type": "llm", "name": "n", "config": {"provider": "anthropic", "api_key": "k"}}"#)).await;
         authed(&app, "GET", "/gitbook/v1/spaces/NoK4wQzHOEVavmwBhb3l/integration-blocks", None)
             .await;
         call(

@@ -6,7 +6,8 @@ use understudy::{App, Settings, Store, StoreOptions};
 
 use crate::util::{Dialect, app, authed, call, call_as, catalog, fixture_app};
 
-const ARIZE: &str = "/arize/v2/integrations";
+// The admin tests use Arize at version 2026-07-10 (the seed-era data: three integrations).
+const ARIZE: &str = "/arize@2026-07-10/v2/integrations";
 const NEW_ARIZE: &str = r#"{"type": "llm", "name": "Session only", "config": {"provider": "anthropic", "api_key": "k"}}"#;
 
 fn names(answer: &crate::util::Answer) -> Vec<String> {
@@ -72,10 +73,10 @@ async fn state_dumped_and_loaded_back_round_trips_exactly() {
     .await;
     let dumped = authed(&app, "GET", "/__understudy/state", None).await;
     assert_eq!(dumped.status, 200);
-    assert_eq!(dumped.json["arize"]["s1"]["counters"]["integrations"], 4);
+    assert_eq!(dumped.json["arize@2026-07-10"]["s1"]["counters"]["integrations"], 4);
     assert_eq!(
-        dumped.json["arize"]["s1"]["collections"]["integrations"]["TGxtSW50ZWdyYXRpb246NA=="]["config"]
-            ["api_key"],
+        dumped.json["arize@2026-07-10"]["s1"]["collections"]["integrations"]["TGxtSW50ZWdyYXRpb246NA=="]
+            ["config"]["api_key"],
         "k"
     );
 
@@ -134,7 +135,7 @@ async fn the_journal_keeps_recent_exchanges_and_filters_them() {
         Some("dev-token"),
         Some("j"),
         "GET",
-        "/arize/v2/integrations/TGxtSW50ZWdyYXRpb246OTk=",
+        "/arize@2026-07-10/v2/integrations/TGxtSW50ZWdyYXRpb246OTk=",
         None,
     )
     .await;
@@ -325,18 +326,25 @@ fn the_bundled_scenarios_validate_against_the_printed_json_schema() {
     let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let mut checked = 0;
+    // Files of an API, and of each of its version folders.
+    let mut files = Vec::new();
     for api in std::fs::read_dir(&root).unwrap() {
-        for file in std::fs::read_dir(api.unwrap().path()).unwrap() {
-            let path = file.unwrap().path();
-            let value: Value =
-                serde_saphyr::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-            let errors: Vec<String> = validator
-                .iter_errors(&value)
-                .map(|e| format!("{}: {e}", e.instance_path()))
-                .collect();
-            assert!(errors.is_empty(), "{}: {errors:?}", path.display());
-            checked += 1;
+        for entry in std::fs::read_dir(api.unwrap().path()).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            } else {
+                files.push(path);
+            }
         }
+    }
+    for path in files {
+        let value: Value =
+            serde_saphyr::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let errors: Vec<String> =
+            validator.iter_errors(&value).map(|e| format!("{}: {e}", e.instance_path())).collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+        checked += 1;
     }
     assert!(checked >= 12, "{checked}");
     // And it rejects what the loader rejects.

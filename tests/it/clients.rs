@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::util::{Dialect, TestServer, app};
 
 /// Installs the clients (once; quick afterwards) and returns their folder.
-fn client_deps() -> PathBuf {
+pub(crate) fn client_deps() -> PathBuf {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/client-deps.sh");
     let output =
         Command::new("bash").arg(script).output().expect("bash runs scripts/client-deps.sh");

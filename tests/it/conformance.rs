@@ -42,9 +42,13 @@ async fn every_bundled_suite_passes_against_understudy() {
     // Arrange: understudy on 127.0.0.1:0.
     let server = TestServer::start(app(Dialect::V31)).await;
     let mut ran = 0;
-    for api in ["teable", "arize", "gitbook", "ada"] {
+    let catalog = catalog(Dialect::V31);
+    // Every version of every API (Arize has three), each at its own base URL.
+    for version in catalog.apis.iter().flat_map(|a| &a.versions) {
+        let api = version.key.as_str();
         // Act: the library runner, as `check` runs it.
-        let files = Tree::embedded_conformance().files(api, &[".json"]).unwrap();
+        let files =
+            Tree::embedded_conformance().files(&crate::util::folder(version), &[".json"]).unwrap();
         let cases = understudy::conformance::exchange::load_suite(&files).unwrap();
         assert!(cases.len() >= 15, "{api} has {} cases", cases.len());
         let planned = plan::plan(&cases, &[], &[]).unwrap();
@@ -55,16 +59,8 @@ async fn every_bundled_suite_passes_against_understudy() {
             timeout: Duration::from_secs(10),
             headers: vec![],
         };
-        let catalog = catalog(Dialect::V31);
-        let run = runner::run(
-            api,
-            &catalog.api(api).unwrap().default_version().contract,
-            planned,
-            &options,
-            |_| {},
-        )
-        .await
-        .unwrap();
+        let run =
+            runner::run(&version.api, &version.contract, planned, &options, |_| {}).await.unwrap();
 
         // Assert
         let failures: Vec<String> = run
@@ -76,7 +72,7 @@ async fn every_bundled_suite_passes_against_understudy() {
         assert!(failures.is_empty(), "{api}: {failures:#?}");
         ran += run.outcomes.len();
     }
-    assert!(ran >= 60, "{ran}");
+    assert!(ran >= 120, "{ran}");
     server.stop().await;
 }
 
@@ -153,12 +149,12 @@ async fn drift_is_caught_with_pointer_diff_and_reports() {
     let server = TestServer::start(drifted()).await;
     let dir = temp("drift");
     let (junit, json) = (dir.join("report.xml"), dir.join("report.json"));
-    let target = format!("{}/arize", server.url());
+    let target = format!("{}/arize@2026-07-10", server.url());
 
     // Act
     let args = [
         "--api",
-        "arize",
+        "arize@2026-07-10",
         "--target",
         &target,
         "--junit",
@@ -185,7 +181,7 @@ async fn drift_is_caught_with_pointer_diff_and_reports() {
         "E001 expected status 204, got 200",
         "C001 status 200 is not documented",
         "reproduce: curl -X DELETE",
-        "understudy check --api arize",
+        "understudy check --api arize@2026-07-10",
     ] {
         assert!(stdout.contains(fragment), "`{fragment}` missing from:\n{stdout}");
     }
@@ -269,7 +265,7 @@ fn an_unreachable_target_or_nothing_selected_exits_2() {
 
 #[test]
 fn only_runs_the_case_and_what_it_needs() {
-    let files = Tree::embedded_conformance().files("arize", &[".json"]).unwrap();
+    let files = Tree::embedded_conformance().files("arize/2026-07-10", &[".json"]).unwrap();
     let cases = understudy::conformance::exchange::load_suite(&files).unwrap();
     let planned = plan::plan(&cases, &["get-after-update-200".into()], &[]).unwrap();
     let ids: Vec<&str> = planned.iter().map(|c| c.exchange.id.as_str()).collect();
@@ -283,7 +279,8 @@ async fn a_recorded_suite_replays_against_a_fresh_server_with_no_edits_and_no_se
     let original = TestServer::start(app(Dialect::V31)).await;
     let dir = temp("record");
     let mut recorders = Vec::new();
-    for api in ["arize", "teable"] {
+    // Arize at version 2026-07-10, the seed's lowercase format that this flow speaks.
+    for api in ["arize@2026-07-10", "teable"] {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let catalog = catalog(Dialect::V31);
@@ -294,7 +291,7 @@ async fn a_recorded_suite_replays_against_a_fresh_server_with_no_edits_and_no_se
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(understudy::conformance::record::run(
             listener,
-            catalog.api(api).unwrap().default_version().contract.clone(),
+            catalog.version(api).unwrap().contract.clone(),
             options,
             async move {
                 let _ = stopped.await;
@@ -346,7 +343,7 @@ async fn a_recorded_suite_replays_against_a_fresh_server_with_no_edits_and_no_se
     original.stop().await;
 
     // Assert: no secret in any file.
-    for api in ["arize", "teable"] {
+    for api in ["arize@2026-07-10", "teable"] {
         for entry in std::fs::read_dir(dir.join(api)).unwrap() {
             let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
             for secret in ["dev-token", token, "sk-api-key-123456", "sk-provider-key-7777"] {
@@ -354,11 +351,11 @@ async fn a_recorded_suite_replays_against_a_fresh_server_with_no_edits_and_no_se
             }
         }
     }
-    assert_eq!(std::fs::read_dir(dir.join("arize")).unwrap().count(), 6);
+    assert_eq!(std::fs::read_dir(dir.join("arize@2026-07-10")).unwrap().count(), 6);
 
     // ...and the suite replays against a fresh understudy, untouched.
     let fresh = TestServer::start(app(Dialect::V31)).await;
-    for api in ["arize", "teable"] {
+    for api in ["arize@2026-07-10", "teable"] {
         let target = format!("{}/{api}", fresh.url());
         let suite = dir.join(api);
         let (code, stdout, stderr) = tokio::task::spawn_blocking(move || {

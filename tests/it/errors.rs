@@ -6,9 +6,15 @@ use crate::util::{Dialect, app, app_with_scenario, assert_envelope, authed, call
 
 const TEABLE: &str = "/teable/api/space/spcTeSYe43VZTSG4Uu3/integration";
 const TEABLE_ITEM: &str = "/teable/api/space/spcTeSYe43VZTSG4Uu3/integration/intH0sBtuGK6ikltC7E";
-const ARIZE: &str = "/arize/v2/integrations";
-const ARIZE_ONE: &str = "/arize/v2/integrations/TGxtSW50ZWdyYXRpb246MQ==";
-const ARIZE_TWO: &str = "/arize/v2/integrations/TGxtSW50ZWdyYXRpb246Mg==";
+// Arize's seed-era rules, at version 2026-07-10 (arize 8.39); `current` has its own tests below.
+const ARIZE: &str = "/arize@2026-07-10/v2/integrations";
+const ARIZE_ONE: &str = "/arize@2026-07-10/v2/integrations/TGxtSW50ZWdyYXRpb246MQ==";
+const ARIZE_TWO: &str = "/arize@2026-07-10/v2/integrations/TGxtSW50ZWdyYXRpb246Mg==";
+// Version current (the default at /arize).
+const CURRENT: &str = "/arize/v2/integrations";
+const CURRENT_ONE: &str = "/arize/v2/integrations/TGxtSW50ZWdyYXRpb246MQ==";
+const CURRENT_BEDROCK: &str = "/arize/v2/integrations/TGxtSW50ZWdyYXRpb246NA==";
+const CURRENT_AGENT: &str = "/arize/v2/integrations/TGxtSW50ZWdyYXRpb246Ng==";
 const GITBOOK: &str = "/gitbook/v1/spaces/NoK4wQzHOEVavmwBhb3l/integrations";
 const ADA: &str = "/ada/api/v2/platform-integrations/";
 const ADA_DEV: &str = "/ada/api/v2/platform-integrations/5df263b7db5a7e6ea03fae9b";
@@ -131,7 +137,9 @@ async fn arize_401_403_and_404_by_token() {
     let answer = call_as(&app, Some("integration-token"), None, "GET", ARIZE_TWO, None).await;
     let message = assert_envelope("arize", &answer, 404);
     assert_eq!(message, "Integration TGxtSW50ZWdyYXRpb246Mg== not found.");
-    let answer = authed(&app, "GET", "/arize/v2/integrations/TGxtSW50ZWdyYXRpb246OTk=", None).await;
+    let answer =
+        authed(&app, "GET", "/arize@2026-07-10/v2/integrations/TGxtSW50ZWdyYXRpb246OTk=", None)
+            .await;
     assert_envelope("arize", &answer, 404);
 }
 
@@ -194,6 +202,80 @@ async fn arize_429_with_retry_after() {
     let message = assert_envelope("arize", &answer, 429);
     let retry = answer.headers["retry-after"].to_str().unwrap();
     assert!(message.contains(&format!("Retry after {retry} seconds")), "{message}");
+}
+
+#[tokio::test]
+async fn arize_2026_07_02_knows_only_openai_and_keeps_its_default_models_flag() {
+    let app = app(Dialect::V31);
+    let path = "/arize@2026-07-02/v2/integrations";
+    let body =
+        r#"{"type": "llm", "name": "Claude", "config": {"provider": "anthropic", "api_key": "k"}}"#;
+    let answer = authed(&app, "POST", path, Some(body)).await;
+    assert_envelope("arize", &answer, 400);
+    let body =
+        r#"{"type": "llm", "name": "New", "config": {"provider": "openAI", "api_key": "k"}}"#;
+    let created = authed(&app, "POST", path, Some(body)).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(created.json["config"]["is_default_models_enabled"], false, "{}", created.text);
+}
+
+#[tokio::test]
+async fn arize_current_422_for_a_type_only_patch_a_foreign_type_and_a_field_of_another_provider() {
+    let app = app(Dialect::V31);
+    // The 8.61 SDK: the server answers a type-only PATCH with "an opaque 422".
+    let answer = authed(&app, "PATCH", CURRENT_ONE, Some(r#"{"type": "LLM"}"#)).await;
+    assert!(assert_envelope("arize", &answer, 422).starts_with("At least one updatable field"));
+    let answer =
+        authed(&app, "PATCH", CURRENT_ONE, Some(r#"{"type": "AGENT", "name": "x"}"#)).await;
+    assert!(assert_envelope("arize", &answer, 422).starts_with("type is immutable"));
+    // The seed's example no longer applies to an OpenAI integration...
+    let seed = r#"{"type": "LLM", "name": "Updated OpenAI", "config": {"is_default_models_enabled": true}}"#;
+    let answer = authed(&app, "PATCH", CURRENT_ONE, Some(seed)).await;
+    let message = assert_envelope("arize", &answer, 422);
+    assert_eq!(message, "`config.is_default_models_enabled` does not apply to provider `OPEN_AI`.");
+    let answer = authed(
+        &app,
+        "PATCH",
+        CURRENT_ONE,
+        Some(r#"{"type": "LLM", "config": {"project_id": "p"}}"#),
+    )
+    .await;
+    assert_envelope("arize", &answer, 422);
+    // ...and nothing was changed.
+    let kept = authed(&app, "GET", CURRENT_ONE, None).await;
+    assert_eq!(kept.json["name"], "Production OpenAI", "{}", kept.text);
+    // It applies to AWS Bedrock; Bedrock takes no API key.
+    let answer = authed(&app, "PATCH", CURRENT_BEDROCK, Some(r#"{"type": "LLM", "config": {"is_default_models_enabled": false, "model_names": ["m1", "m2"]}}"#)).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_eq!(answer.json["config"]["model_names"], serde_json::json!(["m1", "m2"]));
+    let answer = authed(
+        &app,
+        "PATCH",
+        CURRENT_BEDROCK,
+        Some(r#"{"type": "LLM", "config": {"api_key": "k"}}"#),
+    )
+    .await;
+    let message = assert_envelope("arize", &answer, 422);
+    assert_eq!(message, "`config.api_key` does not apply to provider `AWS_BEDROCK`.");
+    // An agent has no provider: its headers and description are its own.
+    let answer = authed(
+        &app,
+        "PATCH",
+        CURRENT_AGENT,
+        Some(r#"{"type": "AGENT", "description": "d", "config": {"headers": {"X-Key": "v"}}}"#),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert!(!answer.text.contains("X-Key"), "{}", answer.text);
+}
+
+#[tokio::test]
+async fn arize_current_404_for_a_space_the_account_does_not_see() {
+    let app = app(Dialect::V31);
+    let seen = authed(&app, "GET", &format!("{CURRENT}?space_id=U3BhY2U6MQ%3D%3D"), None).await;
+    assert_eq!(seen.status, 200, "{}", seen.text);
+    let unseen = authed(&app, "GET", &format!("{CURRENT}?space_id=U3BhY2U6OQ%3D%3D"), None).await;
+    assert_eq!(assert_envelope("arize", &unseen, 404), "Space U3BhY2U6OQ== not found.");
 }
 
 // === GitBook: 400, 401, 403, 404, 429, and rate-limit headers everywhere ===

@@ -1,7 +1,7 @@
 //! Request fields a contract does not declare are accepted and ignored, as the vendors ignore
 //! them: a write carrying an unknown top-level field and an unknown field inside a declared
-//! nested object leaves neither in its answer nor in any later read. One test per API (Teable,
-//! GitBook, Ada; Arize has its own).
+//! nested object leaves neither in its answer nor in any later read. One test per API, and for
+//! Arize one per version.
 //!
 //! See: #11. The engine drops undeclared request fields before it stores a body
 //! (`src/contract/prune.rs`).
@@ -123,4 +123,53 @@ async fn ada_keeps_no_trace_of_undeclared_request_fields() {
     let mine = authed(&app, "GET", &format!("{path}/installations/self"), None).await;
     assert_eq!(mine.status, 200, "{}", mine.text);
     assert_no_trace("later installation", &mine.json);
+}
+
+/// Arize: a create and a PATCH with unknown fields at the top and inside `config`, then the
+/// later reads, in one version (`mount`: `arize@<version>`).
+async fn arize_keeps_no_trace(mount: &str, create: &str, patch: &str) {
+    let app = app(Dialect::V31);
+    let list = format!("/{mount}/v2/integrations");
+    let created = authed(&app, "POST", &list, Some(create)).await;
+    assert_eq!(created.status, 201, "{mount}: {}", created.text);
+    assert_no_trace("POST answer", &created.json);
+
+    let one = format!("{list}/{}", created.json["id"].as_str().unwrap().replace('=', "%3D"));
+    let written = authed(&app, "PATCH", &one, Some(patch)).await;
+    assert_eq!(written.status, 200, "{mount}: {}", written.text);
+    assert_no_trace("PATCH answer", &written.json);
+
+    let read = authed(&app, "GET", &one, None).await;
+    assert_eq!(read.status, 200, "{mount}: {}", read.text);
+    assert_no_trace("later get", &read.json);
+    let listed = authed(&app, "GET", &list, None).await;
+    assert_eq!(listed.status, 200, "{mount}: {}", listed.text);
+    assert_no_trace("later list", &listed.json);
+}
+
+#[tokio::test]
+async fn arize_keeps_no_trace_of_undeclared_request_fields_in_every_version() {
+    // 2026-07-02 and 2026-07-10: the clients of these versions reject any key their models do
+    // not list, so an echoed field would break every later read.
+    for mount in ["arize@2026-07-02", "arize@2026-07-10"] {
+        arize_keeps_no_trace(
+            mount,
+            r#"{"type": "llm", "name": "Traceless", "bar": 1, "config": {"provider": "openAI", "api_key": "k", "foo": 1}}"#,
+            r#"{"type": "llm", "bar": {"foo": 1}, "config": {"foo": true, "is_function_calling_enabled": false}}"#,
+        )
+        .await;
+    }
+    // current: an undeclared field inside a declared nested object of an agent's config too.
+    arize_keeps_no_trace(
+        "arize@current",
+        r#"{"type": "AGENT", "name": "Traceless", "bar": 1, "config": {"endpoint": "https://a.example.com", "input_schema": {"type": "object"}, "foo": 1, "request_presets": [{"name": "p", "config": {}, "foo": 1}]}}"#,
+        r#"{"type": "AGENT", "bar": 1, "config": {"foo": 1, "endpoint": "https://b.example.com"}}"#,
+    )
+    .await;
+    arize_keeps_no_trace(
+        "arize@current",
+        r#"{"type": "LLM", "name": "Traceless", "bar": 1, "config": {"provider": "OPEN_AI", "api_key": "k", "foo": 1}}"#,
+        r#"{"type": "LLM", "bar": 1, "config": {"foo": 1, "is_function_calling_enabled": false}}"#,
+    )
+    .await;
 }

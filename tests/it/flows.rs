@@ -79,7 +79,7 @@ async fn teable_new_space_upsert_patch_delete() {
 #[tokio::test]
 async fn arize_create_list_update_get_delete() {
     let app = app(Dialect::V31);
-    let created = authed(&app, "POST", "/arize/v2/integrations", Some(r#"{"type": "llm", "name": "Research Claude", "scopings": [{"space_id": "U3BhY2U6Nw=="}], "config": {"provider": "anthropic", "api_key": "sk-ant"}}"#)).await;
+    let created = authed(&app, "POST", "/arize@2026-07-10/v2/integrations", Some(r#"{"type": "llm", "name": "Research Claude", "scopings": [{"space_id": "U3BhY2U6Nw=="}], "config": {"provider": "anthropic", "api_key": "sk-ant"}}"#)).await;
     assert_eq!(created.status, 201, "{}", created.text);
     let id = created.json["id"].as_str().unwrap().to_owned();
     assert_eq!(id, "TGxtSW50ZWdyYXRpb246NA==");
@@ -88,11 +88,11 @@ async fn arize_create_list_update_get_delete() {
     assert!(!created.text.contains("sk-ant"));
 
     // Newest first.
-    let list = authed(&app, "GET", "/arize/v2/integrations", None).await;
+    let list = authed(&app, "GET", "/arize@2026-07-10/v2/integrations", None).await;
     assert_eq!(ids(&list.json["integrations"], "id")[0], id);
     assert_eq!(list.json["pagination"], json!({"has_more": false}));
 
-    let path = format!("/arize/v2/integrations/{}", id.replace('=', "%3D"));
+    let path = format!("/arize@2026-07-10/v2/integrations/{}", id.replace('=', "%3D"));
     let updated = authed(&app, "PATCH", &path, Some(r#"{"type": "llm", "name": "Research Claude v2", "config": {"is_function_calling_enabled": false, "api_key": null}}"#)).await;
     assert_eq!(updated.status, 200, "{}", updated.text);
     assert_eq!(
@@ -107,13 +107,68 @@ async fn arize_create_list_update_get_delete() {
 
     let got = authed(&app, "GET", &path, None).await;
     assert_eq!(got.json, updated.json);
-    let listed = authed(&app, "GET", "/arize/v2/integrations?name=claude%20V2", None).await;
+    let listed =
+        authed(&app, "GET", "/arize@2026-07-10/v2/integrations?name=claude%20V2", None).await;
     assert_eq!(listed.json["integrations"], json!([updated.json]));
 
     let deleted = authed(&app, "DELETE", &path, None).await;
     assert_eq!((deleted.status.as_u16(), deleted.text.as_str()), (204, ""));
     let gone = authed(&app, "GET", &path, None).await;
     assert_envelope("arize", &gone, 404);
+}
+
+#[tokio::test]
+async fn arize_current_llm_agent_and_evaluator_create_list_update_delete() {
+    let app = app(Dialect::V31);
+    let list = "/arize/v2/integrations";
+    // An LLM integration gets the documented defaults; its key is never returned.
+    let body = r#"{"type": "LLM", "name": "NIM", "config": {"provider": "NVIDIA_NIM", "api_key": "nv-secret", "headers": {"X-Tenant": "t1"}, "is_default_models_enabled": true}}"#;
+    let llm = authed(&app, "POST", list, Some(body)).await;
+    assert_eq!(llm.status, 201, "{}", llm.text);
+    assert_eq!(
+        llm.json["config"],
+        json!({"provider": "NVIDIA_NIM", "is_function_calling_enabled": true, "is_default_models_enabled": true, "model_names": [], "has_api_key": true})
+    );
+    assert!(!llm.text.contains("nv-secret") && !llm.text.contains("t1"), "{}", llm.text);
+    // An agent, with its presets; an evaluator.
+    let body = r#"{"type": "AGENT", "name": "Bot", "config": {"endpoint": "https://bot.example.com", "input_schema": {"type": "object"}, "request_presets": [{"name": "hi", "config": {"input": "hi"}}]}}"#;
+    let agent = authed(&app, "POST", list, Some(body)).await;
+    assert_eq!(agent.status, 201, "{}", agent.text);
+    assert_eq!(agent.json["config"]["request_presets"][0]["name"], "hi");
+    let body = r#"{"type": "EVALUATOR", "name": "Judge", "config": {"endpoint": "https://judge.example.com", "input_schema": {"type": "object"}}}"#;
+    let evaluator = authed(&app, "POST", list, Some(body)).await;
+    assert_eq!(evaluator.status, 201, "{}", evaluator.text);
+    // The same name may be used by another type (names are unique per type here).
+    let body =
+        r#"{"type": "LLM", "name": "Bot", "config": {"provider": "GEMINI", "api_key": "g"}}"#;
+    assert_eq!(authed(&app, "POST", list, Some(body)).await.status, 201);
+
+    let agents = authed(&app, "GET", &format!("{list}?type=AGENT"), None).await;
+    assert_eq!(
+        ids(&agents.json["integrations"], "name"),
+        ["Bot", "Support Agent"],
+        "newest first, agents only"
+    );
+    let evaluators = authed(&app, "GET", &format!("{list}?type=EVALUATOR"), None).await;
+    assert_eq!(ids(&evaluators.json["integrations"], "name"), ["Judge"]);
+
+    // PATCH deep-merges the config, replaces collections, and an explicit null clears.
+    let id = llm.json["id"].as_str().unwrap();
+    let path = format!("{list}/{}", id.replace('=', "%3D"));
+    let body = r#"{"type": "LLM", "config": {"provider": "NVIDIA_NIM", "model_names": ["a"], "api_key": null, "base_url": "https://nim.example.com/v1"}}"#;
+    let updated = authed(&app, "PATCH", &path, Some(body)).await;
+    assert_eq!(updated.status, 200, "{}", updated.text);
+    assert_eq!(updated.json["config"]["model_names"], json!(["a"]));
+    assert_eq!(updated.json["config"]["has_api_key"], false);
+    assert_eq!(updated.json["config"]["is_default_models_enabled"], true, "kept");
+    let agent_path = format!("{list}/{}", agent.json["id"].as_str().unwrap().replace('=', "%3D"));
+    let body = r#"{"type": "AGENT", "config": {"request_presets": [{"name": "bye", "config": {"input": "bye"}}]}}"#;
+    let replaced = authed(&app, "PATCH", &agent_path, Some(body)).await;
+    assert_eq!(ids(&replaced.json["config"]["request_presets"], "name"), ["bye"]);
+
+    let deleted = authed(&app, "DELETE", &path, None).await;
+    assert_eq!(deleted.status.as_u16(), 204);
+    assert_envelope("arize", &authed(&app, "GET", &path, None).await, 404);
 }
 
 #[tokio::test]
@@ -274,14 +329,15 @@ async fn ada_pages_by_cursor_with_next_page_urls() {
 #[tokio::test]
 async fn arize_pages_by_opaque_cursor_valid_only_for_its_query() {
     let app = app(Dialect::V31);
-    let first = authed(&app, "GET", "/arize/v2/integrations?limit=2&type=llm", None).await;
+    let first =
+        authed(&app, "GET", "/arize@2026-07-10/v2/integrations?limit=2&type=llm", None).await;
     assert_eq!(first.json["integrations"].as_array().unwrap().len(), 2);
     assert_eq!(first.json["pagination"]["has_more"], true);
     let cursor = first.json["pagination"]["next_cursor"].as_str().unwrap().to_owned();
     let second = authed(
         &app,
         "GET",
-        &format!("/arize/v2/integrations?limit=2&type=llm&cursor={cursor}"),
+        &format!("/arize@2026-07-10/v2/integrations?limit=2&type=llm&cursor={cursor}"),
         None,
     )
     .await;
@@ -293,8 +349,8 @@ async fn arize_pages_by_opaque_cursor_valid_only_for_its_query() {
     assert_eq!(second.json["pagination"], json!({"has_more": false}));
     // The same cursor with another query, or a made-up one, is 400.
     for path in [
-        format!("/arize/v2/integrations?cursor={cursor}"),
-        "/arize/v2/integrations?cursor=bm9wZQ".to_owned(),
+        format!("/arize@2026-07-10/v2/integrations?cursor={cursor}"),
+        "/arize@2026-07-10/v2/integrations?cursor=bm9wZQ".to_owned(),
     ] {
         let answer = authed(&app, "GET", &path, None).await;
         let message = assert_envelope("arize", &answer, 400);
@@ -302,6 +358,7 @@ async fn arize_pages_by_opaque_cursor_valid_only_for_its_query() {
     }
     // space_id matches any scoping.
     let scoped =
-        authed(&app, "GET", "/arize/v2/integrations?space_id=U3BhY2U6MQ%3D%3D", None).await;
+        authed(&app, "GET", "/arize@2026-07-10/v2/integrations?space_id=U3BhY2U6MQ%3D%3D", None)
+            .await;
     assert_eq!(ids(&scoped.json["integrations"], "id"), ["TGxtSW50ZWdyYXRpb246Mg=="]);
 }

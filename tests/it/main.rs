@@ -27,6 +27,8 @@ mod conformance;
 mod sidecar;
 // The vendors' own clients against the mock.
 mod clients;
+// Arize's clients, every release in use, each in its own version of the API.
+mod arize_clients;
 // Undeclared request fields leave no trace (Teable, GitBook, Ada).
 mod fidelity;
 // The binary: embedded defaults, broken contracts, lint, configuration errors.

@@ -51,7 +51,7 @@ async fn prefer_example_answers_that_example() {
     let answer = call(
         &app,
         "GET",
-        "/arize/v2/integrations",
+        "/arize@2026-07-10/v2/integrations",
         &[("authorization", TOKEN), ("prefer", "example=invalid_request")],
         None,
     )
@@ -147,7 +147,7 @@ async fn without_strict_the_response_is_sent_as_built() {
 #[tokio::test]
 async fn writes_change_later_reads() {
     let app = app(Dialect::V31);
-    let created = authed(&app, "POST", "/arize/v2/integrations", Some(r#"{"type": "llm", "name": "Fresh", "config": {"provider": "anthropic", "api_key": "k"}}"#)).await;
+    let created = authed(&app, "POST", "/arize@2026-07-10/v2/integrations", Some(r#"{"type": "llm", "name": "Fresh", "config": {"provider": "anthropic", "api_key": "k"}}"#)).await;
     assert_eq!(created.status.as_u16(), 201, "{}", created.text);
     let id = created.json["id"].as_str().unwrap().to_owned();
     assert_eq!(id, "TGxtSW50ZWdyYXRpb246NA==", "the next id after the three seeded ones");
@@ -159,20 +159,21 @@ async fn writes_change_later_reads() {
     let updated = authed(
         &app,
         "PATCH",
-        &format!("/arize/v2/integrations/{id}"),
+        &format!("/arize@2026-07-10/v2/integrations/{id}"),
         Some(r#"{"type": "llm", "config": {"api_key": null}}"#),
     )
     .await;
     assert_eq!(updated.status.as_u16(), 200, "{}", updated.text);
     assert_eq!(updated.json["config"]["has_api_key"], false);
 
-    let read = authed(&app, "GET", &format!("/arize/v2/integrations/{id}"), None).await;
+    let read = authed(&app, "GET", &format!("/arize@2026-07-10/v2/integrations/{id}"), None).await;
     assert_eq!(read.json, updated.json);
     assert!(!read.text.contains("\"api_key\""), "the key is never returned: {}", read.text);
 
-    let deleted = authed(&app, "DELETE", &format!("/arize/v2/integrations/{id}"), None).await;
+    let deleted =
+        authed(&app, "DELETE", &format!("/arize@2026-07-10/v2/integrations/{id}"), None).await;
     assert_eq!(deleted.status.as_u16(), 204);
-    let gone = authed(&app, "GET", &format!("/arize/v2/integrations/{id}"), None).await;
+    let gone = authed(&app, "GET", &format!("/arize@2026-07-10/v2/integrations/{id}"), None).await;
     assert_envelope("arize", &gone, 404);
 }
 
@@ -182,8 +183,8 @@ async fn writes_change_later_reads() {
 #[tokio::test]
 async fn repeated_reads_follow_writes_resets_switches_hosts_sessions_and_tokens() {
     let app = app(Dialect::V31);
-    let list = "/arize/v2/integrations?limit=1";
-    let newest = "/arize/v2/integrations/TGxtSW50ZWdyYXRpb246Mw%3D%3D";
+    let list = "/arize@2026-07-10/v2/integrations?limit=1";
+    let newest = "/arize@2026-07-10/v2/integrations/TGxtSW50ZWdyYXRpb246Mw%3D%3D";
     let first = authed(&app, "GET", list, None).await;
     assert_eq!(first.status, 200);
     assert_eq!(authed(&app, "GET", list, None).await.text, first.text);

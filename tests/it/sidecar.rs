@@ -377,18 +377,18 @@ fn watch_reloads_an_edited_scenario_keeping_the_data_and_survives_a_broken_edit(
         "POST",
         "/arize/v2/integrations",
         &auth,
-        r#"{"type": "llm", "name": "Kept", "config": {"provider": "openAI", "api_key": "k"}}"#,
+        r#"{"type": "LLM", "name": "Kept", "config": {"provider": "OPEN_AI", "api_key": "k"}}"#,
     );
     assert_eq!(status, 201);
     let missing = "/arize/v2/integrations/TGxtSW50ZWdyYXRpb246OTk%3D";
 
-    // Act: change the not-found message.
-    let file = dir.join("arize/default.yaml");
+    // Act: change the not-found message (of Arize's default version, `current`).
+    let file = dir.join("arize/current/default.yaml");
     let original = std::fs::read_to_string(&file).unwrap();
     std::fs::write(
         &file,
         original.replace(
-            "not-found: \"Integration {{id}} not found.\"",
+            "not-found: \"{{item}} {{id}} not found.\"",
             "not-found: \"Reloaded: no integration {{id}}.\"",
         ),
     )
@@ -406,7 +406,7 @@ fn watch_reloads_an_edited_scenario_keeping_the_data_and_survives_a_broken_edit(
     let error = std::iter::from_fn(|| logs.recv_timeout(Duration::from_secs(15)).ok())
         .find(|l| l.contains("reload failed"))
         .expect("a reload error in the log");
-    assert!(error.contains("arize/default.yaml") && error.contains("line"), "{error}");
+    assert!(error.contains("arize/current/default.yaml") && error.contains("line"), "{error}");
     let (status, body) = http(address, "GET", missing, &auth, "");
     assert_eq!(status, 404);
     assert!(body.contains("Reloaded: no integration"), "{body}");
