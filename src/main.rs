@@ -206,6 +206,18 @@ fn load_api(
     Ok(version.clone())
 }
 
+/// What `check` adds to every request, understudy's own headers (a real vendor ignores
+/// them): a fresh session, so a suite runs against its own seed data however many times it
+/// runs on one server, and the version when one is named.
+fn check_headers(version: &understudy::catalog::Version) -> Vec<(String, String)> {
+    let session = format!("check-{:016x}", fastrand::u64(..));
+    let mut headers = vec![(understudy::request::SESSION.as_str().to_owned(), session)];
+    if let Some(name) = &version.name {
+        headers.push((VERSION_HEADER.as_str().to_owned(), name.clone()));
+    }
+    headers
+}
+
 /// The folder of a version's files: `api/version`, or `api` for an API without versions.
 fn folder(version: &understudy::catalog::Version) -> String {
     match &version.name {
@@ -230,11 +242,7 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         token: args.token.clone(),
         only: args.only.clone(),
         timeout: Duration::from_secs(args.timeout.max(1)),
-        headers: version
-            .name
-            .iter()
-            .map(|name| (VERSION_HEADER.as_str().to_owned(), name.clone()))
-            .collect(),
+        headers: check_headers(&version),
     };
     let progress = indicatif::ProgressBar::new(planned.len() as u64);
     if std::io::stderr().is_terminal() {

@@ -24,6 +24,15 @@ use crate::mock::cors::CorsConfig;
 use crate::mock::state::{DEFAULT_BODY_LIMIT, Settings};
 use crate::mock::store::StoreOptions;
 
+/// Variables of the other commands (`UNDERSTUDY_CHECK_TOKEN`, ...): namespaced by their
+/// command, never read as `serve`'s configuration, so one environment can hold both.
+const OTHER_COMMANDS: &[&str] = &["check_", "record_", "lint_", "health_", "infer_", "export_"];
+
+fn serve_variable(key: &figment::value::UncasedStr) -> bool {
+    let key = key.as_str().to_ascii_lowercase();
+    !OTHER_COMMANDS.iter().any(|prefix| key.starts_with(prefix))
+}
+
 /// The default config file, read when present.
 pub const DEFAULT_FILE: &str = "understudy.toml";
 /// Prefix of configuration environment variables.
@@ -174,7 +183,7 @@ pub enum ConfigError {
 impl Config {
     /// Resolves the layers for `serve`, reading `env` for the environment layer.
     pub fn resolve(args: &ServeArgs) -> Result<Config, ConfigError> {
-        Config::resolve_with(args, Env::prefixed(ENV_PREFIX).split("__"))
+        Config::resolve_with(args, Env::prefixed(ENV_PREFIX).filter(serve_variable).split("__"))
     }
 
     fn resolve_with(args: &ServeArgs, env: Env) -> Result<Config, ConfigError> {

@@ -73,10 +73,14 @@ fn handle(app: &State, request: &Request) -> Reply {
     }
     if let Some(token) = &app.settings().admin_token {
         let presented = match request.authorization() {
-            Authorization::Credential { scheme, token } if scheme == "Bearer" => Some(token),
+            Authorization::Credential { scheme, token }
+                if scheme.eq_ignore_ascii_case("bearer") =>
+            {
+                Some(token)
+            }
             _ => None,
         };
-        if presented != Some(token) {
+        if !presented.is_some_and(|presented| same(presented.as_bytes(), token.as_bytes())) {
             let mut reply = error(
                 StatusCode::UNAUTHORIZED,
                 "the admin routes need `Authorization: Bearer <admin token>`",
@@ -262,6 +266,9 @@ fn journal(app: &State, query: &BTreeMap<String, String>) -> Reply {
             return error(StatusCode::BAD_REQUEST, &format!("`{name}` must be a number"));
         }
     };
+    if status.is_some_and(|s| !(100..=599).contains(&s)) {
+        return error(StatusCode::BAD_REQUEST, "`status` must be an HTTP status (100 to 599)");
+    }
     let query = Query {
         api: query.get("api").cloned(),
         session: query.get("session").cloned(),
@@ -315,6 +322,13 @@ fn switch(app: &State, api: &str, request: &Request) -> Reply {
         }
         Err(problem) => error(StatusCode::NOT_FOUND, &problem.to_string()),
     }
+}
+
+/// Whether two secrets are equal, in a time that depends on their lengths only (a token
+/// compared byte by byte, stopping at the first difference, tells a timing attacker how much of
+/// a guess was right).
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
 }
 
 fn not_allowed(allowed: &str) -> Reply {

@@ -134,3 +134,96 @@ async fn an_http_1_1_request_without_exactly_one_host_is_a_400() {
     assert_eq!(answers[1], "HTTP/1.1 400 Bad Request");
     assert_eq!(answers[2], "HTTP/1.1 200 OK");
 }
+
+// See: #13 (8). `UNDERSTUDY_CHECK_TOKEN`, advertised by `check --help`, made `serve` and
+// `health` exit 2 with "unknown field `check_token`".
+#[test]
+fn variables_of_other_commands_never_break_serve_or_health() {
+    let printed = std::process::Command::new(env!("CARGO_BIN_EXE_understudy"))
+        .args(["serve", "--print-config"])
+        .env("UNDERSTUDY_CHECK_TOKEN", "secret")
+        .output()
+        .unwrap();
+    assert!(printed.status.success(), "{}", String::from_utf8_lossy(&printed.stderr));
+    let port = free_port();
+    let (child, _logs) =
+        start(&["serve", "--port", &port.to_string()], &[("UNDERSTUDY_CHECK_TOKEN", "secret")]);
+    wait_healthy(address(port));
+    let health = std::process::Command::new(env!("CARGO_BIN_EXE_understudy"))
+        .args(["health", "--url", &format!("http://127.0.0.1:{port}")])
+        .env("UNDERSTUDY_CHECK_TOKEN", "secret")
+        .output()
+        .unwrap();
+    assert!(health.status.success(), "{}", String::from_utf8_lossy(&health.stdout));
+    // A typo is still an error.
+    let typo = std::process::Command::new(env!("CARGO_BIN_EXE_understudy"))
+        .args(["serve", "--print-config"])
+        .env("UNDERSTUDY_PROT", "1")
+        .output()
+        .unwrap();
+    assert_eq!(typo.status.code(), Some(2));
+    stop(child);
+}
+
+// See: #13 (9). A second `check` against the same server used to fail (Teable 3, Ada 4 cases).
+#[test]
+fn every_bundled_suite_passes_twice_in_a_row_on_one_server() {
+    let port = free_port();
+    let (child, _logs) = start(&["serve", "--port", &port.to_string()], &[]);
+    wait_healthy(address(port));
+    for round in 0..2 {
+        for api in ["teable", "arize", "gitbook", "ada"] {
+            let checked = std::process::Command::new(env!("CARGO_BIN_EXE_understudy"))
+                .args([
+                    "check",
+                    "--api",
+                    api,
+                    "--target",
+                    &format!("http://127.0.0.1:{port}/{api}"),
+                ])
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&checked.stdout);
+            assert!(checked.status.success(), "round {round}, {api}: {text}");
+        }
+    }
+    stop(child);
+}
+
+// See: #13 (10). Bad journal filters were ignored; `bearer` was refused for the admin token;
+// logs written to a file carried ANSI colour codes.
+#[test]
+fn journal_filters_are_checked_the_admin_scheme_is_case_insensitive_and_file_logs_are_plain() {
+    let port = free_port();
+    let (child, logs) = start(
+        &["serve", "--port", &port.to_string(), "--admin-token", "t0ken"],
+        &[("RUST_LOG", "info")],
+    );
+    wait_healthy(address(port));
+    let admin = [("Authorization", "bearer t0ken")];
+    let (status, body) =
+        http(address(port), "GET", "/__understudy/journal?status=99999", &admin, "");
+    assert_eq!(status, 400, "{body}");
+    let (status, _) = http(address(port), "GET", "/__understudy/journal?status=200", &admin, "");
+    assert_eq!(status, 200);
+    let (status, _) = http(
+        address(port),
+        "GET",
+        "/__understudy/journal",
+        &[("Authorization", "Bearer t0kem")],
+        "",
+    );
+    assert_eq!(status, 401);
+    http(
+        address(port),
+        "GET",
+        "/teable/api/space/spcTeSYe43VZTSG4Uu3/integration",
+        &[("Authorization", "Bearer dev-token")],
+        "",
+    );
+    let line = std::iter::from_fn(|| logs.recv_timeout(Duration::from_secs(5)).ok())
+        .find(|l| l.contains("getIntegrationList"))
+        .expect("a log line for the request");
+    assert!(!line.contains('\u{1b}'), "no ANSI codes: {line:?}");
+    stop(child);
+}
