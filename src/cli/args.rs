@@ -233,6 +233,9 @@ pub struct ServeArgs {
     /// Allow only this origin (repeatable; default: any origin, reflected).
     #[arg(long = "cors-origin", value_name = "ORIGIN")]
     pub cors_origins: Vec<String>,
+    /// Let pages on other origins use the admin API too (default: only its own origin).
+    #[arg(long)]
+    pub cors_admin: bool,
     /// Print the effective configuration as TOML and exit.
     #[arg(long)]
     pub print_config: bool,

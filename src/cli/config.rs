@@ -375,6 +375,9 @@ fn overrides(args: &ServeArgs) -> Result<serde_json::Value, ConfigError> {
     if !args.cors_origins.is_empty() {
         cors.insert("origins".into(), serde_json::json!(args.cors_origins));
     }
+    if args.cors_admin {
+        cors.insert("admin".into(), true.into());
+    }
     if !cors.is_empty() {
         set("cors", cors.into());
     }
@@ -462,7 +465,8 @@ mod tests {
                 CorsConfig {
                     enabled: false,
                     origins: vec!["http://localhost:5173".into()],
-                    credentials: false
+                    credentials: false,
+                    admin: false
                 }
             );
             assert!(config.to_toml().contains("grace_period = \"3s\""));

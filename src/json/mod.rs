@@ -3,9 +3,11 @@
 //! * [`pointer`]: escaping and unescaping reference tokens, appending one, and looking a
 //!   pointer up without an allocation per token.
 //! * [`text`]: a value as text (strings unquoted, the rest compact JSON), and a body as a value.
+//! * [`secret`]: which names hold secrets, and values with them hidden.
 //!
 //! Nothing here knows about OpenAPI or scenarios: `$ref`s are the contract wing's
 //! (`contract/document.rs`), templates the scenario wing's.
 
 pub(crate) mod pointer;
+pub(crate) mod secret;
 pub(crate) mod text;

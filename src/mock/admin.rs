@@ -3,7 +3,9 @@
 //! ```text
 //! GET    /__understudy/health                     {"status": "ok", "apis": [...]} (always open)
 //! POST   /__understudy/reset[?api=A[&session=S]]  back to the seed: everything, one API, one session
-//! GET    /__understudy/state[?api=A[&session=S]]  {"A": {"S": {"collections": ..., "counters": ...}}}
+//! GET    /__understudy/state[?api=A[&session=S][&secrets=true]]
+//!                                                 {"A": {"S": {"collections": ..., "counters": ...}}},
+//!                                                 secrets hidden unless `secrets=true`
 //! PUT    /__understudy/state                      the same shape, loaded back (sessions replaced)
 //! GET    /__understudy/journal[?api=&session=&operation=&method=&status=&since=&limit=]
 //! DELETE /__understudy/journal
@@ -42,6 +44,10 @@ pub(crate) async fn answer(
     let timeout = settings.request_timeout;
     let reply = match Request::read(request, settings.body_limit, timeout).await {
         Ok(request) => match request.check_head(version) {
+            Ok(()) if !settings.cors.admin && !same_origin(&request) => error(
+                StatusCode::FORBIDDEN,
+                "the admin routes answer only pages of their own origin (set cors.admin to allow others)",
+            ),
             Ok(()) => handle(state, &request),
             Err(problem) => error(StatusCode::BAD_REQUEST, &problem.to_string()),
         },
@@ -118,7 +124,11 @@ fn handle(app: &State, request: &Request) -> Reply {
         ("/reset", _) => not_allowed("POST"),
         ("/state", &Method::GET) => {
             let keys = api.map(|api| app.keys(api));
-            let dump = app.store().dump(keys.as_deref(), session);
+            let mut dump = app.store().dump(keys.as_deref(), session);
+            // Secrets stay hidden unless asked for (a backup to load back needs them).
+            if query.get("secrets").map(String::as_str) != Some("true") {
+                hide_secrets(app, &mut dump);
+            }
             Reply::json(
                 StatusCode::OK,
                 serde_json::to_value(dump).unwrap_or_default(),
@@ -195,6 +205,26 @@ fn describe(api: &Api) -> Value {
         described["versions"] = Value::Array(versions);
     }
     described
+}
+
+/// Hides the stored secrets of a dump: each resource's write-only fields and every
+/// secret-looking field.
+fn hide_secrets(app: &State, dump: &mut BTreeMap<String, BTreeMap<String, Data>>) {
+    let catalog = app.catalog();
+    for (key, sessions) in dump.iter_mut() {
+        let version = catalog.apis.iter().flat_map(|a| &a.versions).find(|v| &v.key == key);
+        for data in sessions.values_mut() {
+            for (name, records) in data.collections.iter_mut() {
+                let hidden: Vec<String> = version
+                    .and_then(|v| v.scenario.resource(name))
+                    .map(|r| r.write_only.iter().map(|w| w.field.clone()).collect())
+                    .unwrap_or_default();
+                for record in records.values_mut() {
+                    crate::json::secret::redact(record, &hidden);
+                }
+            }
+        }
+    }
 }
 
 /// `PUT /state`: `{api: {session: {"collections": {resource: {key: record}}, "counters": {}}}}`.
@@ -322,6 +352,15 @@ fn switch(app: &State, api: &str, request: &Request) -> Reply {
         }
         Err(problem) => error(StatusCode::NOT_FOUND, &problem.to_string()),
     }
+}
+
+/// Whether a request comes from no browser page (no `Origin`), or from a page of the admin
+/// API's own origin (`Origin` naming the `Host` it was sent to). A page of another origin may
+/// not even send a "simple" request that changes state (`POST /reset` needs no preflight).
+fn same_origin(request: &Request) -> bool {
+    let Some(origin) = request.header("origin") else { return true };
+    let authority = origin.split_once("://").map(|(_, rest)| rest).unwrap_or_default();
+    request.header("host").is_some_and(|host| host.eq_ignore_ascii_case(authority))
 }
 
 /// Whether two secrets are equal, in a time that depends on their lengths only (a token

@@ -27,11 +27,14 @@ pub struct CorsConfig {
     pub origins: Vec<String>,
     /// Whether cookies and credentials may be sent.
     pub credentials: bool,
+    /// Whether the admin routes (`/__understudy/...`) answer other origins too (off: only
+    /// their own origin may use them).
+    pub admin: bool,
 }
 
 impl Default for CorsConfig {
     fn default() -> Self {
-        CorsConfig { enabled: true, origins: Vec::new(), credentials: true }
+        CorsConfig { enabled: true, origins: Vec::new(), credentials: true, admin: false }
     }
 }
 

@@ -1,7 +1,9 @@
 //! The journal: the most recent requests and responses, for `/__understudy/journal`.
 //!
 //! A bounded ring: the oldest entry goes when a new one arrives past the capacity, so a
-//! long-running sidecar keeps a fixed amount of memory. `Authorization` values are masked.
+//! long-running sidecar keeps a fixed amount of memory. What it shows hides secrets:
+//! credential headers (`Authorization`, `X-Api-Key`, cookies) are masked, secret-looking body
+//! fields (`api_key`, `client_secret`, `password`...) and query parameters redacted.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -126,11 +128,18 @@ impl Body {
     pub fn value(&self) -> Value {
         crate::json::text::body_value(&self.0)
     }
+
+    /// [`Body::value`] with the values of secret-looking fields hidden: what the journal shows.
+    pub fn shown(&self) -> Value {
+        let mut value = self.value();
+        crate::json::secret::redact(&mut value, &[]);
+        value
+    }
 }
 
 impl Serialize for Body {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.value().serialize(serializer)
+        self.shown().serialize(serializer)
     }
 }
 
@@ -231,11 +240,8 @@ fn headers<'a>(pairs: impl Iterator<Item = (&'a str, &'a [u8])>) -> serde_json::
     let mut out = serde_json::Map::new();
     for (name, value) in pairs {
         let text = String::from_utf8_lossy(value);
-        let text = if matches!(name, "authorization" | "proxy-authorization" | "cookie") {
-            mask(&text)
-        } else {
-            text.into_owned()
-        };
+        let secret = crate::json::secret::is_secret_name(name) || name == "proxy-authorization";
+        let text = if secret { mask(&text) } else { text.into_owned() };
         match out.get_mut(name) {
             Some(Value::String(joined)) => {
                 joined.push_str(", ");

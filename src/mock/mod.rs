@@ -111,17 +111,28 @@ impl App {
     /// The mock serving `catalog` from `store`.
     pub fn new(catalog: Arc<Catalog>, store: Store, settings: Settings) -> App {
         let cors = cors::layer(&settings.cors);
+        // The admin API holds every session's data and the journal: another origin's page may
+        // use it only when the configuration says so.
+        let admin_cors = cors.clone().filter(|_| settings.cors.admin);
         let state = State::new(catalog, store, settings);
+        let mock = ServiceBuilder::new()
+            // Around CORS, to see the 200 it gives an answered preflight and make it 204.
+            .layer(cors::PreflightLayer)
+            // A preflight is answered here, without reaching the mock.
+            .option_layer(cors)
+            .service(Mock { state: state.clone() });
+        let admin = ServiceBuilder::new()
+            .layer(cors::PreflightLayer)
+            .option_layer(admin_cors)
+            .service(Admin { state: state.clone() });
         let stack = ServiceBuilder::new()
             // Outermost: every later log line, rejections included, is inside the request's
             // span, and the log line sees the final status (after CORS and preflight).
             .layer(trace::layer())
-            // Around CORS, to see the 200 it gives an answered preflight and make it 204.
-            .layer(cors::PreflightLayer)
-            // Before routing: admin and mock answers alike carry CORS headers, and a preflight
-            // is answered here without reaching either.
-            .option_layer(cors)
-            .service(Route { state: state.clone() });
+            .service(Route {
+                mock: BoxCloneSyncService::new(mock),
+                admin: BoxCloneSyncService::new(admin),
+            });
         App { state, stack: BoxCloneSyncService::new(stack) }
     }
 
@@ -191,10 +202,15 @@ where
     }
 }
 
-/// The innermost service: understudy's own routes, or the mock.
-#[derive(Debug, Clone)]
+/// An inner service of the app: a request in, an answer out.
+type Inner =
+    BoxCloneSyncService<http::Request<RequestBody>, http::Response<Full<Bytes>>, Infallible>;
+
+/// Below the trace span: understudy's own routes, or the mock (each behind its own CORS).
+#[derive(Clone)]
 struct Route {
-    state: State,
+    mock: Inner,
+    admin: Inner,
 }
 
 impl Service<http::Request<RequestBody>> for Route {
@@ -207,17 +223,46 @@ impl Service<http::Request<RequestBody>> for Route {
     }
 
     fn call(&mut self, request: http::Request<RequestBody>) -> Self::Future {
-        let state = self.state.clone();
         let admin = request
             .uri()
             .path()
             .strip_prefix(ADMIN_PREFIX)
             .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
-        Box::pin(async move {
-            Ok(match admin {
-                true => admin::answer(&state, request).await,
-                false => service::answer(&state, request).await,
-            })
-        })
+        let inner = if admin { self.admin.clone() } else { self.mock.clone() };
+        Box::pin(inner.oneshot(request))
     }
 }
+
+/// The mock service (`service.rs`) as a tower service.
+#[derive(Debug, Clone)]
+struct Mock {
+    state: State,
+}
+
+/// The admin routes (`admin.rs`) as a tower service.
+#[derive(Debug, Clone)]
+struct Admin {
+    state: State,
+}
+
+macro_rules! answering {
+    ($service:ident, $answer:path) => {
+        impl Service<http::Request<RequestBody>> for $service {
+            type Response = http::Response<Full<Bytes>>;
+            type Error = Infallible;
+            type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
+
+            fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+                Poll::Ready(Ok(()))
+            }
+
+            fn call(&mut self, request: http::Request<RequestBody>) -> Self::Future {
+                let state = self.state.clone();
+                Box::pin(async move { Ok($answer(&state, request).await) })
+            }
+        }
+    };
+}
+
+answering!(Mock, service::answer);
+answering!(Admin, admin::answer);

@@ -378,7 +378,7 @@ fn record_exchange(
 ) {
     let body = reply.freeze();
     let path = match &request.query {
-        Some(query) => format!("{}?{query}", request.path),
+        Some(query) => format!("{}?{}", request.path, crate::json::secret::redact_query(query)),
         None => request.path.clone(),
     };
     state.journal().record(Entry {

@@ -71,7 +71,7 @@ async fn state_dumped_and_loaded_back_round_trips_exactly() {
         Some(r#"{"type": "AI", "config": {"llmProviders": []}}"#),
     )
     .await;
-    let dumped = authed(&app, "GET", "/__understudy/state", None).await;
+    let dumped = authed(&app, "GET", "/__understudy/state?secrets=true", None).await;
     assert_eq!(dumped.status, 200);
     assert_eq!(dumped.json["arize@2026-07-10"]["s1"]["counters"]["integrations"], 4);
     assert_eq!(
@@ -89,7 +89,7 @@ async fn state_dumped_and_loaded_back_round_trips_exactly() {
     assert_eq!(loaded.status, 200, "{}", loaded.text);
 
     // Assert: the same state, byte for byte, and the service uses it.
-    let again = authed(&fresh, "GET", "/__understudy/state", None).await;
+    let again = authed(&fresh, "GET", "/__understudy/state?secrets=true", None).await;
     assert_eq!(again.text, dumped.text);
     let listed = call_as(&fresh, Some("dev-token"), Some("s1"), "GET", ARIZE, None).await;
     assert!(names(&listed).contains(&"Session only".to_owned()));

@@ -227,3 +227,81 @@ fn journal_filters_are_checked_the_admin_scheme_is_case_insensitive_and_file_log
     assert!(!line.contains('\u{1b}'), "no ANSI codes: {line:?}");
     stop(child);
 }
+
+// See: #13 (2). The journal and the state dump showed Arize `api_key`s and Ada
+// `client_secret`s in clear, `X-Api-Key` headers and `?api_key=` unmasked.
+#[tokio::test]
+async fn the_journal_and_the_state_dump_hide_secrets_unless_asked() {
+    let app = crate::util::app(crate::util::Dialect::V31);
+    let body = r#"{"type": "llm", "name": "Secretive", "config": {"provider": "openAI", "api_key": "sk-very-secret"}}"#;
+    let headers = [
+        ("authorization", "Bearer dev-token"),
+        ("content-type", "application/json"),
+        ("x-api-key", "header-secret"),
+    ];
+    let created = crate::util::call(
+        &app,
+        "POST",
+        "/arize@2026-07-10/v2/integrations?api_key=query-secret",
+        &headers,
+        Some(body),
+    )
+    .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+
+    let journal = crate::util::call(&app, "GET", "/__understudy/journal?limit=1", &[], None).await;
+    for secret in ["sk-very-secret", "header-secret", "query-secret", "dev-token"] {
+        assert!(!journal.text.contains(secret), "{secret} in {}", journal.text);
+    }
+    assert!(journal.text.contains("‹redacted›"), "{}", journal.text);
+
+    let state = crate::util::call(&app, "GET", "/__understudy/state?api=arize", &[], None).await;
+    assert!(
+        !state.text.contains("sk-very-secret") && state.text.contains("‹redacted›"),
+        "{}",
+        state.text
+    );
+    let backup =
+        crate::util::call(&app, "GET", "/__understudy/state?api=arize&secrets=true", &[], None)
+            .await;
+    assert!(backup.text.contains("sk-very-secret"), "a backup keeps them");
+}
+
+// See: #13 (2). CORS reflected every origin, with credentials, on `/__understudy/*` too.
+#[tokio::test]
+async fn pages_of_other_origins_cannot_read_or_change_the_admin_api() {
+    let server = crate::util::TestServer::start(crate::util::app(crate::util::Dialect::V31)).await;
+    let address = server.address;
+    let (preflight, other, own, mock) = tokio::task::spawn_blocking(move || {
+        let raw = |request: String| {
+            let mut socket = TcpStream::connect(address).unwrap();
+            socket.write_all(request.as_bytes()).unwrap();
+            let mut text = String::new();
+            socket.read_to_string(&mut text).unwrap();
+            text
+        };
+        let preflight = raw(format!(
+            "OPTIONS /__understudy/state HTTP/1.1\r\nHost: {address}\r\nOrigin: http://evil.test\r\nAccess-Control-Request-Method: GET\r\nConnection: close\r\n\r\n"
+        ));
+        let other = raw(format!(
+            "POST /__understudy/reset HTTP/1.1\r\nHost: {address}\r\nOrigin: http://evil.test\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        ));
+        let own = raw(format!(
+            "POST /__understudy/reset HTTP/1.1\r\nHost: {address}\r\nOrigin: http://{address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        ));
+        let mock = raw(format!(
+            "OPTIONS /teable/api/space/x/integration HTTP/1.1\r\nHost: {address}\r\nOrigin: http://app.test\r\nAccess-Control-Request-Method: GET\r\nConnection: close\r\n\r\n"
+        ));
+        (preflight, other, own, mock)
+    })
+    .await
+    .unwrap();
+    server.stop().await;
+    assert!(!preflight.to_ascii_lowercase().contains("access-control-allow-origin"), "{preflight}");
+    assert!(other.starts_with("HTTP/1.1 403"), "{other}");
+    assert!(own.starts_with("HTTP/1.1 200"), "{own}");
+    assert!(
+        mock.to_ascii_lowercase().contains("access-control-allow-origin: http://app.test"),
+        "{mock}"
+    );
+}

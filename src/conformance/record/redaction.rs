@@ -15,6 +15,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+pub(crate) use crate::json::secret::is_secret_name;
+
 /// A secret value and the placeholder that stands for it.
 pub(crate) type Secret = (String, String);
 
@@ -82,16 +84,6 @@ impl Secrets {
     pub(crate) fn scrub(&self, value: &mut Value) {
         scrub(value, &self.known);
     }
-}
-
-/// Names that hold secrets.
-pub(crate) fn is_secret_name(name: &str) -> bool {
-    let name = name.to_ascii_lowercase().replace(['-', '_'], "");
-    ["token", "secret", "password", "apikey", "cookie", "privatekey", "credential"]
-        .iter()
-        .any(|s| name.contains(s))
-        || name == "key"
-        || name.ends_with("key") && !name.ends_with("modelkey")
 }
 
 /// `x-api-key` → `X_API_KEY`, `apiKey` → `API_KEY`.
