@@ -478,8 +478,9 @@ impl Builder<'_> {
         if let Some(sample) = self.samples.borrow().get(pointer) {
             return Some(sample.clone());
         }
-        let schema = self.response_document.pointer(pointer)?;
-        let sample = crate::contract::sample::generate(self.response_document, schema);
+        // Checked against the validators of the schema and of its `oneOf`s, compiled here.
+        let compile = |at: &str| self.compile(&self.responses, "-", at).ok();
+        let sample = crate::contract::sample::generate(self.response_document, pointer, &compile)?;
         self.samples.borrow_mut().insert(pointer.to_owned(), sample.clone());
         Some(sample)
     }
