@@ -37,3 +37,5 @@ mod layering;
 mod versions;
 // Any OpenAPI document with no scenario: the inferred one, serve FILE, overlays, export.
 mod any_contract;
+// Values generated from schemas: static samples that fit, dynamic ones that vary, seeds.
+mod values;
