@@ -2,7 +2,8 @@
 //!
 //! Everything understudy invents (record ids, sample values) is drawn from a `fastrand::Rng`
 //! the caller owns, so `--seed` repeats it. Text for a JSON Schema `pattern` comes from
-//! `rand_regex`, which needs a `rand` generator: [`Source`] lends it ours.
+//! `rand_regex`, and realistic values from `fake`, which need a `rand` generator: [`Source`]
+//! lends them ours.
 
 use std::convert::Infallible;
 
@@ -98,8 +99,10 @@ pub fn uuid(rng: &mut fastrand::Rng) -> String {
     format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
 }
 
-/// Our generator, as `rand` sees one.
-struct Source<'a>(&'a mut fastrand::Rng);
+/// Our generator, as `rand` sees one: for crates that draw with `rand` (`rand_regex`, the
+/// realistic values of `fake`).
+#[derive(Debug)]
+pub struct Source<'a>(pub &'a mut fastrand::Rng);
 
 impl rand::rand_core::TryRng for Source<'_> {
     type Error = Infallible;

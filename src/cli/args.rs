@@ -194,9 +194,13 @@ pub struct ServeArgs {
     /// Largest request body in bytes (default 1048576).
     #[arg(long, value_name = "BYTES")]
     pub body_limit: Option<usize>,
-    /// Seed for generated ids, so they repeat from run to run.
+    /// Seed for generated ids and dynamic values, so they repeat from run to run.
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
+    /// Answers built from the contract (operations without a behaviour, `Prefer: code=`) get
+    /// varied, realistic values on every request instead of the static example or sample.
+    #[arg(long)]
+    pub dynamic: bool,
     /// Start a deterministic clock at this instant (RFC 3339), one second per reading.
     #[arg(long, value_name = "TIMESTAMP")]
     pub clock: Option<String>,

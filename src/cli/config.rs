@@ -61,9 +61,11 @@ pub struct Config {
     pub strict: bool,
     /// Largest request body in bytes.
     pub body_limit: usize,
-    /// Seed for generated ids.
+    /// Seed for generated ids and dynamic values.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seed: Option<u64>,
+    /// Answers built from the contract get varied, realistic values on every request.
+    pub dynamic: bool,
     /// Start of a deterministic clock (RFC 3339).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub clock: Option<String>,
@@ -107,6 +109,7 @@ impl Default for Config {
             strict: true,
             body_limit: DEFAULT_BODY_LIMIT,
             seed: None,
+            dynamic: false,
             clock: None,
             admin_token: None,
             journal_size: crate::mock::journal::DEFAULT_CAPACITY,
@@ -283,6 +286,7 @@ impl Config {
             request_timeout: self.request_timeout.0,
             latency: self.latency.as_deref().and_then(|l| Latency::parse(l).ok()),
             cors: self.cors.clone(),
+            dynamic: self.dynamic,
         }
     }
 
@@ -341,6 +345,9 @@ fn overrides(args: &ServeArgs) -> Result<serde_json::Value, ConfigError> {
     }
     if let Some(seed) = args.seed {
         set("seed", seed.into());
+    }
+    if args.dynamic {
+        set("dynamic", true.into());
     }
     if let Some(clock) = &args.clock {
         set("clock", clock.clone().into());
@@ -476,6 +483,23 @@ mod tests {
             jail.set_env("UNDERSTUDY_GRACE_PERIOD", "soon");
             let error = Config::resolve(&ServeArgs::default()).unwrap_err().to_string();
             assert!(error.contains("grace_period") && error.contains("soon"), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn dynamic_values_are_off_unless_a_layer_turns_them_on() {
+        figment::Jail::expect_with(|jail| {
+            assert!(!Config::resolve(&ServeArgs::default()).map_err(|e| e.to_string())?.dynamic);
+            jail.set_env("UNDERSTUDY_DYNAMIC", "true");
+            let config = Config::resolve(&ServeArgs::default()).map_err(|e| e.to_string())?;
+            assert!(config.dynamic && config.settings().dynamic);
+            Ok(())
+        });
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("understudy.toml", "dynamic = false\n")?;
+            let args = ServeArgs { dynamic: true, ..ServeArgs::default() };
+            assert!(Config::resolve(&args).map_err(|e| e.to_string())?.settings().dynamic);
             Ok(())
         });
     }

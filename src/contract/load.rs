@@ -535,13 +535,16 @@ impl Builder<'_> {
         if let Some(sample) = self.samples.borrow().get(pointer) {
             return Some(sample.clone());
         }
-        let schema = self.response_document.pointer(pointer)?;
-        // Generation follows static references only: `$dynamicRef`s are bound first.
+        // Generation follows static references only: `$dynamicRef`s are bound first. The
+        // result is checked against the validators of the schema and of its `oneOf`s.
         let bound = self.responses.resources().bind_dynamic(self.response_document, pointer);
+        let compile = |at: &str| self.compile(&self.responses, "-", at).ok();
         let sample = crate::contract::sample::generate(
             self.response_document,
-            bound.as_ref().unwrap_or(schema),
-        );
+            pointer,
+            bound.as_ref(),
+            &compile,
+        )?;
         self.samples.borrow_mut().insert(pointer.to_owned(), sample.clone());
         Some(sample)
     }

@@ -13,7 +13,8 @@
 //!   (`readOnly`/`writeOnly`), and compiling them.
 //! * `defaults`: the `default`s a validating server fills into a request body.
 //! * `prune`: request fields the schema does not declare, dropped before a body is stored.
-//! * `sample`: bodies generated from schemas, for responses without examples.
+//! * `sample`: values generated from schemas: the static samples of responses without
+//!   examples, made at load, and the varied values of dynamic answers.
 //! * `route`: `(method, path)` → operation and decoded path parameters.
 //! * `validate`: a request against its operation; every violation, with its pointer.
 //! * `form`: urlencoded and multipart bodies read into the object of their fields.

@@ -1,9 +1,12 @@
 //! The `Prefer` request header, in Prism's words: `Prefer: code=404`, `Prefer: example=NAME`,
-//! and `Prefer: delay=MS`.
+//! `Prefer: dynamic=true` and `Prefer: delay=MS`.
 //!
 //! `code` and `example` pick a documented response instead of the scenario's behaviour, and
-//! leave the store untouched; `delay` makes this one response wait (at most a minute). Clients
-//! that cannot set headers may use the query parameters `__code`, `__example` and `__delay`
+//! leave the store untouched; `dynamic` makes an answer built from the contract (a documented
+//! one, or that of an operation without a behaviour) generated afresh with varied values
+//! instead of the static example or sample (`dynamic=false` turns `serve --dynamic` off for one
+//! request); `delay` makes this one response wait (at most a minute). Clients that cannot set
+//! headers may use the query parameters `__code`, `__example`, `__dynamic` and `__delay`
 //! instead. Preferences understudy does not know are ignored, as RFC 7240 asks.
 
 use crate::mock::respond::Failure;
@@ -22,6 +25,8 @@ pub(crate) struct Prefer {
     pub code: Option<u16>,
     /// A named example to answer with.
     pub example: Option<String>,
+    /// Whether answers built from the contract are generated afresh (`None`: as configured).
+    pub dynamic: Option<bool>,
     /// How long to wait before answering.
     pub delay: Option<std::time::Duration>,
 }
@@ -33,7 +38,8 @@ impl Prefer {
     }
 }
 
-/// Reads `Prefer` headers and the `__code` / `__example` query parameters.
+/// Reads `Prefer` headers and the `__code` / `__example` / `__dynamic` / `__delay` query
+/// parameters.
 pub(crate) fn parse(request: &Request) -> Result<Prefer, Failure> {
     let mut prefer = Prefer::default();
     // Most requests carry neither: answer without decoding the query.
@@ -63,6 +69,18 @@ pub(crate) fn parse(request: &Request) -> Result<Prefer, Failure> {
                 })?);
             }
             "example" if !value.is_empty() => prefer.example = Some(value),
+            "dynamic" => {
+                let flag = match value.to_ascii_lowercase().as_str() {
+                    "true" => true,
+                    "false" => false,
+                    _ => {
+                        return Err(Failure::BadPrefer {
+                            reason: format!("Prefer: dynamic={value} is neither true nor false"),
+                        });
+                    }
+                };
+                prefer.dynamic = Some(flag);
+            }
             "delay" => {
                 let millis = value
                     .parse::<u64>()
@@ -99,12 +117,12 @@ mod tests {
     fn reads_header_lists_and_query_fallbacks() {
         assert_eq!(
             parse_with(&["code=404, example=\"missing\""], "/").unwrap(),
-            Prefer { code: Some(404), example: Some("missing".into()), delay: None }
+            Prefer { code: Some(404), example: Some("missing".into()), dynamic: None, delay: None }
         );
         assert_eq!(parse_with(&["respond-async", "code=201"], "/").unwrap().code, Some(201));
         assert_eq!(
             parse_with(&[], "/x?__example=big&__code=200").unwrap(),
-            Prefer { code: Some(200), example: Some("big".into()), delay: None }
+            Prefer { code: Some(200), example: Some("big".into()), dynamic: None, delay: None }
         );
         assert_eq!(parse_with(&["wait=10"], "/").unwrap(), Prefer::default());
         assert_eq!(
@@ -117,6 +135,16 @@ mod tests {
         );
         assert!(matches!(parse_with(&["delay=soon"], "/"), Err(Failure::BadPrefer { .. })));
         assert!(matches!(parse_with(&["delay=600000"], "/"), Err(Failure::BadPrefer { .. })));
+    }
+
+    #[test]
+    fn dynamic_reads_true_or_false_from_the_header_or_the_query() {
+        assert_eq!(parse_with(&["dynamic=true"], "/").unwrap().dynamic, Some(true));
+        assert_eq!(parse_with(&["code=200, dynamic=False"], "/").unwrap().dynamic, Some(false));
+        assert_eq!(parse_with(&[], "/x?__dynamic=true").unwrap().dynamic, Some(true));
+        assert_eq!(parse_with(&[], "/x").unwrap().dynamic, None);
+        assert!(!parse_with(&["dynamic=true"], "/").unwrap().is_set(), "not a documented answer");
+        assert!(matches!(parse_with(&["dynamic=yes"], "/"), Err(Failure::BadPrefer { .. })));
     }
 
     #[test]

@@ -241,6 +241,7 @@ fn operate(
         body: validated.body.take(),
         validated: &validated,
         principal: &principal,
+        dynamic: prefer.dynamic.unwrap_or(state.settings().dynamic),
     };
     let reply = engine::decide(call, prefer, state.store())?;
     Ok((reply, key.map_or(Cached::No, Cached::Miss)))

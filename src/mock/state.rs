@@ -41,6 +41,9 @@ pub struct Settings {
     pub latency: Option<Latency>,
     /// Cross-origin requests from browsers.
     pub cors: CorsConfig,
+    /// Answers built from the contract are generated afresh for every request, with varied
+    /// realistic values (`serve --dynamic`; `Prefer: dynamic=` decides per request).
+    pub dynamic: bool,
 }
 
 impl Default for Settings {
@@ -53,6 +56,7 @@ impl Default for Settings {
             request_timeout: std::time::Duration::from_secs(30),
             latency: None,
             cors: CorsConfig::default(),
+            dynamic: false,
         }
     }
 }

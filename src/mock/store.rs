@@ -37,7 +37,7 @@ struct State {
     /// Data and its generation by API, then session (looked up with borrowed names, without
     /// allocating).
     sessions: HashMap<String, HashMap<String, Session>>,
-    /// Random source for ids; seeded with `--seed` for repeatable ids.
+    /// Random source for ids and dynamic values; seeded with `--seed` for repeatable ones.
     rng: fastrand::Rng,
     /// A fixed clock (`--clock`), advanced by one second at each reading; `None`: real time.
     clock: Option<Timestamp>,
@@ -125,6 +125,12 @@ impl Store {
             session.generation = next_generation();
         }
         result
+    }
+
+    /// A random source of its own for one answer's varied values, split from the store's (so
+    /// that `--seed` repeats them too, and no lock is held while they are drawn).
+    pub fn fork_rng(&self) -> fastrand::Rng {
+        self.lock().rng.fork()
     }
 
     /// The generation of a session's data (`None` before its first use): equal generations

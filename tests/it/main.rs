@@ -43,3 +43,5 @@ mod any_contract;
 mod hardening;
 // Contracts nobody here wrote: external $refs, $dynamicRef, forms, Accept, broken examples.
 mod foreign;
+// Values generated from schemas: static samples that fit, dynamic ones that vary, seeds.
+mod values;

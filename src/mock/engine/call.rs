@@ -36,6 +36,9 @@ pub(crate) struct Call<'a> {
     pub body: Option<Value>,
     /// Who is calling.
     pub principal: &'a Principal,
+    /// Whether an answer built from the contract is generated afresh, with varied values
+    /// (`Prefer: dynamic=`, else `serve --dynamic`).
+    pub dynamic: bool,
 }
 
 impl Call<'_> {

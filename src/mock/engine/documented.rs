@@ -7,6 +7,7 @@
 
 use http::StatusCode;
 
+use crate::contract::sample::Varied;
 use crate::contract::validate;
 use crate::contract::{MediaType, Operation, ResponseSpec, StatusKey};
 use crate::mock::engine::render::media_text;
@@ -14,8 +15,13 @@ use crate::mock::prefer::Prefer;
 use crate::mock::respond::{Failure, Reply};
 
 /// A reply built from the contract: the status and example `prefer` asks for, or the lowest
-/// documented 2xx with its first example.
-pub(crate) fn documented(operation: &Operation, prefer: &Prefer) -> Result<Reply, Failure> {
+/// documented 2xx with its first example; with `varied`, a body and headers generated afresh
+/// from their schemas instead (a named example is still that example).
+pub(crate) fn documented(
+    operation: &Operation,
+    prefer: &Prefer,
+    mut varied: Option<Varied<'_>>,
+) -> Result<Reply, Failure> {
     let (status, spec) = match prefer.code {
         Some(code) => match operation.response(code) {
             Some(spec) => (code, Some(spec)),
@@ -48,10 +54,11 @@ pub(crate) fn documented(operation: &Operation, prefer: &Prefer) -> Result<Reply
             Some(example) => Some(served(operation, status, media, example)),
             None => return Err(unknown_example(operation, name, Some(status))),
         },
-        (Some(media), None) => match media.examples.first() {
-            Some(example) => Some(served(operation, status, media, example)),
-            None => media.sample.clone(),
-        },
+        (Some(media), None) => varied
+            .as_mut()
+            .and_then(|v| v.body(media))
+            .or_else(|| media.examples.first().map(|e| served(operation, status, media, e)))
+            .or_else(|| media.sample.clone()),
         (None, Some(name)) => return Err(unknown_example(operation, name, Some(status))),
         (None, None) => None,
     };
@@ -66,7 +73,9 @@ pub(crate) fn documented(operation: &Operation, prefer: &Prefer) -> Result<Reply
         _ => Reply::empty(status_code),
     };
     for header in &spec.headers {
-        if let Some(sample) = &header.sample {
+        let value =
+            varied.as_mut().filter(|_| header.sample.is_some()).and_then(|v| v.header(header));
+        if let Some(sample) = value.as_ref().or(header.sample.as_ref()) {
             reply.insert_header(&header.name, sample);
         }
     }

@@ -11,6 +11,9 @@
 //! 3. Otherwise the contract: the lowest documented 2xx with its first example, or a sample
 //!    generated from its schema.
 //!
+//! Answers built from the contract (1 and 3) are generated afresh, with varied values, when
+//! the call is dynamic (`Prefer: dynamic=true`, `serve --dynamic`); store answers never are.
+//!
 //! The rules vocabulary is implemented here once; scenario files only combine it. The engine
 //! never builds error bodies: it returns a [`Failure`] and `respond.rs` renders it in the
 //! API's envelope.
@@ -38,14 +41,20 @@ mod rules;
 pub(crate) use call::Call;
 pub(crate) use render::view;
 
+use crate::contract::sample::Varied;
 use crate::mock::prefer::Prefer;
 use crate::mock::respond::{Failure, Reply};
 use crate::mock::store::Store;
 
 /// Decides the reply for a valid request.
 pub(crate) fn decide(mut call: Call<'_>, prefer: &Prefer, store: &Store) -> Result<Reply, Failure> {
+    // Drawn from the store's random source only when asked for: a static answer costs nothing.
+    let varied = || {
+        let document = call.version.contract.response_document.as_ref();
+        call.dynamic.then(|| Varied::new(document, store.fork_rng()))
+    };
     if prefer.is_set() {
-        return documented::documented(call.operation, prefer);
+        return documented::documented(call.operation, prefer, varied());
     }
     match call.version.scenario.operations.get(&call.operation.id) {
         Some(behaviour) => match behaviour.respond.iter().find(|c| canned::matches(&c.when, &call))
@@ -53,6 +62,6 @@ pub(crate) fn decide(mut call: Call<'_>, prefer: &Prefer, store: &Store) -> Resu
             Some(canned) => Ok(canned::canned_reply(&call, canned)),
             None => action::act(&mut call, behaviour, store),
         },
-        None => documented::documented(call.operation, prefer),
+        None => documented::documented(call.operation, prefer, varied()),
     }
 }
