@@ -274,11 +274,30 @@ impl Layer {
     }
 }
 
+/// File stems that say nothing about the API (`openapi.yaml`): the folder names it instead.
+const GENERIC_STEMS: &[&str] =
+    &["openapi", "swagger", "api", "spec", "schema", "index", "definition", "contract"];
+
 /// The API a document is served as: its file stem, lower-cased, anything but letters, digits,
-/// `-` and `_` turned into `-` (`Petstore API.yaml` → `petstore-api`).
+/// `-` and `_` turned into `-` (`Petstore API.yaml` → `petstore-api`); for a generic stem
+/// (`pets/openapi.yaml`), its folder's name (`pets`) when the path has one.
 pub fn api_name(file: &Path) -> String {
     let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("api");
-    let name: String = stem
+    let folder = || {
+        let parent = file.parent().filter(|p| !p.as_os_str().is_empty())?;
+        let parent = std::fs::canonicalize(parent).unwrap_or_else(|_| parent.to_owned());
+        parent.file_name()?.to_str().map(slug).filter(|name| !name.is_empty())
+    };
+    match slug(stem) {
+        name if GENERIC_STEMS.contains(&name.as_str()) => folder().unwrap_or(name),
+        name if name.is_empty() => "api".to_owned(),
+        name => name,
+    }
+}
+
+/// `text` lower-cased, anything but letters, digits, `-` and `_` turned into `-`, trimmed.
+fn slug(text: &str) -> String {
+    let name: String = text
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
@@ -288,8 +307,7 @@ pub fn api_name(file: &Path) -> String {
             }
         })
         .collect();
-    let name = name.trim_matches('-').to_owned();
-    if name.is_empty() { "api".to_owned() } else { name }
+    name.trim_matches('-').to_owned()
 }
 
 /// Writes the embedded contracts and scenarios (as written, comments included) and suites
@@ -373,4 +391,19 @@ pub fn parse_yaml(text: &str) -> Result<serde_json::Value, serde_saphyr::Error> 
     }
     let options = serde_saphyr::options! { strict_booleans: true };
     serde_saphyr::from_str_with_options(text, options)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_document_is_named_after_its_file_or_for_a_generic_name_its_folder() {
+        assert_eq!(api_name(Path::new("specs/Petstore API.yaml")), "petstore-api");
+        assert_eq!(api_name(Path::new("specs/pets/openapi.yaml")), "pets");
+        assert_eq!(api_name(Path::new("Shop Service/swagger.json")), "shop-service");
+        assert!(!api_name(Path::new("openapi.yaml")).is_empty());
+        assert_eq!(api_name(Path::new("/openapi.yaml")), "openapi");
+        assert_eq!(api_name(Path::new("+++.yaml")), "api");
+    }
 }

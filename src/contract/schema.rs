@@ -214,6 +214,9 @@ pub struct Schema {
     pub pointer: String,
     /// The compiled validator.
     pub validator: Arc<Validator>,
+    /// The schema with its `$dynamicRef`s bound (`Resources::bind_dynamic`), for generating
+    /// values; `None` when it reaches none and the schema at `pointer` is used as it is.
+    pub bound: Option<Arc<Value>>,
 }
 
 /// A document or a schema the validator library cannot use; the text is the library's.
@@ -233,6 +236,8 @@ pub struct Compiler {
     uri: String,
     /// The document's `$id` resources: where a pointer lies decides how it is named.
     resources: Resources,
+    /// The document itself, for binding dynamic references.
+    document: Arc<Value>,
 }
 
 impl std::fmt::Debug for Compiler {
@@ -252,12 +257,12 @@ impl Compiler {
             let (copy, schemas) = resources.registry_form(&document, uri);
             builder.add(uri, copy).and_then(|builder| builder.extend(schemas))
         } else {
-            builder.add(uri, document)
+            builder.add(uri, document.clone())
         };
         let registry = registered
             .and_then(|builder| builder.prepare())
             .map_err(|e| CompileError::Register(e.to_string()))?;
-        Ok(Compiler { registry, uri: uri.to_owned(), resources })
+        Ok(Compiler { registry, uri: uri.to_owned(), resources, document })
     }
 
     /// The document's `$id` resources and anchors.
@@ -281,7 +286,8 @@ impl Compiler {
             .with_format("url", is_http_url)
             .build(&wrapper)
             .map_err(|e| CompileError::Schema(e.to_string()))?;
-        Ok(Schema { pointer: pointer.to_owned(), validator: Arc::new(validator) })
+        let bound = self.resources.bind_dynamic(&self.document, pointer).map(Arc::new);
+        Ok(Schema { pointer: pointer.to_owned(), validator: Arc::new(validator), bound })
     }
 }
 

@@ -113,6 +113,12 @@ async fn galaxy_list_answers_planets_that_pass_the_strict_self_check() {
     assert_eq!(answer.status, 200, "{}", answer.text);
     let first = &answer.json["data"][0];
     assert!(first["id"].is_i64() && first["name"].is_string(), "{}", answer.text);
+    // Varied answers are bound the same way: planets, not empty pages.
+    let varied = [("prefer", "code=200, dynamic=true")];
+    let answer = call(&app, "GET", "/galaxy/planets", &varied, None).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    let first = &answer.json["data"][0];
+    assert!(first["id"].is_i64() && first["name"].is_string(), "{}", answer.text);
 }
 
 // === External `$ref`s to local files ===

@@ -100,9 +100,12 @@ pub(crate) fn vary(
     name: Option<&str>,
     rng: &mut fastrand::Rng,
 ) -> Option<Value> {
-    let node = document.pointer(&schema.pointer)?;
+    let (node, at) = match &schema.bound {
+        Some(bound) => (bound.as_ref(), None),
+        None => (document.pointer(&schema.pointer)?, Some(schema.pointer.as_str())),
+    };
     for _ in 0..ATTEMPTS {
-        let value = Generator::new(document, rng, true).value(node, Some(&schema.pointer), 0, name);
+        let value = Generator::new(document, rng, true).value(node, at, 0, name);
         if schema.is_valid(&value) {
             return Some(value);
         }
