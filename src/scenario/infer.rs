@@ -169,12 +169,19 @@ fn collections(contract: &Contract) -> Vec<Collection<'_>> {
             collection.operations.push((operation, Role::Search));
             continue;
         }
-        // A base with both a list and a create is a collection even without items.
+        // A base with both a list and a create is a collection even without items, when the
+        // create answers something like what the list holds (`POST /apply` answering a
+        // confirmation next to `GET /apply` listing job openings is no collection).
+        let twin = contract.operations.iter().find(|other| {
+            other.path.trim_end_matches('/') == path
+                && other.method.as_str() == if role == Role::List { "POST" } else { "GET" }
+        });
         if matches!(role, Role::List | Role::Create)
-            && contract.operations.iter().any(|other| {
-                other.path.trim_end_matches('/') == path
-                    && other.method.as_str() == if role == Role::List { "POST" } else { "GET" }
-            })
+            && let Some(twin) = twin
+            && alike(
+                contract,
+                if role == Role::List { (operation, twin) } else { (twin, operation) },
+            )
         {
             collection_for(&mut found, &path).operations.push((operation, role));
         }
@@ -307,7 +314,8 @@ fn item_schema<'a>(contract: &'a Contract, collection: &Collection<'_>) -> Optio
         })
     };
     if let Some(schema) = of(Role::Get).or_else(|| of(Role::Create)) {
-        return Some(deref(document, schema));
+        let schema = shape(document, schema);
+        return Some(record_wrapper(document, schema).map_or(schema, |(_, record)| record));
     }
     let list = deref(document, of(Role::List)?);
     if let Some(items) = list.get("items") {
@@ -316,9 +324,65 @@ fn item_schema<'a>(contract: &'a Contract, collection: &Collection<'_>) -> Optio
     array_property(document, list).map(|(_, items)| items)
 }
 
+/// Whether a list's items and a create's answer share a property: then they are one kind of
+/// record.
+fn alike(contract: &Contract, (list, create): (&Operation, &Operation)) -> bool {
+    let document = &contract.response_document;
+    let answer = |operation: &Operation| {
+        let pointer = &success_media(operation)?.schema.as_ref()?.pointer;
+        Some(deref(document, document.pointer(pointer)?))
+    };
+    let (Some(list), Some(created)) = (answer(list), answer(create)) else { return true };
+    let items = list
+        .get("items")
+        .map(|items| deref(document, items))
+        .or_else(|| array_property(document, list).map(|(_, items)| items));
+    let Some(items) = items else { return true };
+    let created = record_wrapper(document, created).map_or(created, |(_, inner)| inner);
+    let listed: Vec<&str> = properties(document, items).into_iter().map(|(n, _)| n).collect();
+    let answered: Vec<&str> = properties(document, created).into_iter().map(|(n, _)| n).collect();
+    listed.is_empty() || answered.is_empty() || answered.iter().any(|n| listed.contains(n))
+}
+
+/// A schema as its shape: referenced, and when it is only an `anyOf`/`oneOf` of alternatives,
+/// its first alternative (what understudy answers with).
+fn shape<'a>(document: &'a Value, schema: &'a Value) -> &'a Value {
+    let schema = deref(document, schema);
+    if schema.get("properties").is_some() || schema.get("allOf").is_some() {
+        return schema;
+    }
+    match ["anyOf", "oneOf"].iter().find_map(|k| schema.get(*k)?.as_array()?.first()) {
+        Some(first) => deref(document, first),
+        None => schema,
+    }
+}
+
+/// Names of the property holding the record in a single-record answer (`{"data": {...}}`).
+const WRAPPERS: [&str; 5] = ["data", "item", "result", "record", "resource"];
+
+/// The property wrapping the record of a single-record answer (`{"data": {...}, "type": ...}`),
+/// with the record's schema: an object answer without an `id` of its own, and exactly one
+/// property named like a wrapper whose value is an object.
+fn record_wrapper<'a>(document: &'a Value, schema: &'a Value) -> Option<(&'a str, &'a Value)> {
+    let all = properties(document, schema);
+    if all.iter().any(|(name, _)| *name == "id") {
+        return None;
+    }
+    let wrapped: Vec<(&str, &Value)> = all
+        .into_iter()
+        .filter(|(name, _)| WRAPPERS.contains(name))
+        .map(|(name, property)| (name, shape(document, property)))
+        .filter(|(_, property)| {
+            property.get("type") == Some(&json!("object"))
+                || property.get("type").is_none() && property.get("properties").is_some()
+        })
+        .collect();
+    (wrapped.len() == 1).then(|| wrapped[0])
+}
+
 /// The properties of an object schema, `allOf` members included.
 fn properties<'a>(document: &'a Value, schema: &'a Value) -> Vec<(&'a str, &'a Value)> {
-    let schema = deref(document, schema);
+    let schema = shape(document, schema);
     let mut out: Vec<(&str, &Value)> = schema
         .get("properties")
         .and_then(Value::as_object)
@@ -335,7 +399,7 @@ fn properties<'a>(document: &'a Value, schema: &'a Value) -> Vec<(&'a str, &'a V
 }
 
 fn required<'a>(document: &'a Value, schema: &'a Value) -> Vec<&'a str> {
-    let schema = deref(document, schema);
+    let schema = shape(document, schema);
     let mut out: Vec<&str> = schema
         .get("required")
         .and_then(Value::as_array)
@@ -377,8 +441,16 @@ fn key_field(contract: &Contract, collection: &Collection<'_>) -> String {
     if names.contains(&"id") {
         return "id".into();
     }
-    let id_like =
-        names.iter().find(|n| n.ends_with("Id") || n.ends_with("_id") || n.ends_with("ID"));
+    let id_like = names
+        .iter()
+        .find(|n| n.ends_with("Id") || n.ends_with("_id") || n.ends_with("ID"))
+        .or_else(|| {
+            // A record with no id is found by a natural key (`GET /changelogs/{identifier}`
+            // answering `{"slug": ...}`).
+            ["slug", "name", "key", "code", "uuid", "username", "handle", "login"]
+                .iter()
+                .find(|natural| names.contains(natural))
+        });
     match (id_like, &collection.item) {
         (Some(name), _) => (*name).to_owned(),
         (None, Some(param)) => param.clone(),
@@ -397,14 +469,23 @@ fn resource(contract: &Contract, collection: &Collection<'_>) -> Value {
             .map(|(_, p)| deref(document, p))
     });
     let mut resource = json!({"key": collection.key, "id": id(contract, collection, key_schema)});
+    let declared = |field: &str| {
+        schema.is_none_or(|s| properties(document, s).iter().any(|(n, _)| *n == field))
+    };
+    let mut hidden = Vec::new();
+    if !declared(&collection.key) {
+        // The key is kept to find the record, never shown: the schema has no such field.
+        hidden.push(json!({"field": format!("/{}", collection.key)}));
+    }
     if let Some((parent, field)) = &collection.parent {
         resource["parent"] = json!({"resource": parent, "field": field});
-        let declared =
-            schema.is_some_and(|s| properties(document, s).iter().any(|(n, _)| n == field));
-        if !declared {
+        if !declared(field) {
             // The link is kept for scoping, never shown: the schema has no such field.
-            resource["write-only"] = json!([{"field": format!("/{field}")}]);
+            hidden.push(json!({"field": format!("/{field}")}));
         }
+    }
+    if !hidden.is_empty() {
+        resource["write-only"] = Value::Array(hidden);
     }
     if let Some(timestamps) = schema.and_then(|s| timestamps(document, s)) {
         resource["timestamps"] = timestamps;
@@ -530,8 +611,13 @@ fn seed(collection: &Collection<'_>) -> Vec<Value> {
                 Value::Object(map) if map.contains_key(&collection.key) => keep(&example.value),
                 Value::Object(map) => {
                     for value in map.values() {
-                        if let Value::Array(items) = value {
-                            items.iter().for_each(&mut keep);
+                        match value {
+                            Value::Array(items) => items.iter().for_each(&mut keep),
+                            // `{"data": {...}}`: a wrapped record
+                            Value::Object(inner) if inner.contains_key(&collection.key) => {
+                                keep(value);
+                            }
+                            _ => {}
                         }
                     }
                 }
@@ -590,12 +676,35 @@ fn behaviour(
         }
     };
     behaviour["status"] = json!(status);
+    if !matches!(role, Role::List | Role::Search | Role::Delete)
+        && let Some(body) = record_body(contract, operation)
+    {
+        behaviour["body"] = body;
+    }
     if let Some((_, param)) = &collection.parent
         && !matches!(role, Role::ReplaceByBody)
     {
         behaviour["parent"] = json!(param);
     }
     Some(behaviour)
+}
+
+/// The body of a single-record answer that wraps the record (`{"data": "{{record}}"}`), with
+/// every other required property from the schema's sample.
+fn record_body(contract: &Contract, operation: &Operation) -> Option<Value> {
+    let media = success_media(operation)?;
+    let document = &contract.response_document;
+    let schema = document.pointer(&media.schema.as_ref()?.pointer)?;
+    let (wrapper, _) = record_wrapper(document, schema)?;
+    let sample = media.sample.clone().unwrap_or(Value::Null);
+    let mut body = Map::new();
+    for name in required(document, schema) {
+        if let Some(value) = sample.get(name) {
+            body.insert(name.to_owned(), value.clone());
+        }
+    }
+    body.insert(wrapper.to_owned(), json!("{{record}}"));
+    Some(Value::Object(body))
 }
 
 /// Equality filters for the query parameters named like scalar properties of the item.
@@ -620,10 +729,14 @@ fn filters(contract: &Contract, collection: &Collection<'_>, operation: &Operati
 
 /// Page-number pagination when the list takes `page` and a size parameter.
 fn pagination(operation: &Operation) -> Option<Value> {
+    // Only integer parameters: the engine reads pages and sizes as integers, and a document
+    // that declares `per_page` a `number` accepts `7.5` (ReadMe's API does).
     let query: Vec<&str> = operation
         .parameters
         .iter()
-        .filter(|p| p.location == ParameterLocation::Query)
+        .filter(|p| {
+            p.location == ParameterLocation::Query && p.kind == crate::contract::ValueKind::Integer
+        })
         .map(|p| p.name.as_str())
         .collect();
     let size = ["limit", "per_page", "perPage", "pageSize", "page_size", "size"]
@@ -670,6 +783,11 @@ fn defaults(
     let document = &contract.response_document;
     let schema = document.pointer(&media.schema.as_ref()?.pointer)?;
     let sample = media.sample.as_ref()?;
+    // A wrapped record's defaults come from the record's schema and sample.
+    let (schema, sample) = match record_wrapper(document, schema) {
+        Some((wrapper, record)) => (record, sample.get(wrapper)?),
+        None => (schema, sample),
+    };
     let mut defaults = Map::new();
     for name in required(document, schema) {
         let parent = collection.parent.as_ref().is_some_and(|(_, field)| field == name);

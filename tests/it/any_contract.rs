@@ -226,3 +226,48 @@ fn export_writes_the_embedded_files_as_written_and_never_overwrites() {
     assert_eq!(again.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+fn wrapped_app() -> App {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/any-contract/wrapped.yaml");
+    let options = CatalogOptions {
+        contracts: Tree::documents(&[file]).unwrap(),
+        scenarios: Tree::embedded_scenarios(),
+        only: Vec::new(),
+        apis: Default::default(),
+    };
+    let catalog = Arc::new(Catalog::load(&options).expect("the document loads"));
+    App::new(catalog, Store::new(StoreOptions { seed: Some(3), clock: None }), Settings::default())
+}
+
+// See: issue 12, the corpus (ReadMe's API v2 answers `{"data": record}`, keys records by `slug`
+// under `{identifier}`, and takes `number` page sizes).
+#[tokio::test]
+async fn wrapped_records_are_answered_in_their_wrapper_keyed_by_their_natural_key_and_number_pages_are_not_paginated()
+ {
+    let app = wrapped_app();
+    let send = |method: &'static str, path: String, body: Option<&'static str>| {
+        let app = app.clone();
+        async move {
+            let path = format!("/wrapped/v2{path}");
+            let headers: &[(&str, &str)] = if body.is_some() { &[AUTH, JSON] } else { &[AUTH] };
+            call(&app, method, &path, headers, body).await
+        }
+    };
+    let created = send("POST", "/notes".into(), Some(r#"{"title": "Hi"}"#)).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let note = created.json["data"].clone();
+    assert_eq!((note["title"].as_str(), note["status"].as_str()), (Some("Hi"), Some("draft")));
+    let slug = note["slug"].as_str().expect("the record keeps its natural key").to_owned();
+
+    let read = send("GET", format!("/notes/{slug}"), None).await;
+    assert_eq!((read.status.as_u16(), &read.json), (200, &json!({"data": note})), "{}", read.text);
+    // `per_page` is a `number`: 7.5 is valid, and the list is not paginated.
+    let listed = send("GET", "/notes?per_page=7.5".into(), None).await;
+    assert_eq!(listed.json, json!({"total": 1, "data": [note]}), "{}", listed.text);
+    assert_eq!(send("DELETE", format!("/notes/{slug}"), None).await.status, 204);
+    assert_eq!(send("GET", format!("/notes/{slug}"), None).await.status, 404);
+
+    // `POST /apply` answers a confirmation, not an opening: no collection, the contract answers.
+    let applied = send("POST", "/apply".into(), Some(r#"{"name": "Ada"}"#)).await;
+    assert_eq!((applied.status.as_u16(), applied.json), (201, json!({"message": "Thanks!"})));
+}
