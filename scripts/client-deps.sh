@@ -56,7 +56,8 @@ done
 # Schemathesis for the corpus test, in its own virtualenv so its pins never move `requests`.
 requirements="$root/tests/corpus/requirements.txt"
 stamp="$dir/schemathesis/.installed-requirements"
-if ! cmp -s "$requirements" "$stamp"; then
+# A virtualenv copied from another checkout has scripts that name its old path: reinstall.
+if ! cmp -s "$requirements" "$stamp" || ! "$dir/schemathesis/bin/st" --version >/dev/null 2>&1; then
   rm -rf "$dir/schemathesis"
   python3 -m venv "$dir/schemathesis"
   "$dir/schemathesis/bin/pip" install --quiet --disable-pip-version-check -r "$requirements" >&2
