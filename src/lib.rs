@@ -21,7 +21,7 @@
 //! contract/      the OpenAPI model, loading, $refs, schemas, defaults, samples,
 //!                routing, request validation, response checking
 //! floor          json/ (pointers, text), error, files, request, duration, random,
-//!                server (the generic accept loop and graceful drain)
+//!                server (the generic accept loop and graceful drain), words
 //! ```
 //!
 //! A wing names only the wings below it (`mock` never names `conformance` or `cli`;
@@ -48,6 +48,7 @@ pub mod random;
 pub mod request;
 pub mod scenario;
 pub mod server;
+pub(crate) mod words;
 
 pub use catalog::{Catalog, CatalogOptions};
 pub use error::LoadError;

@@ -350,10 +350,11 @@ fn assemble(
     }
     // The configured scenario in every version that has it; others keep `default`.
     let wanted = settings.scenario.as_deref().filter(|s| scenarios.contains_key(*s));
-    let scenario = match scenarios.get(wanted.unwrap_or("default")).or(scenarios.get("inferred")) {
-        Some(scenario) => scenario.clone(),
-        None => Arc::new(Scenario::fallback()),
-    };
+    let scenario =
+        match scenarios.get(wanted.unwrap_or("default")).or(scenarios.get(scenario::INFERRED)) {
+            Some(scenario) => scenario.clone(),
+            None => Arc::new(Scenario::fallback()),
+        };
     let key = match &source.version {
         Some(version) => format!("{}@{version}", source.api),
         None => source.api.clone(),

@@ -78,8 +78,22 @@ fn ready<T>(
     let mut future = std::pin::pin!(future);
     let mut context = std::task::Context::from_waker(std::task::Waker::noop());
     match future.as_mut().poll(&mut context) {
-        std::task::Poll::Ready(result) => result.map_err(|e| e.to_string()),
+        std::task::Poll::Ready(result) => result.map_err(|e| describe(&e)),
         std::task::Poll::Pending => Err("the multipart body ends too early".into()),
+    }
+}
+
+/// The parser's error, with its cause where the parser's own words say too little.
+fn describe(error: &multer::Error) -> String {
+    match error {
+        // httparse's cause says which: a part's header holding characters a header cannot
+        // carry (a control character in a field name), or a line that is no header.
+        multer::Error::ReadHeaderFailed(cause) => {
+            format!(
+                "a part's headers cannot be read ({cause}: control characters or a malformed line)"
+            )
+        }
+        other => other.to_string(),
     }
 }
 
@@ -210,5 +224,19 @@ mod tests {
         )
         .unwrap_err();
         assert!(!error.is_empty());
+    }
+
+    #[test]
+    fn a_part_name_holding_control_characters_is_refused_saying_why() {
+        // See: issue 12 (Schemathesis puts raw control characters into part names).
+        let body =
+            "--XyZ\r\nContent-Disposition: form-data; name=\"\u{11}a\"\r\n\r\n1\r\n--XyZ--\r\n";
+        let error =
+            multipart(Bytes::from(body), "multipart/form-data; boundary=XyZ", &fields(), scalar)
+                .unwrap_err();
+        assert!(
+            error.starts_with("a part's headers cannot be read (invalid header value"),
+            "{error}"
+        );
     }
 }

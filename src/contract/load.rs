@@ -500,17 +500,36 @@ impl Builder<'_> {
             };
             let mut examples = Vec::new();
             let valid = |value: &Value| schema.as_ref().is_none_or(|s| s.is_valid(value));
+            // An answer's example that shows what answers never hold (a `writeOnly` card
+            // number, a field its closed object does not declare) is served without it.
+            let served = |value: &Value| -> (Value, bool) {
+                if valid(value) {
+                    return (value.clone(), true);
+                }
+                let node = schema.as_ref().filter(|_| make_sample).and_then(|s| match &s.bound {
+                    Some(bound) => Some(bound.as_ref()),
+                    None => self.response_document.pointer(&s.pointer),
+                });
+                if let Some(node) = node {
+                    let mut stripped = value.clone();
+                    crate::contract::shape::forbidden(self.response_document, node, &mut stripped);
+                    if valid(&stripped) {
+                        return (stripped, true);
+                    }
+                }
+                (value.clone(), false)
+            };
             if let Some(value) = object.get("example") {
-                let valid = valid(value);
-                examples.push(Example { name: "default".into(), value: value.clone(), valid });
+                let (value, valid) = served(value);
+                examples.push(Example { name: "default".into(), value, valid });
             }
             if let Some(map) = object.get("examples").and_then(Value::as_object) {
                 for (name, example) in map {
                     let example_pointer = push_token(&format!("{media_pointer}/examples"), name);
                     let (example, _) = self.follow(example, &example_pointer);
                     if let Some(value) = example.get("value") {
-                        let valid = valid(value);
-                        examples.push(Example { name: name.clone(), value: value.clone(), valid });
+                        let (value, valid) = served(value);
+                        examples.push(Example { name: name.clone(), value, valid });
                     }
                 }
             }

@@ -13,6 +13,8 @@
 //!   (`readOnly`/`writeOnly`), and compiling them.
 //! * `defaults`: the `default`s a validating server fills into a request body.
 //! * `prune`: request fields the schema does not declare, dropped before a body is stored.
+//! * `shape`: answers completed with what their schema requires and stripped of what it
+//!   forbids (records of inferred scenarios, documented examples with `writeOnly` properties).
 //! * `sample`: values generated from schemas: the static samples of responses without
 //!   examples, made at load, and the varied values of dynamic answers.
 //! * `route`: `(method, path)` → operation and decoded path parameters.
@@ -35,6 +37,7 @@ pub(crate) mod prune;
 pub mod route;
 pub(crate) mod sample;
 pub mod schema;
+pub(crate) mod shape;
 pub mod validate;
 
 pub use document::METHODS;

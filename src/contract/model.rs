@@ -179,7 +179,9 @@ pub struct FormField {
 pub struct Example {
     /// The key under `examples`, or `default` for `example`.
     pub name: String,
-    /// The value.
+    /// The value; a response's example that breaks its schema only by what answers never
+    /// hold (`writeOnly` properties, properties its closed objects do not declare) is kept
+    /// without them.
     pub value: Value,
     /// Whether the value is valid against its media type's schema (in the direction it
     /// travels). An example that breaks its own schema is never served: a generated sample is.

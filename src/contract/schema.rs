@@ -11,7 +11,9 @@
 //! The 3.0 rewrite turns `nullable: true` into a type union (or an `anyOf` with `null` around a
 //! `$ref` or a composition), boolean `exclusiveMinimum`/`exclusiveMaximum` into the numeric form,
 //! and drops the siblings of `$ref` that 3.0 says are ignored. `enum` gains `null` when the
-//! schema is nullable (OAS 3.0.3 leaves this open; we take the lenient reading).
+//! schema is nullable (OAS 3.0.3 leaves this open; we take the lenient reading). A 3.1 schema
+//! that still says `nullable: true` (a 3.0 keyword 3.1 dropped, common in documents moved from
+//! 3.0) is read the same way, as Schemathesis and most tools read it.
 //!
 //! Compiling is done with a `jsonschema` [`Registry`](jsonschema::Registry) holding the whole
 //! rewritten document, and a `{"$ref": "<uri>#<pointer>"}` wrapper per schema position, so that
@@ -90,6 +92,15 @@ impl Rewriter<'_> {
             }
             rewrite_30_keywords(object);
             if object.remove("nullable") == Some(Value::Bool(true)) {
+                make_nullable(schema);
+            }
+        } else if object.remove("nullable") == Some(Value::Bool(true)) {
+            // 3.1 dropped `nullable`, but documents written for 3.0 and moved to 3.1 keep it,
+            // and Schemathesis and most tools still honour it: so does understudy.
+            if object.contains_key("$ref") {
+                let inner = Value::Object(std::mem::take(object));
+                *schema = json!({"anyOf": [inner, {"type": "null"}]});
+            } else {
                 make_nullable(schema);
             }
         }
@@ -369,6 +380,28 @@ mod tests {
         let schema = compile(doc, Dialect::V30, Direction::Request, "/components/schemas/A");
         assert!(schema.is_valid(&json!({"b": null})));
         assert!(!schema.is_valid(&json!({"b": "x"})));
+    }
+
+    #[test]
+    fn nullable_in_a_31_document_is_honoured_too() {
+        // See: issue 12 (ReadMe's API v2 is OpenAPI 3.1 and marks optional fields nullable).
+        let doc = json!({"components": {"schemas": {
+            "A": {"type": "object", "properties": {
+                "s": {"type": "string", "nullable": true},
+                "e": {"enum": ["x"], "nullable": true},
+                "r": {"$ref": "#/components/schemas/B", "nullable": true},
+                "plain": {"type": "string"}
+            }},
+            "B": {"type": "integer"}
+        }}});
+        for direction in [Direction::Request, Direction::Response] {
+            let schema = compile(doc.clone(), Dialect::V31, direction, "/components/schemas/A");
+            assert!(schema.is_valid(&json!({"s": null, "e": null, "r": null})));
+            assert!(schema.is_valid(&json!({"s": "x", "e": "x", "r": 1})));
+            assert!(!schema.is_valid(&json!({"s": 1})));
+            assert!(!schema.is_valid(&json!({"r": "x"})));
+            assert!(!schema.is_valid(&json!({"plain": null})));
+        }
     }
 
     #[test]

@@ -311,13 +311,25 @@ pub fn request(
     if !violations.is_empty() {
         return Err(Rejection::Invalid(violations));
     }
-    // Only a request understudy could otherwise answer is refused for its `Accept`.
+    // Only a request understudy could otherwise answer is refused for its `Accept`, and never
+    // for an `Accept` the operation lists itself (an `accept` header parameter whose schema
+    // takes it: ReadMe's `text/event-stream`), which gets the media type it documents.
     let accept = request.header_list("accept");
-    if !acceptable(&accept, operation.response_media()) {
+    if !acceptable(&accept, operation.response_media()) && !lists_accept(operation, &accept) {
         let available = operation.response_media().map(str::to_owned).collect();
         return Err(Rejection::NotAcceptable { accept, available });
     }
     Ok(validated)
+}
+
+/// Whether the operation declares an `accept` header parameter that takes `accept` as it is.
+/// (OpenAPI says such a parameter is ignored: it still says what the API accepts.)
+fn lists_accept(operation: &Operation, accept: &str) -> bool {
+    operation.parameters.iter().any(|p| {
+        p.location == ParameterLocation::Header
+            && p.name.eq_ignore_ascii_case("accept")
+            && p.schema.as_ref().is_some_and(|s| s.is_valid(&Value::String(accept.to_owned())))
+    })
 }
 
 /// Whether an `Accept` header admits one of the `offered` media types (RFC 9110 §12.5.1): each
@@ -396,8 +408,8 @@ fn convert(parameter: &Parameter, raw: &[String]) -> Value {
 /// Converts one textual value; text that does not convert stays text.
 pub fn scalar(text: &str, kind: ValueKind) -> Value {
     let converted = match kind {
-        ValueKind::Integer => text.parse::<i64>().ok().map(Value::from),
-        ValueKind::Number => text.parse::<i64>().ok().map(Value::from).or_else(|| {
+        ValueKind::Integer => integer(text),
+        ValueKind::Number => integer(text).or_else(|| {
             text.parse::<f64>().ok().and_then(serde_json::Number::from_f64).map(Value::Number)
         }),
         ValueKind::Boolean => match text {
@@ -409,6 +421,24 @@ pub fn scalar(text: &str, kind: ValueKind) -> Value {
         ValueKind::String | ValueKind::Array => None,
     };
     converted.unwrap_or_else(|| Value::String(text.to_owned()))
+}
+
+/// An integer written in decimal digits (with an optional sign), of any size: beyond 64 bits
+/// (`?page=58664490171080374222848`) it is still an integer, read as JSON reads it (a float
+/// of the same value, exact where serde_json keeps numbers exact).
+fn integer(text: &str) -> Option<Value> {
+    if let Ok(small) = text.parse::<i64>() {
+        return Some(Value::from(small));
+    }
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // JSON has no `+` and no leading zeros.
+    let significant = digits.trim_start_matches('0');
+    let sign = if text.starts_with('-') { "-" } else { "" };
+    let json = format!("{sign}{}", if significant.is_empty() { "0" } else { significant });
+    serde_json::from_str::<serde_json::Number>(&json).ok().map(Value::Number)
 }
 
 /// Whether a media type is JSON (`application/json`, `application/problem+json`...).
@@ -521,11 +551,26 @@ mod tests {
     }
 
     #[test]
+    fn an_integer_beyond_64_bits_is_still_an_integer() {
+        // See: issue 12 (Schemathesis sends `?page=58664490171080374222848` to ReadMe's API).
+        let big = scalar("58664490171080374222848", ValueKind::Integer);
+        assert!(big.is_number(), "{big}");
+        assert_eq!(big.as_f64(), Some(58664490171080374222848.0));
+        let negative = scalar("-0058664490171080374222848", ValueKind::Number);
+        assert_eq!(negative.as_f64(), Some(-58664490171080374222848.0));
+        let schema = serde_json::json!({"type": "integer", "minimum": 1});
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        assert!(validator.is_valid(&big), "a JSON Schema validator reads it as an integer");
+    }
+
+    #[test]
     fn scalars_convert_or_stay_text() {
         assert_eq!(scalar("5", ValueKind::Integer), Value::from(5));
         assert_eq!(scalar("5.5", ValueKind::Integer), Value::from("5.5"));
         assert_eq!(scalar("5.5", ValueKind::Number), Value::from(5.5));
         assert_eq!(scalar("true", ValueKind::Boolean), Value::Bool(true));
+        assert_eq!(scalar("1e3", ValueKind::Integer), Value::from("1e3"));
+        assert_eq!(scalar("-", ValueKind::Integer), Value::from("-"));
         assert_eq!(scalar("yes", ValueKind::Boolean), Value::from("yes"));
         assert_eq!(scalar(r#"{"a": 1}"#, ValueKind::Object), serde_json::json!({"a": 1}));
         assert_eq!(scalar("[1]", ValueKind::Object), Value::from("[1]"));

@@ -22,7 +22,7 @@ use http::{HeaderMap, HeaderName, StatusCode};
 
 use crate::catalog::Version;
 use crate::contract::Operation;
-use crate::mock::respond::{Body, Reply};
+use crate::mock::respond::{Body, Origin, Reply};
 use crate::mock::store::Store;
 use crate::request::Request;
 use crate::scenario::{Action, OperationBehaviour};
@@ -106,6 +106,7 @@ impl ResponseCache {
             body: Body::Serialized(kept.body.clone()),
             delay: None,
             drop: false,
+            origin: Origin::default(),
         })
     }
 

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use crate::contract::validate::{Rejection, Violation};
 use crate::request::Request;
 use crate::scenario::{ErrorKind, Errors};
+use crate::words::singular_capitalized;
 
 /// A response before it is written: the body stays a JSON value so the self-check and the
 /// journal can read it.
@@ -29,6 +30,93 @@ pub struct Reply {
     pub delay: Option<std::time::Duration>,
     /// Close the connection instead of answering (a fault a scenario asked for).
     pub drop: bool,
+    /// Who made it: what the self-check blames when it breaks the contract.
+    pub origin: Origin,
+}
+
+/// Who made an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Origin {
+    /// The scenario: a store action rendered by its templates, or a canned answer.
+    #[default]
+    Scenario,
+    /// The contract itself: a documented example, or a sample of a documented schema.
+    Contract,
+    /// The error envelope a failure is rendered in.
+    Envelope,
+}
+
+/// What a response that breaks the contract is blamed on, in the self-check's 500.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Blame {
+    /// A scenario file: its behaviour, templates or canned answers.
+    Scenario,
+    /// The scenario understudy inferred for a contract that has none.
+    Inferred,
+    /// The scenario's error envelope (understudy's own, inferred).
+    Envelope {
+        /// Whether the scenario is the inferred one.
+        inferred: bool,
+    },
+    /// The contract: a documented answer breaks its own schema, or the schema's `oneOf`
+    /// alternatives overlap so that no answer can match exactly one.
+    Contract,
+}
+
+/// A message of the validator that says a `oneOf`'s alternatives overlap.
+const OVERLAP: &str = "is valid under more than one of the schemas listed in the 'oneOf'";
+
+impl Blame {
+    /// The blame for an answer from `origin` with these violations, under a scenario that
+    /// is the inferred one or not.
+    pub fn of(origin: Origin, inferred: bool, violations: &[Violation]) -> Blame {
+        if violations.iter().any(|v| v.message.contains(OVERLAP)) {
+            return Blame::Contract;
+        }
+        match (origin, inferred) {
+            (Origin::Contract, _) => Blame::Contract,
+            (Origin::Envelope, inferred) => Blame::Envelope { inferred },
+            (Origin::Scenario, true) => Blame::Inferred,
+            (Origin::Scenario, false) => Blame::Scenario,
+        }
+    }
+
+    /// The self-check's message: the violations, and what to fix.
+    fn message(self, violations: &[Violation]) -> String {
+        let found = one_line(violations);
+        let overlap = violations.iter().any(|v| v.message.contains(OVERLAP));
+        match self {
+            Blame::Scenario => format!(
+                "understudy self-check: the response the scenario built does not match the \
+                 contract ({found}); fix the scenario"
+            ),
+            Blame::Inferred => format!(
+                "understudy self-check: the answer understudy inferred from the contract does \
+                 not match the contract ({found}); the contract may ask for an answer its own \
+                 schemas refuse, or its records need a scenario (`understudy infer FILE` writes \
+                 one to edit)"
+            ),
+            Blame::Envelope { inferred: false } => format!(
+                "understudy self-check: the error envelope does not match the error the contract \
+                 documents ({found}); fix the scenario's `errors`"
+            ),
+            Blame::Envelope { inferred: true } => format!(
+                "understudy self-check: understudy's error envelope does not match the error the \
+                 contract documents ({found}); a scenario can give the API's own `errors` \
+                 (`understudy infer FILE` writes one to edit)"
+            ),
+            Blame::Contract if overlap => format!(
+                "understudy self-check: the answer does not match the contract ({found}); the \
+                 contract is at fault: its `oneOf` alternatives overlap, so no answer matches \
+                 exactly one of them (`serve --lenient` sends such answers anyway)"
+            ),
+            Blame::Contract => format!(
+                "understudy self-check: the answer the contract documents does not match the \
+                 contract's own schema ({found}); the contract is at fault: fix its example or \
+                 schema (`serve --lenient` sends such answers anyway)"
+            ),
+        }
+    }
 }
 
 /// A response body.
@@ -49,12 +137,32 @@ impl Reply {
         if let Ok(value) = HeaderValue::from_str(content_type) {
             headers.insert(http::header::CONTENT_TYPE, value);
         }
-        Reply { status, headers, body: Body::Json(value), delay: None, drop: false }
+        Reply {
+            status,
+            headers,
+            body: Body::Json(value),
+            delay: None,
+            drop: false,
+            origin: Origin::Scenario,
+        }
     }
 
     /// A reply without a body.
     pub fn empty(status: StatusCode) -> Reply {
-        Reply { status, headers: HeaderMap::new(), body: Body::Empty, delay: None, drop: false }
+        Reply {
+            status,
+            headers: HeaderMap::new(),
+            body: Body::Empty,
+            delay: None,
+            drop: false,
+            origin: Origin::Scenario,
+        }
+    }
+
+    /// The reply, said to come from `origin`.
+    pub fn from(mut self, origin: Origin) -> Reply {
+        self.origin = origin;
+        self
     }
 
     /// Sets a header whose name is already parsed (a value that is not a header value is
@@ -156,8 +264,14 @@ pub enum Failure {
         /// The limit in bytes.
         limit: usize,
     },
-    /// The response understudy built breaks the contract (500): a bug of the scenario.
-    SelfCheck(Vec<Violation>),
+    /// The response understudy built breaks the contract (500): what it breaks, and what is
+    /// to blame.
+    SelfCheck {
+        /// What it breaks.
+        violations: Vec<Violation>,
+        /// Who made it.
+        blame: Blame,
+    },
     /// A documented error status the client asked for with `Prefer: code=`.
     Forced {
         /// The status.
@@ -186,7 +300,7 @@ impl Failure {
             Failure::Rejected(Rejection::NotAcceptable { .. }) => StatusCode::NOT_ACCEPTABLE,
             Failure::Rejected(_) | Failure::BadPrefer { .. } => StatusCode::BAD_REQUEST,
             Failure::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Failure::SelfCheck(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Failure::SelfCheck { .. } => StatusCode::INTERNAL_SERVER_ERROR,
             Failure::Forced { status } | Failure::Rule { status, .. } => *status,
         }
     }
@@ -207,7 +321,7 @@ impl Failure {
             Failure::BadPrefer { .. } => ErrorKind::BadPrefer,
             Failure::NotFound { .. } => ErrorKind::NotFound,
             Failure::PayloadTooLarge { .. } => ErrorKind::PayloadTooLarge,
-            Failure::SelfCheck(_) => ErrorKind::SelfCheck,
+            Failure::SelfCheck { .. } => ErrorKind::SelfCheck,
             Failure::Forced { status } | Failure::Rule { status, .. } => {
                 ErrorKind::of_status(status.as_u16())
             }
@@ -216,9 +330,8 @@ impl Failure {
 
     fn violations(&self) -> &[Violation] {
         match self {
-            Failure::Rejected(Rejection::Invalid(violations)) | Failure::SelfCheck(violations) => {
-                violations
-            }
+            Failure::Rejected(Rejection::Invalid(violations))
+            | Failure::SelfCheck { violations, .. } => violations,
             _ => &[],
         }
     }
@@ -262,8 +375,8 @@ impl Failure {
             }
             Failure::BadPrefer { reason } => (json!({"reason": reason}), reason.clone()),
             Failure::NotFound { resource, id } => (
-                json!({"resource": resource, "item": singular(resource), "id": id}),
-                format!("{} `{id}` not found", singular(resource)),
+                json!({"resource": resource, "item": singular_capitalized(resource), "id": id}),
+                format!("{} `{id}` not found", singular_capitalized(resource)),
             ),
             Failure::PayloadTooLarge { limit } => {
                 (json!({"limit": limit}), format!("The request body is larger than {limit} bytes"))
@@ -272,14 +385,7 @@ impl Failure {
                 (json!({}), status.canonical_reason().unwrap_or("Error").to_owned())
             }
             Failure::Rule { message: Some(message), .. } => (json!({}), message.clone()),
-            Failure::SelfCheck(violations) => (
-                json!({}),
-                format!(
-                    "understudy self-check: the response the scenario built does not match the \
-                     contract ({}); fix the scenario",
-                    one_line(violations)
-                ),
-            ),
+            Failure::SelfCheck { violations, blame } => (json!({}), blame.message(violations)),
         }
     }
 }
@@ -341,7 +447,8 @@ pub(crate) fn failure(errors: &Errors, failure: &Failure, request: &Request) -> 
     context["message"] = Value::String(message);
     context["code"] = Value::String(code);
     context["details"] = details;
-    let mut reply = Reply::json(status, errors.body.render_owned(context), &errors.content_type);
+    let mut reply = Reply::json(status, errors.body.render_owned(context), &errors.content_type)
+        .from(Origin::Envelope);
     match failure {
         Failure::Unauthorized { .. } => reply.insert_header("www-authenticate", "Bearer"),
         Failure::MethodNotAllowed { .. } => reply.insert_header("allow", &allowed),
@@ -361,16 +468,6 @@ fn one_line(violations: &[Violation]) -> String {
 /// `Not Found` → `not_found`.
 fn snake_reason(status: StatusCode) -> String {
     status.canonical_reason().unwrap_or("error").to_ascii_lowercase().replace([' ', '-'], "_")
-}
-
-/// `integrations` → `Integration` for messages.
-fn singular(resource: &str) -> String {
-    let name = resource.strip_suffix('s').unwrap_or(resource).replace(['_', '-'], " ");
-    let mut chars = name.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => name,
-    }
 }
 
 fn merge_into(target: &mut Value, extra: Value) {

@@ -42,11 +42,12 @@ use crate::mock::cache::ResponseCache;
 use crate::mock::engine::{self, Call};
 use crate::mock::journal::{self, Entry, Exchange};
 use crate::mock::prefer::{self, Prefer};
-use crate::mock::respond::{self, Failure, Reply};
+use crate::mock::respond::{self, Blame, Failure, Reply};
 use crate::mock::state::State;
 use crate::mock::trace::Logged;
 use crate::mock::{DropConnection, auth};
 use crate::request::{ReadError, Request};
+use crate::scenario::INFERRED;
 
 /// What the pipeline decided for a request, before rendering.
 #[derive(Debug)]
@@ -361,9 +362,11 @@ fn self_check(
         violations = %summary.join("; "),
         "self-check failed: the response breaks the contract; answering 500"
     );
-    let violations =
+    let violations: Vec<Violation> =
         violations.into_iter().map(|v| Violation { location: Location::Response, ..v }).collect();
-    respond::failure(&version.scenario.errors, &Failure::SelfCheck(violations), request)
+    let inferred = version.scenario.name == INFERRED;
+    let blame = Blame::of(reply.origin, inferred, &violations);
+    respond::failure(&version.scenario.errors, &Failure::SelfCheck { violations, blame }, request)
 }
 
 /// Keeps the exchange in the journal. Serializes the reply's body (once: the journal and the

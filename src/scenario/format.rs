@@ -16,6 +16,10 @@
 //!
 //! documented-errors: false      # true: a failure whose status the operation documents is
 //!                               # answered with that documented body instead of `errors`
+//! fit-answers: false            # true: store answers get what the answer's schema requires
+//!                               # and the record lacks (its default, else its sample), and
+//!                               # lose what it forbids (writeOnly, closed objects); the
+//!                               # store keeps the record as sent (inferred scenarios say true)
 //!
 //! errors:                       # the API's error envelope
 //!   content-type: application/json
@@ -96,6 +100,10 @@
 //!         fault: drop           # close the connection without an answer
 //! ```
 //!
+//! A rule's `status` is answered as given. Without one, the rule's status above (and 409 for a
+//! create onto a key that exists) is answered when the operation documents it; otherwise the
+//! first of 400, 422 and 409 it documents, with the same message.
+//!
 //! Error kinds (keys of `codes` and `messages`): `validation`, `invalid-json`, `missing-body`,
 //! `unsupported-media-type`, `not-acceptable`, `unauthorized`, `forbidden`, `route-not-found`,
 //! `method-not-allowed`, `not-found`, `bad-prefer`, `payload-too-large`, `self-check`,
@@ -155,6 +163,12 @@ pub(crate) struct RawScenario {
     /// (its example, or a body generated from its schema) instead of the envelope.
     #[serde(default)]
     pub(crate) documented_errors: bool,
+    /// Fit the answers of store actions to the operation's answer schema: what it requires and
+    /// the record lacks (nested too) filled in with the schema's default, else its sample; what
+    /// it forbids (`writeOnly` properties, properties a closed object does not declare) left
+    /// out. The stored record keeps what was sent.
+    #[serde(default)]
+    pub(crate) fit_answers: bool,
     /// Accepted bearer tokens (absent: any well-formed token).
     pub(crate) tokens: Option<BTreeMap<String, RawToken>>,
     /// Rate limits per token.

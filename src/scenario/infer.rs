@@ -19,6 +19,10 @@
 //!   request did not send, from the schema.
 //! * Credentials: any well-formed one for the declared schemes (no `tokens`); failures the
 //!   operation documents are answered with that documented answer (`documented-errors`).
+//! * Records are stored as sent and answered as the answer's schema says (`fit-answers`):
+//!   what it requires below the top level too (an `id` the request could not send) from its
+//!   defaults and samples, without what it forbids (`writeOnly` fields, a form's `file` part
+//!   in a closed object).
 //!
 //! Operations that fit no collection answer from the contract (their example, or a body built
 //! from their schema); one that documents no 2xx answers with a status it documents.
@@ -62,6 +66,7 @@ pub fn infer(contract: &Contract) -> Value {
             }
         ),
         "documented-errors": true,
+        "fit-answers": true,
         "resources": resources,
         "operations": operations,
     })

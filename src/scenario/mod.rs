@@ -24,5 +24,5 @@ pub mod template;
 
 pub use errors::{ErrorKind, Errors};
 pub use format::json_schema;
-pub use load::{inferred, load, load_all};
+pub use load::{INFERRED, inferred, load, load_all};
 pub use model::*;

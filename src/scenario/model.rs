@@ -32,6 +32,9 @@ pub struct Scenario {
     pub errors: Errors,
     /// Whether failures the operation documents are answered with its documented body.
     pub documented_errors: bool,
+    /// Whether store answers are fitted to the answer's schema (`contract/shape.rs`): what it
+    /// requires and the record lacks filled in, what it forbids left out.
+    pub fit_answers: bool,
     /// Accepted tokens (`None`: any well-formed token).
     pub tokens: Option<BTreeMap<String, Token>>,
     /// Rate limits (`None`: unlimited).
@@ -52,6 +55,7 @@ impl Scenario {
             description: "No scenario file: responses come from the contract's examples.".into(),
             errors: Errors::default(),
             documented_errors: false,
+            fit_answers: false,
             tokens: None,
             limits: None,
             resources: Vec::new(),
@@ -532,8 +536,9 @@ pub struct Upsert {
 pub struct Rule {
     /// JSON pointers of the fields.
     pub fields: Vec<String>,
-    /// Status when the rule fails.
-    pub status: u16,
+    /// Status when the rule fails, as the scenario gives it (`None`: the engine's, see
+    /// `mock/engine/rules.rs`).
+    pub status: Option<u16>,
     /// Message when the rule fails (`{{field}}`, `{{value}}`).
     pub message: Option<Template>,
 }
@@ -547,8 +552,8 @@ pub struct OnlyWith {
     pub field: String,
     /// The values of `field` with which `fields` may be sent.
     pub values: Vec<Value>,
-    /// Status when a field comes with another value.
-    pub status: u16,
+    /// Status when a field comes with another value (`None`: the engine's).
+    pub status: Option<u16>,
     /// Message (`{{field}}`, `{{value}}`).
     pub message: Option<Template>,
 }
@@ -560,8 +565,8 @@ pub struct Precondition {
     pub field: String,
     /// The value it must have.
     pub equals: Value,
-    /// Status when it does not (default 403).
-    pub status: u16,
+    /// Status when it does not (`None`: the engine's).
+    pub status: Option<u16>,
     /// Message when it does not.
     pub message: Option<Template>,
 }

@@ -271,3 +271,185 @@ async fn wrapped_records_are_answered_in_their_wrapper_keyed_by_their_natural_ke
     let applied = send("POST", "/apply".into(), Some(r#"{"name": "Ada"}"#)).await;
     assert_eq!((applied.status.as_u16(), applied.json), (201, json!({"message": "Thanks!"})));
 }
+
+// === Answers as their schema says (issue 12, the corpus) ===
+
+fn observatory() -> App {
+    let file =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/any-contract/observatory.yaml");
+    let options = CatalogOptions {
+        contracts: Tree::documents(&[file]).unwrap(),
+        scenarios: Tree::embedded_scenarios(),
+        only: Vec::new(),
+        apis: Default::default(),
+    };
+    let catalog = Arc::new(Catalog::load(&options).expect("the document loads"));
+    App::new(catalog, Store::new(StoreOptions { seed: Some(3), clock: None }), Settings::default())
+}
+
+async fn observe(app: &App, method: &str, path: &str, body: Option<&str>) -> Answer {
+    let path = format!("/observatory/v1{path}");
+    let headers: &[(&str, &str)] = if body.is_some() { &[AUTH, JSON] } else { &[AUTH] };
+    call(app, method, &path, headers, body).await
+}
+
+/// The records of `resource` as the store keeps them (default session, secrets shown).
+async fn stored(app: &App, resource: &str) -> Value {
+    let state = call(app, "GET", "/__understudy/state?secrets=true", &[], None).await;
+    state.json["observatory"]["default"]["collections"][resource].clone()
+}
+
+// See: issue 12 (Scalar Galaxy's `satellites[].orbit.planet.id`, ReadMe's images keeping their
+// `file` part): the answer's schema, not the request's, says what an answer holds.
+#[tokio::test]
+async fn created_records_are_answered_as_the_answer_schema_says_and_stored_as_sent() {
+    let app = observatory();
+    // A nested star lacks the `id` only answers carry; `secret` is write-only.
+    let sent = r#"{"name": "Sol", "secret": "s3", "planets": [{"name": "Earth", "orbit": {"star": {"name": "Sol"}}}]}"#;
+    let created = observe(&app, "POST", "/stars", Some(sent)).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let id = created.json["id"].as_i64().expect("an integer id");
+    assert_eq!(
+        created.json,
+        json!({"id": id, "name": "Sol", "catalog": "HD", "planets": [
+            {"name": "Earth", "orbit": {"star": {"name": "Sol", "catalog": "HD", "id": 1}}}
+        ]}),
+        "the nested star gets its id from the schema's example, and no secret goes back"
+    );
+    // Read and listed alike.
+    assert_eq!(observe(&app, "GET", &format!("/stars/{id}"), None).await.json, created.json);
+    let listed = observe(&app, "GET", "/stars", None).await;
+    assert!(listed.json["data"].as_array().unwrap().contains(&created.json), "{}", listed.text);
+    // The store keeps what was sent: the secret, and no id the client never gave.
+    let record = &stored(&app, "stars").await[id.to_string()];
+    assert_eq!(record["secret"], "s3", "{record}");
+    assert!(record["planets"][0]["orbit"]["star"].get("id").is_none(), "{record}");
+
+    // A form upload: its `file` part is stored, never answered (the answer is a closed object);
+    // the read-only `url` the answer requires comes from the schema's example.
+    let boundary = "XyZ";
+    let form = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"moon.png\"\r\n\
+         Content-Type: image/png\r\n\r\nPNG\r\n--{boundary}\r\nContent-Disposition: form-data; \
+         name=\"title\"\r\n\r\nMoon\r\n--{boundary}--\r\n"
+    );
+    let media = format!("multipart/form-data; boundary={boundary}");
+    let uploaded = call(
+        &app,
+        "POST",
+        "/observatory/v1/images",
+        &[AUTH, ("content-type", &media)],
+        Some(&form),
+    )
+    .await;
+    assert_eq!(uploaded.status, 201, "{}", uploaded.text);
+    let image = uploaded.json["id"].clone();
+    assert_eq!(
+        uploaded.json,
+        json!({"id": image, "title": "Moon", "url": "https://cdn.example.com/i.png"})
+    );
+    assert_eq!(observe(&app, "GET", "/images", None).await.json, json!([uploaded.json]));
+    assert!(stored(&app, "images").await[image.to_string()]["file"].is_string());
+}
+
+// See: issue 12 (Train Travel documents a card payment whose `cvc` is write-only).
+#[tokio::test]
+async fn an_example_with_a_write_only_property_is_served_without_it() {
+    let app = observatory();
+    let card = json!({"id": "pay_1", "amount": 49.99, "source": {"object": "card", "number": "************4242"}});
+    let asked = call(
+        &app,
+        "GET",
+        "/observatory/v1/payments/pay_1",
+        &[AUTH, ("prefer", "example=Card")],
+        None,
+    )
+    .await;
+    assert_eq!((asked.status.as_u16(), &asked.json), (200, &card), "{}", asked.text);
+    // Valid without it, the example seeds the collection too.
+    let read = observe(&app, "GET", "/payments/pay_1", None).await;
+    assert_eq!((read.status.as_u16(), read.json), (200, card));
+}
+
+// See: issue 12 (ReadMe's API v2 is OpenAPI 3.1 and still says `nullable: true`).
+#[tokio::test]
+async fn nullable_in_an_openapi_3_1_document_admits_null() {
+    let app = observatory();
+    let created =
+        observe(&app, "POST", "/stars", Some(r#"{"name": "Vega", "description": null}"#)).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(created.json["description"], Value::Null);
+    let refused =
+        observe(&app, "POST", "/stars", Some(r#"{"name": "Vega", "description": 7}"#)).await;
+    assert_eq!(refused.status, 400, "{}", refused.text);
+}
+
+// See: issue 12 (Schemathesis asks ReadMe's legacy API for `?page=58664490171080374222848`).
+#[tokio::test]
+async fn a_page_number_beyond_64_bits_is_an_integer_and_a_page_past_the_end() {
+    let app = observatory();
+    observe(&app, "POST", "/stars", Some(r#"{"name": "Sol"}"#)).await;
+    let far = observe(&app, "GET", "/stars?page=58664490171080374222848&per_page=5", None).await;
+    assert_eq!((far.status.as_u16(), far.json), (200, json!({"data": []})), "{}", far.text);
+    let first = observe(&app, "GET", "/stars?page=1&per_page=99999999999999999999999", None).await;
+    assert_eq!(first.status, 400, "past the documented maximum: {}", first.text);
+    let negative = observe(&app, "GET", "/stars?page=-58664490171080374222848", None).await;
+    assert_eq!(negative.status, 400, "below the minimum: {}", negative.text);
+    // A key past `i64` in the path (Schemathesis's `9223372036854775808`) is still a number.
+    let put = observe(&app, "PUT", "/stars/9223372036854775808", Some(r#"{"name": "Far"}"#)).await;
+    assert_eq!(put.status, 200, "{}", put.text);
+    assert_eq!(put.json["id"], json!(9223372036854775808u64));
+    assert_eq!(observe(&app, "GET", "/stars/9223372036854775808", None).await.json, put.json);
+}
+
+// See: issue 12 (ReadMe's `POST /branches`: "branche `stable` already exists", 409 undocumented).
+#[tokio::test]
+async fn a_duplicate_key_is_refused_with_a_documented_status_in_good_english() {
+    let app = observatory();
+    let first = observe(&app, "POST", "/branches", Some(r#"{"name": "main"}"#)).await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    let again = observe(&app, "POST", "/branches", Some(r#"{"name": "main"}"#)).await;
+    // The operation documents 400, not 409: its documented body, understudy's reason beside it.
+    assert_eq!(again.status, 400, "{}", again.text);
+    assert_eq!(again.json, json!({"message": "Refused"}));
+    assert_eq!(again.headers["x-understudy-reason"], "branch `main` already exists");
+    // `getBranch` documents no 404: understudy's envelope says it.
+    let missing = observe(&app, "GET", "/branches/nope", None).await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.json["detail"], "Branch `nope` not found");
+}
+
+// See: issue 12 (ReadMe's `POST /owlbot/ask` takes `Accept: text/event-stream` by an `accept`
+// header parameter, and documents only JSON answers).
+#[tokio::test]
+async fn an_accept_the_operation_lists_itself_is_answered_with_what_it_documents() {
+    let app = observatory();
+    let ask = |accept: &'static str| {
+        let app = app.clone();
+        async move {
+            let headers = [AUTH, JSON, ("accept", accept)];
+            call(&app, "POST", "/observatory/v1/ask", &headers, Some(r#"{"question": "?"}"#)).await
+        }
+    };
+    let streamed = ask("text/event-stream").await;
+    assert_eq!(
+        (streamed.status.as_u16(), streamed.media(), streamed.json),
+        (200, "application/json".to_owned(), json!({"answer": "42"}))
+    );
+    assert_eq!(ask("text/html").await.status, 406, "an Accept the operation does not list");
+}
+
+// See: issue 12 (ReadMe's legacy API documents its errors as a `oneOf` of alternatives that
+// accept the same objects: no answer can match exactly one).
+#[tokio::test]
+async fn a_self_check_500_says_when_the_contract_is_at_fault() {
+    let app = observatory();
+    let answer = observe(&app, "POST", "/specification", Some(r#"{"url": 7}"#)).await;
+    assert_eq!(answer.status, 500, "{}", answer.text);
+    let detail = answer.json["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains("the contract is at fault: its `oneOf` alternatives overlap")
+            && !detail.contains("fix the scenario"),
+        "{detail}"
+    );
+}

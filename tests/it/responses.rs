@@ -125,7 +125,8 @@ async fn the_strict_self_check_answers_500_naming_the_violation() {
     assert!(
         message.contains("self-check")
             && message.contains("/0")
-            && message.contains("\"spaceId\" is a required property"),
+            && message.contains("\"spaceId\" is a required property")
+            && message.ends_with("fix the scenario"),
         "{message}"
     );
 }

@@ -117,6 +117,25 @@ pub(crate) fn vary(
     None
 }
 
+/// The static sample of `schema`, a node of `document` (or a part of one), made without a
+/// validator: the value for a part an answer lacks (`shape.rs`), on the request path. `name` is
+/// the property it is for.
+pub(crate) fn sample_of(document: &Value, schema: &Value, name: Option<&str>) -> Value {
+    let mut rng = fastrand::Rng::with_seed(STATIC_SEED);
+    Generator::new(document, &mut rng, false).value(schema, None, 0, name)
+}
+
+/// Whether `text` matches the regular expression `pattern` (compiled once per process; a
+/// pattern the `regex` crate cannot read matches everything).
+pub(crate) fn matches_pattern(pattern: &str, text: &str) -> bool {
+    fit::pattern(pattern).test.as_ref().is_none_or(|test| test.is_match(text))
+}
+
+/// Whether `value` has one of the JSON types `types` (a `type` keyword) names; any, without.
+pub(crate) fn has_type(types: Option<&Value>, value: &Value) -> bool {
+    fit::type_fits(types, value)
+}
+
 /// Values generated afresh for each answer (dynamic mode), from the response document.
 #[derive(Debug)]
 pub(crate) struct Varied<'a> {

@@ -16,14 +16,14 @@ use crate::mock::engine::list::list;
 use crate::mock::engine::merge;
 use crate::mock::engine::render::render;
 use crate::mock::engine::rules::{
-    check_immutable, check_only_with, check_preconditions, check_require_any, check_unique,
-    rule_failure,
+    check_immutable, check_only_with, check_preconditions, check_require_any, check_unique, refusal,
 };
 use crate::mock::respond::{Failure, Reply};
 use crate::mock::store::{Store, Tx};
 use crate::scenario::{
     Action, IdGenerator, KeySource, Merge, OperationBehaviour, Resource, Scenario, SetValue,
 };
+use crate::words::singular;
 
 pub(crate) fn act(
     call: &mut Call<'_>,
@@ -85,7 +85,7 @@ pub(crate) fn act(
                 let key = key.clone().unwrap_or_default();
                 match scope.find(tx, &key) {
                     Ok(record) => {
-                        check_preconditions(behaviour, resource, &record)?;
+                        check_preconditions(call.operation, behaviour, resource, &record)?;
                         tx.remove(&resource.name, &key);
                         Ok(Outcome::Record { stored: record, status: None })
                     }
@@ -168,16 +168,16 @@ fn update(
         }
         Err(failure) => return Err(failure),
     };
-    check_preconditions(behaviour, resource, old)?;
-    check_require_any(behaviour, &body)?;
-    check_immutable(behaviour, old, &body)?;
-    check_only_with(behaviour, old, &body)?;
+    check_preconditions(call.operation, behaviour, resource, old)?;
+    check_require_any(call.operation, behaviour, &body)?;
+    check_immutable(call.operation, behaviour, old, &body)?;
+    check_only_with(call.operation, behaviour, old, &body)?;
     // The record is taken out of the store and the body merged into it, both moved rather
     // than copied; a copy is kept only to put back should a unique rule refuse the result.
     let old = tx.take(&resource.name, &key).unwrap_or_default();
     let backup = (!behaviour.unique.is_empty()).then(|| old.clone());
     let record = merged(call, behaviour, scope, tx, old, body, behaviour.merge, &behaviour.paths);
-    if let Err(failure) = check_unique(behaviour, scope, tx, &record, Some(&key)) {
+    if let Err(failure) = check_unique(call.operation, behaviour, scope, tx, &record, Some(&key)) {
         if let Some(old) = backup {
             tx.restore(&resource.name, &key, old);
         }
@@ -187,12 +187,25 @@ fn update(
     Ok(Outcome::Record { stored: record, status: None })
 }
 
-/// A key from a path, as the record holds it: a number for integer ids.
+/// A key from a path, as the record holds it: a number for integer ids (exactly when it fits
+/// 64 bits, signed or not; past that as JSON reads it).
 fn key_value(resource: &Resource, key: &str) -> Value {
-    match (&resource.id, key.parse::<i64>()) {
-        (IdGenerator::Integer, Ok(number)) => Value::from(number),
-        _ => Value::String(key.to_owned()),
+    if resource.id == IdGenerator::Integer {
+        if let Ok(number) = key.parse::<i64>() {
+            return Value::from(number);
+        }
+        if let Ok(number) = key.parse::<u64>() {
+            return Value::from(number);
+        }
+        let digits = key.strip_prefix('-').unwrap_or(key);
+        if !digits.starts_with('0')
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && let Ok(number) = serde_json::from_str::<serde_json::Number>(key)
+        {
+            return Value::Number(number);
+        }
     }
+    Value::String(key.to_owned())
 }
 
 /// A create: the body, parent link, defaults and `set` values, stamped and keyed (the key
@@ -208,8 +221,8 @@ fn create(
 ) -> Result<Outcome, Failure> {
     let resource = scope.resource;
     let keep_key = keep_key || resource.client_keys;
-    check_require_any(behaviour, &body)?;
-    check_only_with(behaviour, &body, &body)?;
+    check_require_any(call.operation, behaviour, &body)?;
+    check_only_with(call.operation, behaviour, &body, &body)?;
     // The record as it would be created (without its key yet, unless the client chooses
     // keys): body, parent link, set values.
     let mut candidate = Map::new();
@@ -239,7 +252,7 @@ fn create(
         if let Some(old) = existing {
             let key = resource.key_of(&old);
             let record = merged(call, behaviour, scope, tx, old, body, upsert.merge, &upsert.paths);
-            check_unique(behaviour, scope, tx, &record, Some(&key))?;
+            check_unique(call.operation, behaviour, scope, tx, &record, Some(&key))?;
             tx.put(&resource.name, key, record.clone());
             return Ok(Outcome::Record { stored: record, status: upsert.status });
         }
@@ -248,13 +261,10 @@ fn create(
     stamp(tx, resource, &mut record, true);
     let record = with_key(tx, resource, record, keep_key);
     let key = resource.key_of(&record);
-    check_unique(behaviour, scope, tx, &record, None)?;
+    check_unique(call.operation, behaviour, scope, tx, &record, None)?;
     if tx.get(&resource.name, &key).is_some() {
-        let message = format!(
-            "{} `{key}` already exists",
-            resource.name.trim_end_matches('s').replace('_', " ")
-        );
-        return Err(rule_failure(409, message));
+        let message = format!("{} `{key}` already exists", singular(&resource.name));
+        return Err(refusal(call.operation, None, 409, message));
     }
     tx.put(&resource.name, key.clone(), record.clone());
     create_children(tx, &call.version.scenario, resource, &key);

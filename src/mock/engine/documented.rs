@@ -12,7 +12,7 @@ use crate::contract::validate;
 use crate::contract::{MediaType, Operation, ResponseSpec, StatusKey};
 use crate::mock::engine::render::media_text;
 use crate::mock::prefer::Prefer;
-use crate::mock::respond::{Failure, Reply};
+use crate::mock::respond::{Failure, Origin, Reply};
 
 /// A reply built from the contract: the status and example `prefer` asks for, or the lowest
 /// documented 2xx with its first example; with `varied`, a body and headers generated afresh
@@ -47,7 +47,7 @@ pub(crate) fn documented(
         },
     };
     let status_code = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-    let Some(spec) = spec else { return Ok(Reply::empty(status_code)) };
+    let Some(spec) = spec else { return Ok(Reply::empty(status_code).from(Origin::Contract)) };
     let media = spec.content.iter().find(|m| validate::is_json(&m.media)).or(spec.content.first());
     let body = match (media, &prefer.example) {
         (Some(media), Some(name)) => match media.examples.iter().find(|e| &e.name == name) {
@@ -71,7 +71,8 @@ pub(crate) fn documented(
             Reply::json(status_code, body, media_text(media))
         }
         _ => Reply::empty(status_code),
-    };
+    }
+    .from(Origin::Contract);
     for header in &spec.headers {
         let value =
             varied.as_mut().filter(|_| header.sample.is_some()).and_then(|v| v.header(header));
@@ -93,7 +94,7 @@ pub(crate) fn error_answer(operation: &Operation, status: StatusCode) -> Option<
         Some(example) => served(operation, status.as_u16(), media, example),
         None => media.sample.clone()?,
     };
-    Some(Reply::json(status, body, media_text(media)))
+    Some(Reply::json(status, body, media_text(media)).from(Origin::Contract))
 }
 
 /// The body for `example`: the example itself, unless it breaks its own schema (the

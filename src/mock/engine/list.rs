@@ -135,6 +135,16 @@ fn compare(a: Option<&Value>, b: Option<&Value>) -> std::cmp::Ordering {
     }
 }
 
+/// A page number or size as written: digits, however many (a number past what can be counted
+/// is a page past the end, or the largest page size).
+fn count(text: &str) -> Option<usize> {
+    match text.parse::<usize>() {
+        Ok(n) => Some(n),
+        Err(_) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => Some(usize::MAX),
+        Err(_) => None,
+    }
+}
+
 fn bad_query(name: &str, message: &str) -> Failure {
     Failure::Rejected(Rejection::Invalid(vec![Violation {
         location: Location::Query,
@@ -154,8 +164,8 @@ fn paginate<'a>(
 ) -> Result<Page, Failure> {
     let raw = |name: &str| query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     let limit = match raw(&pagination.limit_query) {
-        Some(text) => match text.parse::<usize>() {
-            Ok(n) if n >= 1 => n.min(pagination.max_limit),
+        Some(text) => match count(text) {
+            Some(n) if n >= 1 => n.min(pagination.max_limit),
             _ => return Err(bad_query(&pagination.limit_query, "must be a positive integer")),
         },
         None => pagination.default_limit,
@@ -172,8 +182,8 @@ fn paginate<'a>(
     let mut first = None;
     match (pagination.style, position) {
         (_, None) => {}
-        (PageStyle::Page, Some(page)) => match page.parse::<usize>() {
-            Ok(page) if page >= 1 => {
+        (PageStyle::Page, Some(page)) => match count(page) {
+            Some(page) if page >= 1 => {
                 let start = (page - 1).saturating_mul(limit);
                 passed = records.by_ref().take(start).count();
             }

@@ -1,12 +1,13 @@
 //! Rendering an action's outcome: the records as clients see them (write-only fields removed
 //! unless revealed, their flags derived), the operation's body and header templates, the
-//! status, and the content type the contract documents for it.
+//! status, and the content type the contract documents for it; with `fit-answers`, the body
+//! fitted to the answer's schema when it breaks it (`contract/shape.rs`).
 
 use http::StatusCode;
 use serde_json::{Map, Value, json};
 
 use crate::contract::MediaType;
-use crate::contract::validate;
+use crate::contract::{shape, validate};
 use crate::json::pointer;
 use crate::mock::engine::call::{Call, Outcome};
 use crate::mock::respond::{Failure, Reply};
@@ -137,16 +138,19 @@ pub(crate) fn render(
         .iter()
         .map(|(name, template)| (name, template.render_text(&context)))
         .collect();
-    let body = match &behaviour.body {
+    let mut body = match &behaviour.body {
         Some(template) => Some(template.render_owned(context)),
         None => default_body,
     };
-    let media = operation
-        .response(status)
-        .and_then(|spec| {
-            spec.content.iter().find(|m| validate::is_json(&m.media)).or(spec.content.first())
-        })
-        .map_or("application/json", media_text);
+    let documented = operation.response(status).and_then(|spec| {
+        spec.content.iter().find(|m| validate::is_json(&m.media)).or(spec.content.first())
+    });
+    if let (Some(body), Some(documented)) = (&mut body, documented)
+        && call.version.scenario.fit_answers
+    {
+        fit(call, documented, body);
+    }
+    let media = documented.map_or("application/json", media_text);
     let mut reply = match body {
         Some(body) if !matches!(status, 204 | 205 | 304) => Reply::json(status_code, body, media),
         _ => Reply::empty(status_code),
@@ -156,4 +160,22 @@ pub(crate) fn render(
     }
     reply.delay = behaviour.delay.map(|d| d.draw());
     Ok(reply)
+}
+
+/// Fits an answer that breaks its schema to it (`fit-answers`): what the schema requires and
+/// the records lack filled in, what it forbids left out (see `contract/shape.rs`). A valid
+/// answer is sent as it is.
+fn fit(call: &Call<'_>, documented: &MediaType, body: &mut Value) {
+    let Some(schema) = &documented.schema else { return };
+    if schema.is_valid(body) {
+        return;
+    }
+    let document = call.version.contract.response_document.as_ref();
+    let node = match &schema.bound {
+        Some(bound) => Some(bound.as_ref()),
+        None => pointer::pointer(document, &schema.pointer),
+    };
+    if let Some(node) = node {
+        shape::fit(document, node, body);
+    }
 }

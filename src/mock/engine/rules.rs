@@ -1,15 +1,36 @@
 //! The rules a scenario puts on writes, checked inside the store's lock: `require-any` (400),
 //! `immutable` fields (422), `only-with` (body fields that apply only to some values of a
-//! record's field: 422), `precondition`s on the stored record (403), and `unique` fields (409). Each refusal carries the rule's own message when the scenario gives one.
+//! record's field: 422), `precondition`s on the stored record (403), and `unique` fields (409).
+//! Each refusal carries the rule's own message when the scenario gives one.
+//!
+//! A status the scenario gives is answered as it is. One the engine chooses (those above, and
+//! 409 for a key that exists) is answered only when the operation documents it: otherwise the
+//! first of 400, 422 and 409 the operation documents stands in for it (a client of the API
+//! handles no other), with the same message; with none of them documented, the engine's own.
 
 use http::StatusCode;
 use serde_json::{Value, json};
 
+use crate::contract::Operation;
 use crate::json::text::as_text;
 use crate::mock::engine::call::Scope;
 use crate::mock::respond::Failure;
 use crate::mock::store::Tx;
 use crate::scenario::{OperationBehaviour, Resource, Rule};
+use crate::words::singular;
+
+/// The statuses that stand in for an undocumented one the engine chose, in order.
+const STAND_INS: [u16; 3] = [400, 422, 409];
+
+/// The status of a refusal: the scenario's (`given`), else the engine's (`chosen`) when the
+/// operation documents it, else the first of [`STAND_INS`] it documents, else `chosen`.
+pub(crate) fn refusal_status(operation: &Operation, given: Option<u16>, chosen: u16) -> u16 {
+    if let Some(given) = given {
+        return given;
+    }
+    let documented = |status: &u16| operation.response(*status).is_some();
+    std::iter::once(chosen).chain(STAND_INS).find(documented).unwrap_or(chosen)
+}
 
 fn rule_message(rule: &Rule, field: &str, values: &[String], default: String) -> String {
     match &rule.message {
@@ -21,7 +42,17 @@ fn rule_message(rule: &Rule, field: &str, values: &[String], default: String) ->
     }
 }
 
-pub(crate) fn rule_failure(status: u16, message: String) -> Failure {
+/// A refusal with `message`, its status as [`refusal_status`] says.
+pub(crate) fn refusal(
+    operation: &Operation,
+    given: Option<u16>,
+    chosen: u16,
+    message: String,
+) -> Failure {
+    rule_failure(refusal_status(operation, given, chosen), message)
+}
+
+fn rule_failure(status: u16, message: String) -> Failure {
     Failure::Rule {
         status: StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
         message: Some(message),
@@ -34,6 +65,7 @@ fn field_name(pointer: &str) -> String {
 }
 
 pub(crate) fn check_require_any(
+    operation: &Operation,
     behaviour: &OperationBehaviour,
     body: &Value,
 ) -> Result<(), Failure> {
@@ -43,10 +75,11 @@ pub(crate) fn check_require_any(
     }
     let names: Vec<String> = rule.fields.iter().map(|f| field_name(f)).collect();
     let default = format!("At least one of {} must be provided", names.join(", "));
-    Err(rule_failure(rule.status, rule_message(rule, &names.join(", "), &[], default)))
+    Err(refusal(operation, rule.status, 400, rule_message(rule, &names.join(", "), &[], default)))
 }
 
 pub(crate) fn check_immutable(
+    operation: &Operation,
     behaviour: &OperationBehaviour,
     old: &Value,
     body: &Value,
@@ -62,8 +95,10 @@ pub(crate) fn check_immutable(
                     "`{name}` is immutable: it is `{stored}` and cannot be changed to `{}`",
                     as_text(sent)
                 );
-                return Err(rule_failure(
+                return Err(refusal(
+                    operation,
                     rule.status,
+                    422,
                     rule_message(rule, &name, &[as_text(sent)], default),
                 ));
             }
@@ -75,6 +110,7 @@ pub(crate) fn check_immutable(
 /// Body fields sent with a record whose deciding field (`decider`: the stored record on update,
 /// the body on create) has a value the rule does not allow them with.
 pub(crate) fn check_only_with(
+    operation: &Operation,
     behaviour: &OperationBehaviour,
     decider: &Value,
     body: &Value,
@@ -93,12 +129,13 @@ pub(crate) fn check_only_with(
                 format!("`{name}` does not apply when {} is `{value}`", field_name(&rule.field))
             }
         };
-        return Err(rule_failure(rule.status, message));
+        return Err(refusal(operation, rule.status, 422, message));
     }
     Ok(())
 }
 
 pub(crate) fn check_preconditions(
+    operation: &Operation,
     behaviour: &OperationBehaviour,
     resource: &Resource,
     record: &Value,
@@ -112,17 +149,18 @@ pub(crate) fn check_preconditions(
                 Some(template) => template.render_text(&json!({"field": name, "value": actual})),
                 None => format!(
                     "Only a {} whose {name} is `{}` may be changed; this one is `{actual}`",
-                    resource.name.trim_end_matches('s').replace('_', " "),
+                    singular(&resource.name),
                     as_text(&condition.equals)
                 ),
             };
-            return Err(rule_failure(condition.status, message));
+            return Err(refusal(operation, condition.status, 403, message));
         }
     }
     Ok(())
 }
 
 pub(crate) fn check_unique(
+    operation: &Operation,
     behaviour: &OperationBehaviour,
     scope: &Scope<'_>,
     tx: &Tx<'_>,
@@ -146,8 +184,10 @@ pub(crate) fn check_unique(
                 names.join(" and "),
                 shown.join("` and `")
             );
-            return Err(rule_failure(
+            return Err(refusal(
+                operation,
                 rule.status,
+                409,
                 rule_message(rule, &names.join(", "), &shown, default),
             ));
         }

@@ -133,6 +133,7 @@ impl Builder<'_> {
             description: raw.description,
             errors,
             documented_errors: raw.documented_errors,
+            fit_answers: raw.fit_answers,
             tokens,
             limits,
             resources,

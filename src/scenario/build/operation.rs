@@ -64,7 +64,7 @@ impl Builder<'_> {
         let unique = self.unique(&at, op.unique)?;
         let immutable = self.immutable(&at, op.immutable)?;
         let require_any =
-            op.require_any.map(|r| self.rule(r, 400, &format!("{at}/require-any"))).transpose()?;
+            op.require_any.map(|r| self.rule(r, &format!("{at}/require-any"))).transpose()?;
         let precondition = self.preconditions(&at, op.precondition)?;
         let only_with = self.only_with(&at, op.only_with)?;
         let respond = self.canned(&at, op.respond)?;
@@ -320,7 +320,7 @@ impl Builder<'_> {
 
 impl Builder<'_> {
     /// A rule on fields (unique, immutable, require-any), with its default status.
-    fn rule(&self, raw: RawRule, default_status: u16, at: &str) -> Result<Rule, LoadError> {
+    fn rule(&self, raw: RawRule, at: &str) -> Result<Rule, LoadError> {
         if raw.fields.is_empty() {
             return Err(self.invalid(at, "needs at least one field"));
         }
@@ -329,7 +329,7 @@ impl Builder<'_> {
         }
         Ok(Rule {
             fields: raw.fields,
-            status: raw.status.unwrap_or(default_status),
+            status: raw.status,
             message: raw
                 .message
                 .map(|m| self.text_template(&m, &format!("{at}/message")))
@@ -341,7 +341,7 @@ impl Builder<'_> {
     fn unique(&self, at: &str, raw: Vec<RawRule>) -> Result<Vec<Rule>, LoadError> {
         raw.into_iter()
             .enumerate()
-            .map(|(i, r)| self.rule(r, 409, &format!("{at}/unique/{i}")))
+            .map(|(i, r)| self.rule(r, &format!("{at}/unique/{i}")))
             .collect()
     }
 
@@ -352,7 +352,6 @@ impl Builder<'_> {
             .map(|(i, r)| {
                 self.rule(
                     RawRule { fields: vec![r.field], status: r.status, message: r.message },
-                    422,
                     &format!("{at}/immutable/{i}"),
                 )
             })
@@ -375,7 +374,7 @@ impl Builder<'_> {
                     fields: r.fields,
                     field: self.pointer(&r.field, &format!("{pointer}/field"))?,
                     values: r.values,
-                    status: r.status.unwrap_or(422),
+                    status: r.status,
                     message: r
                         .message
                         .map(|m| self.text_template(&m, &format!("{pointer}/message")))
@@ -398,7 +397,7 @@ impl Builder<'_> {
                 Ok(Precondition {
                     field: self.pointer(&p.field, &pointer)?,
                     equals: p.equals,
-                    status: p.status.unwrap_or(403),
+                    status: p.status,
                     message: p.message.map(|m| self.text_template(&m, &pointer)).transpose()?,
                 })
             })
