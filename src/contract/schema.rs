@@ -39,7 +39,7 @@ pub enum Dialect {
 }
 
 /// Which way a message travels; decides how `readOnly` and `writeOnly` are treated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Direction {
     /// Client to server.
     Request,

@@ -106,6 +106,7 @@ impl ResponseCache {
             body: Body::Serialized(kept.body.clone()),
             delay: None,
             drop: false,
+            checked: true,
         })
     }
 

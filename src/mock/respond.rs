@@ -29,6 +29,8 @@ pub struct Reply {
     pub delay: Option<std::time::Duration>,
     /// Close the connection instead of answering (a fault a scenario asked for).
     pub drop: bool,
+    /// The self-check has already been made (by a store action, under the session's lock).
+    pub checked: bool,
 }
 
 /// A response body.
@@ -49,12 +51,19 @@ impl Reply {
         if let Ok(value) = HeaderValue::from_str(content_type) {
             headers.insert(http::header::CONTENT_TYPE, value);
         }
-        Reply { status, headers, body: Body::Json(value), delay: None, drop: false }
+        Reply { status, headers, body: Body::Json(value), delay: None, drop: false, checked: false }
     }
 
     /// A reply without a body.
     pub fn empty(status: StatusCode) -> Reply {
-        Reply { status, headers: HeaderMap::new(), body: Body::Empty, delay: None, drop: false }
+        Reply {
+            status,
+            headers: HeaderMap::new(),
+            body: Body::Empty,
+            delay: None,
+            drop: false,
+            checked: false,
+        }
     }
 
     /// Sets a header whose name is already parsed (a value that is not a header value is
