@@ -393,13 +393,22 @@ fn convert(parameter: &Parameter, raw: &[String]) -> Value {
     }
 }
 
-/// Converts one textual value; text that does not convert stays text.
+/// Converts one textual value; text that does not convert stays text. Numbers are kept as
+/// written when they are JSON numbers (an integer past 64 bits stays exact, and is then refused
+/// by `format: int64`, not rounded into range).
 pub fn scalar(text: &str, kind: ValueKind) -> Value {
+    let exact = || serde_json::from_str::<serde_json::Number>(text).ok().map(Value::Number);
     let converted = match kind {
-        ValueKind::Integer => text.parse::<i64>().ok().map(Value::from),
-        ValueKind::Number => text.parse::<i64>().ok().map(Value::from).or_else(|| {
-            text.parse::<f64>().ok().and_then(serde_json::Number::from_f64).map(Value::Number)
-        }),
+        ValueKind::Integer => text
+            .parse::<i64>()
+            .ok()
+            .map(Value::from)
+            .or_else(|| exact().filter(|_| is_integer_literal(text))),
+        ValueKind::Number => {
+            text.parse::<i64>().ok().map(Value::from).or_else(exact).or_else(|| {
+                text.parse::<f64>().ok().and_then(serde_json::Number::from_f64).map(Value::Number)
+            })
+        }
         ValueKind::Boolean => match text {
             "true" => Some(Value::Bool(true)),
             "false" => Some(Value::Bool(false)),
@@ -409,6 +418,14 @@ pub fn scalar(text: &str, kind: ValueKind) -> Value {
         ValueKind::String | ValueKind::Array => None,
     };
     converted.unwrap_or_else(|| Value::String(text.to_owned()))
+}
+
+/// Whether `text` is a JSON integer: an optional `-`, then digits without a leading zero.
+fn is_integer_literal(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'))
 }
 
 /// Whether a media type is JSON (`application/json`, `application/problem+json`...).
@@ -529,5 +546,15 @@ mod tests {
         assert_eq!(scalar("yes", ValueKind::Boolean), Value::from("yes"));
         assert_eq!(scalar(r#"{"a": 1}"#, ValueKind::Object), serde_json::json!({"a": 1}));
         assert_eq!(scalar("[1]", ValueKind::Object), Value::from("[1]"));
+        // Past 64 bits, kept exactly (a `format: int64` then refuses it).
+        let big = "123456789012345678901234567890";
+        assert_eq!(scalar(big, ValueKind::Integer).to_string(), big);
+        assert_eq!(
+            scalar("-9223372036854775809", ValueKind::Number).to_string(),
+            "-9223372036854775809"
+        );
+        assert_eq!(scalar("0.10", ValueKind::Number).to_string(), "0.10");
+        assert_eq!(scalar("1e400", ValueKind::Integer), Value::from("1e400"));
+        assert_eq!(scalar("007", ValueKind::Integer), Value::from(7));
     }
 }

@@ -524,3 +524,68 @@ fn watch_reloads_once_per_change_of_contents_and_logs_a_broken_edit_once() {
     stop(child);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// See: #13 (10). Integers beyond 64 bits were rounded when stored and echoed
+// (`123456789012345678901234567890` came back as `1.2345678901234568e29`).
+#[tokio::test]
+async fn numbers_beyond_64_bits_round_trip_exactly_through_create_and_read() {
+    let app = crate::util::fixture_app("integrity");
+    let big = "123456789012345678901234567890";
+    let pi = "3.14159265358979323846264338327950288";
+    let body = format!(r#"{{"title": "Big", "amount": {big}, "ratio": {pi}}}"#);
+    let created = ledger(&app, "POST", "/entries", Some(&body)).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let id = created.json["id"].as_str().unwrap().to_owned();
+    let read = ledger(&app, "GET", &format!("/entries/{id}"), None).await;
+    let state = ledger_state(&app).await.to_string();
+    for text in [&created.text, &read.text, &state] {
+        assert!(text.contains(&format!(r#""amount":{big}"#)), "{text}");
+        assert!(text.contains(&format!(r#""ratio":{pi}"#)), "{text}");
+    }
+}
+
+// See: #13 (10) and the corpus (Swagger Petstore, `petId: -9223372036854775809`): `format:
+// int32/int64` ranges were not checked, and such integers were stored as floats.
+#[tokio::test]
+async fn an_integer_out_of_its_int32_or_int64_range_is_a_400_in_the_apis_envelope() {
+    let app = crate::util::fixture_app("integrity");
+    for (field, value) in [
+        ("count", "9223372036854775808"),
+        ("count", "-9223372036854775809"),
+        ("count", "123456789012345678901234567890"),
+        ("small", "2147483648"),
+        ("small", "-2147483649"),
+    ] {
+        let body = format!(r#"{{"title": "Out", "{field}": {value}}}"#);
+        let answer = ledger(&app, "POST", "/entries", Some(&body)).await;
+        assert_eq!(answer.status, 400, "{body}: {}", answer.text);
+        assert_eq!(answer.json["fault"]["status"], 400, "{}", answer.text);
+        let reason = answer.json["fault"]["reason"].as_str().unwrap_or_default();
+        assert!(reason.contains(field) && reason.contains(value), "{}", answer.text);
+    }
+    let edges = r#"{"title": "Edges", "count": -9223372036854775808, "small": 2147483647}"#;
+    let answer = ledger(&app, "POST", "/entries", Some(edges)).await;
+    assert_eq!(answer.status, 201, "{}", answer.text);
+    assert!(answer.text.contains("-9223372036854775808") && answer.text.contains("2147483647"));
+
+    // The corpus's case: the Swagger Petstore served with no scenario.
+    let petstore =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/petstore.json");
+    let options = understudy::catalog::CatalogOptions {
+        contracts: understudy::files::Tree::documents(&[petstore]).unwrap(),
+        scenarios: understudy::files::Tree::embedded_scenarios(),
+        only: Vec::new(),
+        apis: Default::default(),
+    };
+    let catalog = std::sync::Arc::new(understudy::catalog::Catalog::load(&options).unwrap());
+    let app = understudy::App::new(
+        catalog,
+        understudy::Store::new(understudy::StoreOptions::default()),
+        understudy::Settings::default(),
+    );
+    let order = r#"{"petId": -9223372036854775809, "quantity": 1}"#;
+    let headers = [("content-type", "application/json")];
+    let answer =
+        crate::util::call(&app, "POST", "/petstore/v2/store/order", &headers, Some(order)).await;
+    assert_eq!(answer.status, 400, "{}", answer.text);
+}
