@@ -68,7 +68,8 @@ fn infer(args: &InferArgs) -> anyhow::Result<ExitCode> {
     let file = understudy::files::read_file(&args.file)?;
     let contract = understudy::contract::load(&file)?;
     let scenario = understudy::scenario::infer::infer(&contract);
-    let yaml = serde_saphyr::to_string(&scenario).context("cannot write the scenario as YAML")?;
+    let yaml = understudy::scenario::infer::to_yaml(&scenario)
+        .context("cannot write the scenario as YAML")?;
     print!("# The scenario understudy infers for {}.\n{yaml}", args.file.display());
     Ok(ExitCode::SUCCESS)
 }

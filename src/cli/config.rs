@@ -20,6 +20,7 @@ use crate::cli::logging::LogFormat;
 use crate::duration::{DurationText, Latency};
 use crate::error::LoadError;
 use crate::files::Tree;
+use crate::json::plain::Plain;
 use crate::mock::cors::CorsConfig;
 use crate::mock::state::{DEFAULT_BODY_LIMIT, Settings};
 use crate::mock::store::StoreOptions;
@@ -203,7 +204,9 @@ impl Config {
             }
             None => {}
         }
-        figment = figment.merge(env).merge(Serialized::globals(overrides(args)?));
+        // Plain: figment reads numbers as numbers, not as serde_json's private struct.
+        let overrides = overrides(args)?;
+        figment = figment.merge(env).merge(Serialized::globals(Plain(&overrides)));
         let config: Config = figment.extract().map_err(|e| ConfigError::Layers(describe(e)))?;
         config.check()?;
         Ok(config)

@@ -133,6 +133,7 @@ pub fn from_value(file: &TextFile, document: Value) -> Result<Contract, LoadErro
         defaults,
         document: request_doc,
         compilers,
+        compiled: Default::default(),
     })
 }
 

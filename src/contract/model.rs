@@ -46,6 +46,9 @@ pub struct Contract {
     pub response_document: Arc<Value>,
     /// Compilers for more schemas of this document, in each direction (used by `lint`).
     pub(crate) compilers: Arc<(Compiler, Compiler)>,
+    /// The schemas [`Contract::compiled`] has compiled so far (the admin API checks records
+    /// against the same few schemas again and again; requests never need them).
+    pub(crate) compiled: std::sync::Mutex<std::collections::HashMap<(Direction, String), Schema>>,
 }
 
 /// One operation of a contract.
@@ -304,6 +307,21 @@ impl Contract {
             Direction::Request => self.compilers.0.compile(pointer),
             Direction::Response => self.compilers.1.compile(pointer),
         }
+    }
+
+    /// [`Contract::compile`], once: the validator is kept and shared by later calls for the same
+    /// direction and pointer.
+    pub fn compiled(&self, direction: Direction, pointer: &str) -> Result<Schema, CompileError> {
+        let key = (direction, pointer.to_owned());
+        let lock = || self.compiled.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(schema) = lock().get(&key) {
+            return Ok(schema.clone());
+        }
+        // Compiled without the lock held: another caller may compile the same one meanwhile,
+        // and either copy does.
+        let schema = self.compile(direction, pointer)?;
+        lock().insert(key, schema.clone());
+        Ok(schema)
     }
 
     /// Finds an operation by id.

@@ -14,6 +14,10 @@
 //! schema is nullable (OAS 3.0.3 leaves this open; we take the lenient reading). A 3.1 schema
 //! that still says `nullable: true` (a 3.0 keyword 3.1 dropped, common in documents moved from
 //! 3.0) is read the same way, as Schemathesis and most tools read it.
+//! schema is nullable (OAS 3.0.3 leaves this open; we take the lenient reading). In both
+//! dialects, `format: int32` and `format: int64` become the `minimum` and `maximum` they imply
+//! (JSON Schema knows no such formats); with numbers kept as written (serde_json's
+//! `arbitrary_precision`), an integer past int64 is refused exactly, not as a rounded `f64`.
 //!
 //! Compiling is done with a `jsonschema` [`Registry`](jsonschema::Registry) holding the whole
 //! rewritten document, and a `{"$ref": "<uri>#<pointer>"}` wrapper per schema position, so that
@@ -41,7 +45,7 @@ pub enum Dialect {
 }
 
 /// Which way a message travels; decides how `readOnly` and `writeOnly` are treated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Direction {
     /// Client to server.
     Request,
@@ -105,6 +109,7 @@ impl Rewriter<'_> {
             }
         }
         let Some(object) = schema.as_object_mut() else { return };
+        bound_integer_format(object);
         self.adjust_for_direction(object);
         for (keyword, value) in object.iter_mut() {
             let keyword = keyword.as_str();
@@ -169,6 +174,31 @@ fn rewrite_30_keywords(object: &mut Map<String, Value>) {
             }
             _ => {}
         }
+    }
+}
+
+/// `format: int32` and `format: int64` as the bounds they imply (OpenAPI: signed 32 and 64
+/// bits), so that a value out of range is refused like one past `maximum`. A bound the schema
+/// sets already is kept when it is at least as tight.
+fn bound_integer_format(object: &mut Map<String, Value>) {
+    let (low, high) = match object.get("format").and_then(Value::as_str) {
+        Some("int32") => (i64::from(i32::MIN), i64::from(i32::MAX)),
+        Some("int64") => (i64::MIN, i64::MAX),
+        _ => return,
+    };
+    // A bound inside the range is at least as tight as the range's own.
+    let inside = |bound: Option<&Value>| match bound {
+        Some(Value::Number(n)) => {
+            n.as_i64().is_some_and(|n| (low..=high).contains(&n))
+                || n.as_f64().is_some_and(|n| n > low as f64 && n < high as f64)
+        }
+        _ => false,
+    };
+    if !inside(object.get("minimum")) {
+        object.insert("minimum".into(), Value::from(low));
+    }
+    if !inside(object.get("maximum")) {
+        object.insert("maximum".into(), Value::from(high));
     }
 }
 
@@ -444,6 +474,36 @@ mod tests {
                 .is_valid(&json!({"when": "2026-01-01T00:00:00Z", "site": "https://a.example/x"}))
         );
         assert_eq!(schema.errors(&json!({"when": "yesterday", "site": "not a url"})).len(), 2);
+    }
+
+    #[test]
+    fn int32_and_int64_formats_are_ranges_checked_exactly_in_both_dialects() {
+        for dialect in [Dialect::V30, Dialect::V31] {
+            let doc = json!({"components": {"schemas": {
+                "A": {"type": "integer", "format": "int64"},
+                "B": {"type": "integer", "format": "int32", "minimum": 1},
+                "C": {"type": "integer"}
+            }}});
+            let int64 = compile(doc.clone(), dialect, Direction::Request, "/components/schemas/A");
+            let number = |text: &str| serde_json::from_str::<Value>(text).unwrap();
+            for valid in ["-9223372036854775808", "9223372036854775807", "0"] {
+                assert!(int64.is_valid(&number(valid)), "{valid}");
+            }
+            for invalid in [
+                "-9223372036854775809",
+                "9223372036854775808",
+                "123456789012345678901234567890",
+                "1.5",
+            ] {
+                assert!(!int64.is_valid(&number(invalid)), "{invalid}");
+            }
+            let int32 = compile(doc.clone(), dialect, Direction::Response, "/components/schemas/B");
+            assert!(int32.is_valid(&json!(2147483647)));
+            assert!(!int32.is_valid(&json!(2147483648_i64)));
+            assert!(!int32.is_valid(&json!(0)), "the schema's own tighter minimum is kept");
+            let plain = compile(doc, dialect, Direction::Request, "/components/schemas/C");
+            assert!(plain.is_valid(&number("123456789012345678901234567890")));
+        }
     }
 
     #[test]

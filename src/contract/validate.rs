@@ -405,11 +405,14 @@ fn convert(parameter: &Parameter, raw: &[String]) -> Value {
     }
 }
 
-/// Converts one textual value; text that does not convert stays text.
+/// Converts one textual value; text that does not convert stays text. Numbers are kept as
+/// written when they are JSON numbers (an integer past 64 bits stays exact, and is then refused
+/// by `format: int64`, not rounded into range).
 pub fn scalar(text: &str, kind: ValueKind) -> Value {
+    let exact = || serde_json::from_str::<serde_json::Number>(text).ok().map(Value::Number);
     let converted = match kind {
         ValueKind::Integer => integer(text),
-        ValueKind::Number => integer(text).or_else(|| {
+        ValueKind::Number => integer(text).or_else(exact).or_else(|| {
             text.parse::<f64>().ok().and_then(serde_json::Number::from_f64).map(Value::Number)
         }),
         ValueKind::Boolean => match text {
@@ -424,8 +427,8 @@ pub fn scalar(text: &str, kind: ValueKind) -> Value {
 }
 
 /// An integer written in decimal digits (with an optional sign), of any size: beyond 64 bits
-/// (`?page=58664490171080374222848`) it is still an integer, read as JSON reads it (a float
-/// of the same value, exact where serde_json keeps numbers exact).
+/// (`?page=58664490171080374222848`) it is still an integer, kept exactly as JSON keeps it
+/// (then refused by `format: int64`, not rounded into range).
 fn integer(text: &str) -> Option<Value> {
     if let Ok(small) = text.parse::<i64>() {
         return Some(Value::from(small));
@@ -574,5 +577,15 @@ mod tests {
         assert_eq!(scalar("yes", ValueKind::Boolean), Value::from("yes"));
         assert_eq!(scalar(r#"{"a": 1}"#, ValueKind::Object), serde_json::json!({"a": 1}));
         assert_eq!(scalar("[1]", ValueKind::Object), Value::from("[1]"));
+        // Past 64 bits, kept exactly (a `format: int64` then refuses it).
+        let big = "123456789012345678901234567890";
+        assert_eq!(scalar(big, ValueKind::Integer).to_string(), big);
+        assert_eq!(
+            scalar("-9223372036854775809", ValueKind::Number).to_string(),
+            "-9223372036854775809"
+        );
+        assert_eq!(scalar("0.10", ValueKind::Number).to_string(), "0.10");
+        assert_eq!(scalar("1e400", ValueKind::Integer), Value::from("1e400"));
+        assert_eq!(scalar("007", ValueKind::Integer), Value::from(7));
     }
 }

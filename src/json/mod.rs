@@ -4,12 +4,15 @@
 //!   pointer up without an allocation per token.
 //! * [`text`]: a value as text (strings unquoted, the rest compact JSON), and a body as a value.
 //! * [`secret`]: which names hold secrets, and values with them hidden.
+//! * [`plain`]: values for serializers other than serde_json's (numbers kept as written are
+//!   otherwise a struct only serde_json reads).
 //!
 //! Nothing here knows about OpenAPI or scenarios: `$ref`s are the contract wing's
 //! (`contract/document.rs`), templates the scenario wing's.
 
 #[cfg(test)]
 pub(crate) mod arbitrary;
+pub(crate) mod plain;
 pub(crate) mod pointer;
 pub(crate) mod secret;
 pub(crate) mod text;

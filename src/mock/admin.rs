@@ -6,7 +6,9 @@
 //! GET    /__understudy/state[?api=A[&session=S][&secrets=true]]
 //!                                                 {"A": {"S": {"collections": ..., "counters": ...}}},
 //!                                                 secrets hidden unless `secrets=true`
-//! PUT    /__understudy/state                      the same shape, loaded back (sessions replaced)
+//! PUT    /__understudy/state                      the same shape, loaded back (sessions replaced;
+//!                                                 every record checked first: 400 listing the
+//!                                                 violations, nothing loaded)
 //! GET    /__understudy/journal[?api=&session=&operation=&method=&status=&since=&limit=]
 //! DELETE /__understudy/journal
 //! GET    /__understudy/scenario/A                 the active scenario and the others
@@ -27,6 +29,7 @@ use serde_json::{Value, json};
 use crate::catalog::{Api, Version};
 use crate::mock::RequestBody;
 use crate::mock::journal::Query;
+use crate::mock::records;
 use crate::mock::respond::Reply;
 use crate::mock::state::State;
 use crate::mock::store::Data;
@@ -228,7 +231,9 @@ fn hide_secrets(app: &State, dump: &mut BTreeMap<String, BTreeMap<String, Data>>
 }
 
 /// `PUT /state`: `{api: {session: {"collections": {resource: {key: record}}, "counters": {}}}}`.
-/// Everything is checked before anything is loaded, so a bad document changes nothing.
+/// Every record is checked against the contract before anything is loaded
+/// (`records::check_state`): a document with any violation is refused whole, with a 400 that
+/// lists them, and changes nothing.
 fn load_state(app: &State, request: &Request) -> Reply {
     let document: BTreeMap<String, BTreeMap<String, Data>> = match serde_json::from_slice(
         &request.body,
@@ -243,38 +248,23 @@ fn load_state(app: &State, request: &Request) -> Reply {
             );
         }
     };
-    let catalog = app.catalog();
-    for (api_name, sessions) in &document {
-        let Some(api) = catalog.apis.iter().flat_map(|a| &a.versions).find(|v| &v.key == api_name)
-        else {
-            return error(StatusCode::BAD_REQUEST, &format!("no API `{api_name}`"));
+    let violations = records::check_state(&app.catalog(), &document);
+    if !violations.is_empty() {
+        let count = violations.len();
+        let listed: Vec<_> = violations.into_iter().take(records::LISTED).collect();
+        let shown = match count > listed.len() {
+            true => format!(" (the first {} listed)", listed.len()),
+            false => String::new(),
         };
-        for (session, data) in sessions {
-            for (resource_name, records) in &data.collections {
-                let Some(resource) = api.scenario.resource(resource_name) else {
-                    let known: Vec<&str> =
-                        api.scenario.resources.iter().map(|r| r.name.as_str()).collect();
-                    return error(
-                        StatusCode::BAD_REQUEST,
-                        &format!(
-                            "{api_name}/{session}: scenario `{}` has no resource `{resource_name}` (it has: {})",
-                            api.scenario.name,
-                            known.join(", ")
-                        ),
-                    );
-                };
-                for (key, record) in records {
-                    if !record.is_object() || resource.key_of(record) != *key {
-                        return error(
-                            StatusCode::BAD_REQUEST,
-                            &format!(
-                                "{api_name}/{session}/{resource_name}/{key}: a record must be an object, stored under its own key"
-                            ),
-                        );
-                    }
-                }
-            }
-        }
+        return Reply::json(
+            StatusCode::BAD_REQUEST,
+            json!({
+                "error": format!("the state breaks the contract in {count} places{shown}; nothing was loaded"),
+                "count": count,
+                "violations": listed,
+            }),
+            "application/json",
+        );
     }
     let mut loaded = Vec::new();
     for (api, sessions) in document {

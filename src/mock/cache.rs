@@ -107,6 +107,7 @@ impl ResponseCache {
             delay: None,
             drop: false,
             origin: Origin::default(),
+            checked: true,
         })
     }
 

@@ -22,19 +22,22 @@
 //! * `auth`, `prefer`, `limit`, `cache`: steps of the way (credentials and tokens; `Prefer`;
 //!   rate limits; answers to reads kept while the data is unchanged).
 //! * `engine/`: what an operation answers (documented, canned, store actions, lists, rules).
-//! * `store`: the records, per API and session; `journal`: recent exchanges.
+//! * `store`: the records, per API and session; `journal`: recent exchanges; `records`:
+//!   whether records fit the contract (state loading, editing one record).
 //! * `respond`: the `Reply` and the one mapping of failures to the API's
-//!   error envelope.
+//!   error envelope; `check`: the self-check of every answer against the contract.
 //! * `cors`, `trace`: the outer layers; `watch`: hot reload of contracts and scenarios.
 
 mod admin;
 pub(crate) mod auth;
 pub(crate) mod cache;
+pub(crate) mod check;
 pub mod cors;
 pub(crate) mod engine;
 pub mod journal;
 pub mod limit;
 pub(crate) mod prefer;
+pub mod records;
 pub(crate) mod respond;
 mod service;
 pub mod state;

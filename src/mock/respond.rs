@@ -32,6 +32,8 @@ pub struct Reply {
     pub drop: bool,
     /// Who made it: what the self-check blames when it breaks the contract.
     pub origin: Origin,
+    /// The self-check has already been made (by a store action, under the session's lock).
+    pub checked: bool,
 }
 
 /// Who made an answer.
@@ -144,6 +146,7 @@ impl Reply {
             delay: None,
             drop: false,
             origin: Origin::Scenario,
+            checked: false,
         }
     }
 
@@ -156,6 +159,7 @@ impl Reply {
             delay: None,
             drop: false,
             origin: Origin::Scenario,
+            checked: false,
         }
     }
 

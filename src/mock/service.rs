@@ -12,7 +12,8 @@
 //! cache     a read answered before from the same data is sent as it was
 //! engine    Prefer's documented response, a canned answer, the store action, or the example
 //! render    success body, or the failure in the API's envelope
-//! check     the response against every contract version  (strict: → 500 naming the violation)
+//! check     the response against every contract version  (strict: → 500 naming the violation;
+//!           a write's answer is checked under the store lock, and the write rolled back)
 //! journal   request and response kept for /__understudy/journal
 //! delay     slept last, with no lock held
 //! ```
@@ -34,20 +35,19 @@ use serde_json::{Value, json};
 use crate::catalog::versions::VERSION_HEADER;
 use crate::catalog::{Api, Catalog, UnknownVersion, Version};
 use crate::contract::Operation;
-use crate::contract::check;
 use crate::contract::route::RouteMatch;
-use crate::contract::validate::{self, Location, Violation};
+use crate::contract::validate;
 use crate::mock::RequestBody;
 use crate::mock::cache::ResponseCache;
+use crate::mock::check::{self, Checked};
 use crate::mock::engine::{self, Call};
 use crate::mock::journal::{self, Entry, Exchange};
 use crate::mock::prefer::{self, Prefer};
-use crate::mock::respond::{self, Blame, Failure, Reply};
+use crate::mock::respond::{self, Failure, Reply};
 use crate::mock::state::State;
 use crate::mock::trace::Logged;
 use crate::mock::{DropConnection, auth};
 use crate::request::{ReadError, Request};
-use crate::scenario::INFERRED;
 
 /// What the pipeline decided for a request, before rendering.
 #[derive(Debug)]
@@ -243,6 +243,7 @@ fn operate(
         validated: &validated,
         principal: &principal,
         dynamic: prefer.dynamic.unwrap_or(state.settings().dynamic),
+        strict: state.settings().strict,
     };
     let reply = engine::decide(call, prefer, state.store())?;
     Ok((reply, key.map_or(Cached::No, Cached::Miss)))
@@ -259,18 +260,23 @@ fn finish(state: &State, version: &Version, request: &Request, decision: Decisio
             // Our envelope where the contract allows it (it says why); else the operation's
             // documented answer for the status, with the reason in a header.
             match decision.operation.filter(|_| version.scenario.documented_errors) {
-                Some(op) if !contract_violations(version, op, &envelope).is_empty() => {
+                Some(op) if !check::violations(version, op, &envelope).is_empty() => {
                     documented_failure(op, envelope, &failure, request)
                 }
                 _ => envelope,
             }
         }
     };
+    // A cached answer was checked when it was made; a write's answer was checked under the
+    // session's lock (and the write rolled back if it failed).
     if let Some(operation) = decision.operation
         && !reply.drop
-        && !matches!(decision.cached, Cached::Hit)
+        && !reply.checked
     {
-        reply = self_check(state, version, operation, request, reply);
+        let strict = state.settings().strict;
+        reply = match check::self_check(strict, version, operation, request, reply) {
+            Checked::Passed(reply) | Checked::Failed(reply) => reply,
+        };
     }
     if let Cached::Miss(key) = decision.cached
         && succeeded
@@ -305,68 +311,6 @@ fn documented_failure(
         .collect();
     documented.insert_header("x-understudy-reason", &reason);
     documented
-}
-
-/// What a reply breaks of every dialect of the version (each violation once).
-fn contract_violations(version: &Version, operation: &Operation, reply: &Reply) -> Vec<Violation> {
-    let media = reply.media_type();
-    let mut violations: Vec<Violation> = Vec::new();
-    for contract in &version.contracts {
-        let Some(documented) = contract.operation(&operation.id) else { continue };
-        let found = check::response(
-            documented,
-            reply.status.as_u16(),
-            &reply.headers,
-            media.as_deref(),
-            reply.json_body(),
-        );
-        for mut violation in found {
-            if version.contracts.len() > 1 {
-                violation.message = format!("{} (per {})", violation.message, contract.file_name);
-            }
-            if !violations.contains(&violation) {
-                violations.push(violation);
-            }
-        }
-    }
-    violations
-}
-
-/// Checks a reply against every contract version of the API; in strict mode a violation
-/// replaces the reply by a 500 that names it.
-fn self_check(
-    state: &State,
-    version: &Version,
-    operation: &Operation,
-    request: &Request,
-    reply: Reply,
-) -> Reply {
-    let violations = contract_violations(version, operation, &reply);
-    if violations.is_empty() {
-        return reply;
-    }
-    let summary: Vec<String> = violations.iter().map(ToString::to_string).collect();
-    if !state.settings().strict {
-        tracing::warn!(
-            api = %version.key,
-            operation = %operation.id,
-            violations = %summary.join("; "),
-            "response breaks the contract"
-        );
-        return reply;
-    }
-    tracing::error!(
-        api = %version.key,
-        operation = %operation.id,
-        scenario = %version.scenario.name,
-        violations = %summary.join("; "),
-        "self-check failed: the response breaks the contract; answering 500"
-    );
-    let violations: Vec<Violation> =
-        violations.into_iter().map(|v| Violation { location: Location::Response, ..v }).collect();
-    let inferred = version.scenario.name == INFERRED;
-    let blame = Blame::of(reply.origin, inferred, &violations);
-    respond::failure(&version.scenario.errors, &Failure::SelfCheck { violations, blame }, request)
 }
 
 /// Keeps the exchange in the journal. Serializes the reply's body (once: the journal and the

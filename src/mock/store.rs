@@ -9,6 +9,11 @@
 //! A session's data is created from the scenario's seed records the first time the session is
 //! used. What to store and return is decided by the engine (`mock/engine/`); this module only keeps records,
 //! makes ids, and reads the clock.
+//!
+//! A write can be taken back before the lock is released: after [`Tx::savepoint`], every
+//! change is journaled with what it replaced, and [`Tx::rollback`] puts all of it back (records
+//! in their places, sequence counters, the random source and the fixed clock), so that a write
+//! whose answer fails the self-check leaves the store exactly as it found it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -93,6 +98,40 @@ pub struct Tx<'a> {
     clock: &'a mut Option<Timestamp>,
     /// Whether a record was written or removed.
     changed: bool,
+    /// What the changes since [`Tx::savepoint`] replaced (`None`: no savepoint, nothing kept).
+    undo: Option<Undo>,
+}
+
+/// What the changes since a savepoint replaced, in the order they were made.
+#[derive(Debug)]
+struct Undo {
+    /// Each record's place before each change to it.
+    records: Vec<Prior>,
+    /// Each counter before each step of it (`None`: it did not exist).
+    counters: Vec<(String, Option<u64>)>,
+    /// The random source and the clock at the savepoint.
+    rng: fastrand::Rng,
+    clock: Option<Timestamp>,
+    /// Whether the data had changed before the savepoint.
+    changed: bool,
+}
+
+/// What one record's place held before a change.
+#[derive(Debug)]
+struct Prior {
+    resource: String,
+    key: String,
+    before: Before,
+}
+
+#[derive(Debug)]
+enum Before {
+    /// No record under the key (and, when `collection` is false, no collection at all).
+    Absent { collection: bool },
+    /// This record, in the same place.
+    Held(Value),
+    /// This record, at this position (it was removed).
+    Removed(usize, Value),
 }
 
 impl Store {
@@ -119,7 +158,7 @@ impl Store {
         let session = slot(slot(sessions, api, HashMap::new), session, || {
             Session::new(Data::seeded(scenario))
         });
-        let mut tx = Tx { data: &mut session.data, rng, clock, changed: false };
+        let mut tx = Tx { data: &mut session.data, rng, clock, changed: false, undo: None };
         let result = f(&mut tx);
         if tx.changed {
             session.generation = next_generation();
@@ -231,26 +270,127 @@ impl Tx<'_> {
     /// Inserts or replaces a record under `key`, keeping its position when it existed.
     pub fn put(&mut self, resource: &str, key: String, record: Value) {
         self.changed = true;
-        self.data.collections.entry(resource.to_owned()).or_default().insert(key, record);
+        let Some(undo) = &mut self.undo else {
+            self.data.collections.entry(resource.to_owned()).or_default().insert(key, record);
+            return;
+        };
+        let collection = self.data.collections.contains_key(resource);
+        let journaled = key.clone();
+        let replaced =
+            self.data.collections.entry(resource.to_owned()).or_default().insert(key, record);
+        let before = match replaced {
+            Some(old) => Before::Held(old),
+            None => Before::Absent { collection },
+        };
+        undo.records.push(Prior { resource: resource.to_owned(), key: journaled, before });
     }
 
     /// Takes a record out to change it (its place is kept, holding `null`, until
     /// [`Tx::put`] or [`Tx::restore`]).
     pub fn take(&mut self, resource: &str, key: &str) -> Option<Value> {
-        self.data.collections.get_mut(resource)?.get_mut(key).map(std::mem::take)
+        let slot = self.data.collections.get_mut(resource)?.get_mut(key)?;
+        if let Some(undo) = &mut self.undo {
+            // The one copy a rollback costs: the record is about to be merged into.
+            undo.records.push(Prior {
+                resource: resource.to_owned(),
+                key: key.to_owned(),
+                before: Before::Held(slot.clone()),
+            });
+        }
+        Some(std::mem::take(slot))
     }
 
     /// Puts back a record taken out and left unchanged.
     pub fn restore(&mut self, resource: &str, key: &str, record: Value) {
         if let Some(slot) = self.data.collections.get_mut(resource).and_then(|c| c.get_mut(key)) {
-            *slot = record;
+            let before = std::mem::replace(slot, record);
+            if let Some(undo) = &mut self.undo {
+                undo.records.push(Prior {
+                    resource: resource.to_owned(),
+                    key: key.to_owned(),
+                    before: Before::Held(before),
+                });
+            }
         }
     }
 
     /// Removes a record, returning it.
     pub fn remove(&mut self, resource: &str, key: &str) -> Option<Value> {
         self.changed = true;
-        self.data.collections.get_mut(resource)?.shift_remove(key)
+        let (index, _, removed) =
+            self.data.collections.get_mut(resource)?.shift_remove_full(key)?;
+        if let Some(undo) = &mut self.undo {
+            undo.records.push(Prior {
+                resource: resource.to_owned(),
+                key: key.to_owned(),
+                before: Before::Removed(index, removed.clone()),
+            });
+        }
+        Some(removed)
+    }
+
+    /// From here on, every change is journaled so that [`Tx::rollback`] can take it back.
+    pub fn savepoint(&mut self) {
+        self.undo = Some(Undo {
+            records: Vec::new(),
+            counters: Vec::new(),
+            rng: self.rng.clone(),
+            clock: *self.clock,
+            changed: self.changed,
+        });
+    }
+
+    /// Whether anything was written or removed since the savepoint (or since the data was
+    /// locked, without one).
+    pub fn changed_since_savepoint(&self) -> bool {
+        match &self.undo {
+            Some(undo) => !undo.records.is_empty() || !undo.counters.is_empty(),
+            None => self.changed,
+        }
+    }
+
+    /// Takes back every change since [`Tx::savepoint`]: records in their places, counters,
+    /// the random source and the fixed clock are as they were then. Without a savepoint,
+    /// nothing happens.
+    pub fn rollback(&mut self) {
+        let Some(undo) = self.undo.take() else { return };
+        for Prior { resource, key, before } in undo.records.into_iter().rev() {
+            let collections = &mut self.data.collections;
+            match before {
+                Before::Absent { collection: true } => {
+                    if let Some(records) = collections.get_mut(&resource) {
+                        records.shift_remove(&key);
+                    }
+                }
+                Before::Absent { collection: false } => {
+                    collections.shift_remove(&resource);
+                }
+                Before::Held(record) => {
+                    if let Some(slot) = collections.get_mut(&resource).and_then(|c| c.get_mut(&key))
+                    {
+                        *slot = record;
+                    }
+                }
+                Before::Removed(index, record) => {
+                    let records = collections.entry(resource).or_default();
+                    let index = index.min(records.len());
+                    records.shift_insert(index, key, record);
+                }
+            }
+        }
+        for (resource, before) in undo.counters.into_iter().rev() {
+            match before {
+                Some(n) => {
+                    self.data.counters.insert(resource, n);
+                }
+                None => {
+                    self.data.counters.shift_remove(&resource);
+                }
+            }
+        }
+        *self.rng = undo.rng;
+        *self.clock = undo.clock;
+        self.changed = undo.changed;
     }
 
     /// `length` random characters of `alphabet`.
@@ -288,6 +428,10 @@ impl Tx<'_> {
 
     /// The next value of a resource's counter.
     fn count(&mut self, resource: &str) -> u64 {
+        if let Some(undo) = &mut self.undo {
+            let before = self.data.counters.get(resource).copied();
+            undo.counters.push((resource.to_owned(), before));
+        }
         let counter = self.data.counters.entry(resource.to_owned()).or_default();
         *counter += 1;
         *counter
@@ -389,6 +533,47 @@ resources:
             tx.new_id(others, &Value::Null)
         });
         assert_eq!(repeated.as_str(), Some(b.as_str()));
+    }
+
+    #[test]
+    fn a_rollback_puts_back_records_in_their_places_counters_ids_and_the_clock() {
+        let clock: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
+        let store = Store::new(StoreOptions { seed: Some(3), clock: Some(clock) });
+        let s = scenario();
+        let things = s.resource("things").unwrap();
+        let others = s.resource("others").unwrap();
+        store.with("api", "s", &s, |tx| {
+            tx.put("things", "b".into(), json!({"id": "b"}));
+            tx.put("things", "c".into(), json!({"id": "c"}));
+        });
+        let before = store.dump(None, None);
+        let (first_id, first_random, first_time) = store.with("api", "s", &s, |tx| {
+            tx.savepoint();
+            let id = tx.new_id(things, &Value::Null);
+            let random = tx.new_id(others, &Value::Null);
+            let time = tx.now(TimestampFormat::Rfc3339);
+            tx.put("things", crate::json::text::as_text(&id), json!({"id": id}));
+            tx.put("others", crate::json::text::as_text(&random), json!({"id": random}));
+            tx.put("fresh", "x".into(), json!({}));
+            tx.remove("things", "b");
+            let mut taken = tx.take("things", "VGhpbmc6MQ==").unwrap();
+            taken["name"] = json!("changed");
+            tx.put("things", "VGhpbmc6MQ==".into(), taken);
+            assert!(tx.changed_since_savepoint());
+            tx.rollback();
+            (id, random, time)
+        });
+        assert_eq!(store.dump(None, None), before);
+        let order: Vec<String> = store
+            .with("api", "s", &s, |tx| tx.records("things").map(|r| r["id"].to_string()).collect());
+        assert_eq!(order, [r#""VGhpbmc6MQ==""#, r#""b""#, r#""c""#]);
+        // The same id and the same time come next, as if the write had never been made.
+        let again = store.with("api", "s", &s, |tx| {
+            let id = tx.new_id(things, &Value::Null);
+            let random = tx.new_id(others, &Value::Null);
+            (id, random, tx.now(TimestampFormat::Rfc3339))
+        });
+        assert_eq!(again, (first_id, first_random, first_time));
     }
 
     #[test]

@@ -33,6 +33,11 @@ use serde_json::{Map, Value, json};
 use crate::contract::document::deref;
 use crate::contract::{Contract, MediaType, Operation, ParameterLocation, StatusKey};
 
+/// A scenario file's value as the YAML text of the file.
+pub fn to_yaml(scenario: &Value) -> Result<String, serde_saphyr::SerializeError> {
+    serde_saphyr::to_string(&crate::json::plain::Plain(scenario))
+}
+
 /// The scenario for `contract`, as a scenario file's value (`resources`, `operations`...).
 pub fn infer(contract: &Contract) -> Value {
     let collections = collections(contract);

@@ -305,3 +305,287 @@ async fn pages_of_other_origins_cannot_read_or_change_the_admin_api() {
         "{mock}"
     );
 }
+
+// === Integrity (issue 13, 6 and 7 and 10): state, rollback, reloads, numbers ===
+
+/// The state of the ledger fixture's default session, secrets and counters included.
+async fn ledger_state(app: &understudy::App) -> serde_json::Value {
+    let state = crate::util::call(
+        app,
+        "GET",
+        "/__understudy/state?api=ledger&session=default&secrets=true",
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(state.status, 200, "{}", state.text);
+    state.json
+}
+
+/// A request to the ledger fixture with a JSON body.
+async fn ledger(
+    app: &understudy::App,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+) -> crate::util::Answer {
+    let headers: &[(&str, &str)] =
+        if body.is_some() { &[("content-type", "application/json")] } else { &[] };
+    crate::util::call(app, method, &format!("/ledger/v1{path}"), headers, body).await
+}
+
+// See: #13 (6). A write whose answer failed the self-check was answered 500 but kept, so every
+// later read of the session answered 500 too.
+#[tokio::test]
+async fn a_write_whose_answer_fails_the_self_check_leaves_the_store_as_it_was() {
+    // Arrange: the session exists, and its data (counters included) is noted.
+    let app = crate::util::fixture_app("integrity");
+    assert_eq!(ledger(&app, "GET", "/entries", None).await.status, 200);
+    let before = ledger_state(&app).await;
+
+    // Act: a create and an update whose answers break the contract (titles over 12
+    // characters are accepted by the request schema, not by the answer's).
+    let long = r#"{"title": "A title far too long to answer"}"#;
+    let created = ledger(&app, "POST", "/entries", Some(long)).await;
+    let updated = ledger(&app, "PATCH", "/entries/entry_1", Some(long)).await;
+
+    // Assert: both are 500s naming the violation, in the API's envelope, and nothing changed.
+    for answer in [&created, &updated] {
+        assert_eq!(answer.status, 500, "{}", answer.text);
+        let reason = answer.json["fault"]["reason"].as_str().unwrap_or_default();
+        assert!(reason.contains("self-check") && reason.contains("/title"), "{}", answer.text);
+    }
+    assert_eq!(ledger_state(&app).await, before, "the failed writes left a trace");
+    let list = ledger(&app, "GET", "/entries", None).await;
+    assert_eq!(list.status, 200, "{}", list.text);
+    assert_eq!(list.json.as_array().map(Vec::len), Some(2), "{}", list.text);
+    let rent = ledger(&app, "GET", "/entries/entry_1", None).await;
+    assert_eq!((rent.status.as_u16(), &rent.json["title"]), (200, &serde_json::json!("Rent")));
+    // The id sequence did not move: the next good create gets the id the failed one had.
+    let good = ledger(&app, "POST", "/entries", Some(r#"{"title": "Books"}"#)).await;
+    assert_eq!(good.status, 201, "{}", good.text);
+    assert_eq!(good.json["id"], "entry_3");
+}
+
+// See: #13 (6). `PUT /__understudy/state` accepted records that break the contract, and every
+// later read of them answered 500.
+#[tokio::test]
+async fn a_state_document_breaking_the_contract_is_refused_whole_listing_every_violation() {
+    // Arrange: the session exists; one good record and four bad ones in one document.
+    let app = crate::util::fixture_app("integrity");
+    assert_eq!(ledger(&app, "GET", "/entries", None).await.status, 200);
+    let before = ledger_state(&app).await;
+    let document = serde_json::json!({"ledger": {"default": {"collections": {
+        "entries": {
+            "entry_5": {"id": "entry_5", "title": "Fine", "created": "2026-01-05T00:00:00Z"},
+            "entry_1": {"id": "entry_1", "title": "Far too long a title", "created": "2026-01-01T00:00:00Z"},
+            "entry_2": {"id": "entry_2", "title": "Coffee", "amount": "three"},
+            "entry_9": {"id": "entry_8", "title": "Moved", "created": "2026-01-09T00:00:00Z"}
+        },
+        "tags": {"verylongtag": {"name": "verylongtag", "uses": 1}}
+    }, "counters": {"entries": 9}}}});
+
+    // Act
+    let answer = crate::util::call(
+        &app,
+        "PUT",
+        "/__understudy/state",
+        &[("content-type", "application/json")],
+        Some(&document.to_string()),
+    )
+    .await;
+
+    // Assert: 400, every violation with where it is, and nothing loaded.
+    assert_eq!(answer.status, 400, "{}", answer.text);
+    let listed: Vec<(String, String)> = answer.json["violations"]
+        .as_array()
+        .unwrap_or(&Vec::new())
+        .iter()
+        .map(|v| {
+            assert_eq!((&v["api"], &v["session"]), (&"ledger".into(), &"default".into()), "{v}");
+            let at = format!("{}/{}", v["resource"].as_str().unwrap(), v["key"].as_str().unwrap());
+            (at, v["pointer"].as_str().unwrap().to_owned())
+        })
+        .collect();
+    let expected = [
+        ("entries/entry_1", "/title"),
+        ("entries/entry_2", "/amount"),
+        ("entries/entry_2", ""),
+        ("entries/entry_9", "/id"),
+        ("tags/verylongtag", "/name"),
+    ];
+    for (at, pointer) in expected {
+        assert!(
+            listed.iter().any(|(a, p)| a == at && p == pointer),
+            "{at} {pointer} missing from {}",
+            answer.text
+        );
+    }
+    assert_eq!(listed.len(), expected.len(), "{}", answer.text);
+    assert_eq!(answer.json["count"], expected.len());
+    assert_eq!(ledger_state(&app).await, before, "a refused document changed the state");
+
+    // The same check, for one record, as an editor of records calls it.
+    let catalog = app.state().catalog();
+    let version = catalog.version("ledger").unwrap();
+    let record = serde_json::json!({"id": "entry_1", "title": "Far too long a title"});
+    let problems = understudy::mock::records::check_record(version, "entries", "entry_1", &record);
+    let pointers: Vec<&str> = problems.iter().map(|p| p.pointer.as_str()).collect();
+    assert_eq!(pointers, ["", "/title"], "{problems:?}");
+    let fine =
+        serde_json::json!({"id": "entry_1", "title": "Rent", "created": "2026-01-01T00:00:00Z"});
+    assert!(
+        understudy::mock::records::check_record(version, "entries", "entry_1", &fine).is_empty()
+    );
+}
+
+/// The lines `logs` gives within `within`.
+fn lines_for(logs: &std::sync::mpsc::Receiver<String>, within: Duration) -> Vec<String> {
+    let until = Instant::now() + within;
+    let mut lines = Vec::new();
+    while let Some(left) = until.checked_duration_since(Instant::now()) {
+        match logs.recv_timeout(left) {
+            Ok(line) => lines.push(line),
+            Err(_) => break,
+        }
+    }
+    lines
+}
+
+fn count(lines: &[String], text: &str) -> usize {
+    lines.iter().filter(|l| l.contains(text)).count()
+}
+
+// See: #13 (7). `serve --watch` reloaded 26 times in 6 s on untouched files (its own reads set
+// off the next reload), and logged a broken edit's error 4 times a second.
+#[test]
+fn watch_reloads_once_per_change_of_contents_and_logs_a_broken_edit_once() {
+    // Arrange: the ledger fixture in a folder of its own, served with --watch.
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/integrity");
+    let dir = std::env::temp_dir().join(format!("understudy-watch-once-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for file in ["contracts/ledger/openapi.yaml", "scenarios/ledger/default.yaml"] {
+        std::fs::create_dir_all(dir.join(file).parent().unwrap()).unwrap();
+        std::fs::copy(fixture.join(file), dir.join(file)).unwrap();
+    }
+    let scenario = dir.join("scenarios/ledger/default.yaml");
+    let original = std::fs::read_to_string(&scenario).unwrap();
+    let port = free_port();
+    let (child, logs) = start(
+        &[
+            "serve",
+            "--port",
+            &port.to_string(),
+            "--api",
+            "ledger",
+            "--watch",
+            "--contracts",
+            dir.join("contracts").to_str().unwrap(),
+            "--scenarios-dir",
+            dir.join("scenarios").to_str().unwrap(),
+        ],
+        &[("RUST_LOG", "info")],
+    );
+    wait_healthy(address(port));
+    let missing = |marker: &str| {
+        let (status, body) = http(address(port), "GET", "/ledger/v1/entries/entry_99", &[], "");
+        status == 404 && body.contains(marker)
+    };
+
+    // Untouched files, then a file saved unchanged: no reload.
+    let mut seen = lines_for(&logs, Duration::from_secs(3));
+    std::fs::write(&scenario, &original).unwrap();
+    seen.extend(lines_for(&logs, Duration::from_secs(2)));
+    assert_eq!(count(&seen, "reloading"), 0, "{seen:#?}");
+
+    // One edit: one reload, and the new scenario answers.
+    std::fs::write(
+        &scenario,
+        original.replace("reason: \"{{message}}\"", "reason: \"Edited: {{message}}\""),
+    )
+    .unwrap();
+    let seen = lines_for(&logs, Duration::from_secs(3));
+    assert_eq!(count(&seen, "files changed; reloading"), 1, "{seen:#?}");
+    assert_eq!(count(&seen, "reloaded"), 1, "{seen:#?}");
+    assert!(missing("Edited: "), "the edit is not served");
+
+    // A broken edit: logged once, however long it stays broken; the last good files serve on.
+    std::fs::write(&scenario, "errors: [unclosed\n").unwrap();
+    let seen = lines_for(&logs, Duration::from_secs(3));
+    assert_eq!(count(&seen, "reload failed"), 1, "{seen:#?}");
+    assert!(missing("Edited: "));
+
+    // Fixed: reloaded.
+    std::fs::write(&scenario, &original).unwrap();
+    let seen = lines_for(&logs, Duration::from_secs(3));
+    assert_eq!(count(&seen, "reloaded"), 1, "{seen:#?}");
+    assert!(missing("\"reason\""), "the original scenario is back");
+    assert!(!missing("Edited: "));
+    stop(child);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+// See: #13 (10). Integers beyond 64 bits were rounded when stored and echoed
+// (`123456789012345678901234567890` came back as `1.2345678901234568e29`).
+#[tokio::test]
+async fn numbers_beyond_64_bits_round_trip_exactly_through_create_and_read() {
+    let app = crate::util::fixture_app("integrity");
+    let big = "123456789012345678901234567890";
+    let pi = "3.14159265358979323846264338327950288";
+    let body = format!(r#"{{"title": "Big", "amount": {big}, "ratio": {pi}}}"#);
+    let created = ledger(&app, "POST", "/entries", Some(&body)).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let id = created.json["id"].as_str().unwrap().to_owned();
+    let read = ledger(&app, "GET", &format!("/entries/{id}"), None).await;
+    let state = ledger_state(&app).await.to_string();
+    for text in [&created.text, &read.text, &state] {
+        assert!(text.contains(&format!(r#""amount":{big}"#)), "{text}");
+        assert!(text.contains(&format!(r#""ratio":{pi}"#)), "{text}");
+    }
+}
+
+// See: #13 (10) and the corpus (Swagger Petstore, `petId: -9223372036854775809`): `format:
+// int32/int64` ranges were not checked, and such integers were stored as floats.
+#[tokio::test]
+async fn an_integer_out_of_its_int32_or_int64_range_is_a_400_in_the_apis_envelope() {
+    let app = crate::util::fixture_app("integrity");
+    for (field, value) in [
+        ("count", "9223372036854775808"),
+        ("count", "-9223372036854775809"),
+        ("count", "123456789012345678901234567890"),
+        ("small", "2147483648"),
+        ("small", "-2147483649"),
+    ] {
+        let body = format!(r#"{{"title": "Out", "{field}": {value}}}"#);
+        let answer = ledger(&app, "POST", "/entries", Some(&body)).await;
+        assert_eq!(answer.status, 400, "{body}: {}", answer.text);
+        assert_eq!(answer.json["fault"]["status"], 400, "{}", answer.text);
+        let reason = answer.json["fault"]["reason"].as_str().unwrap_or_default();
+        assert!(reason.contains(field) && reason.contains(value), "{}", answer.text);
+    }
+    let edges = r#"{"title": "Edges", "count": -9223372036854775808, "small": 2147483647}"#;
+    let answer = ledger(&app, "POST", "/entries", Some(edges)).await;
+    assert_eq!(answer.status, 201, "{}", answer.text);
+    assert!(answer.text.contains("-9223372036854775808") && answer.text.contains("2147483647"));
+
+    // The corpus's case: the Swagger Petstore served with no scenario.
+    let petstore =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/petstore.json");
+    let options = understudy::catalog::CatalogOptions {
+        contracts: understudy::files::Tree::documents(&[petstore]).unwrap(),
+        scenarios: understudy::files::Tree::embedded_scenarios(),
+        only: Vec::new(),
+        apis: Default::default(),
+    };
+    let catalog = std::sync::Arc::new(understudy::catalog::Catalog::load(&options).unwrap());
+    let app = understudy::App::new(
+        catalog,
+        understudy::Store::new(understudy::StoreOptions::default()),
+        understudy::Settings::default(),
+    );
+    let order = r#"{"petId": -9223372036854775809, "quantity": 1}"#;
+    let headers = [("content-type", "application/json")];
+    let answer =
+        crate::util::call(&app, "POST", "/petstore/v2/store/order", &headers, Some(order)).await;
+    assert_eq!(answer.status, 400, "{}", answer.text);
+}

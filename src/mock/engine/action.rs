@@ -6,11 +6,17 @@
 //! that form). Creating stamps timestamps, makes the key, applies `defaults` and `set`, and
 //! adds the `on-create` children; updating merges the body into the stored record by the
 //! operation's strategy, keeping what is not the client's to change.
+//!
+//! A write's answer is rendered and self-checked before the session's lock is released: in
+//! strict mode a write whose answer breaks the contract is rolled back (records, counters, the
+//! random source and the clock as they were) and answered 500, so that no later read trips
+//! over what it stored. An action that wrote nothing is rendered after the lock, as before.
 
 use serde_json::{Map, Value};
 
 use crate::contract::{prune, validate};
 use crate::json::pointer;
+use crate::mock::check::{self, Checked};
 use crate::mock::engine::call::{Call, Outcome, Scope};
 use crate::mock::engine::list::list;
 use crate::mock::engine::merge;
@@ -50,7 +56,12 @@ pub(crate) fn act(
     };
     let session = call.request.session();
 
-    let outcome = store.with(&version.key, session, scenario, |tx| {
+    let done = store.with(&version.key, session, scenario, move |tx| {
+        // In strict mode every change is journaled, so that a write whose answer fails the
+        // self-check can be taken back before the lock is released (and anyone reads it).
+        if call.strict {
+            tx.savepoint();
+        }
         if let Some((parent, id)) = &parent {
             ensure(tx, scenario, &parent.resource, id)?;
         }
@@ -71,18 +82,16 @@ pub(crate) fn act(
             resource,
             parent: parent.as_ref().map(|(p, id)| (p.field.as_str(), id.as_str())),
         };
-        match behaviour.action {
+        let outcome = match behaviour.action {
             Action::List => list(call, behaviour, &scope, tx, &context).map(Outcome::Page),
             Action::Get => {
-                let key = key.clone().unwrap_or_default();
+                let key = key.unwrap_or_default();
                 scope.find(tx, &key).map(|stored| Outcome::Record { stored, status: None })
             }
-            Action::Create => create(call, behaviour, &scope, tx, body.clone(), false),
-            Action::Update => {
-                update(call, behaviour, &scope, tx, key.clone().unwrap_or_default(), body)
-            }
+            Action::Create => create(call, behaviour, &scope, tx, body, false),
+            Action::Update => update(call, behaviour, &scope, tx, key.unwrap_or_default(), body),
             Action::Delete => {
-                let key = key.clone().unwrap_or_default();
+                let key = key.unwrap_or_default();
                 match scope.find(tx, &key) {
                     Ok(record) => {
                         check_preconditions(call.operation, behaviour, resource, &record)?;
@@ -95,10 +104,40 @@ pub(crate) fn act(
                     },
                 }
             }
+        }?;
+        // Nothing written (or nothing to take back): rendered and checked after the lock is
+        // released, as any answer.
+        if !call.strict || !tx.changed_since_savepoint() {
+            return Ok(Done::Unchecked(outcome, context));
         }
+        let reply = render(call, behaviour, resource, outcome, context)?;
+        Ok(Done::Checked(
+            match check::self_check(true, version, call.operation, call.request, reply) {
+                Checked::Passed(mut reply) => {
+                    reply.checked = true;
+                    reply
+                }
+                Checked::Failed(failed) => {
+                    tx.rollback();
+                    failed
+                }
+            },
+        ))
     })?;
 
-    render(call, behaviour, resource, outcome, context)
+    match done {
+        Done::Unchecked(outcome, context) => render(call, behaviour, resource, outcome, context),
+        Done::Checked(reply) => Ok(reply),
+    }
+}
+
+/// What an action's step under the session's lock produced.
+enum Done {
+    /// What it found, to render (and check) once the lock is released: nothing was written.
+    Unchecked(Outcome, Value),
+    /// The answer to a write, rendered and checked under the lock (the 500 of a failed check,
+    /// the write then taken back).
+    Checked(Reply),
 }
 
 /// Makes sure a record exists: present, or created now because its resource auto-creates keys

@@ -39,6 +39,9 @@ pub(crate) struct Call<'a> {
     /// Whether an answer built from the contract is generated afresh, with varied values
     /// (`Prefer: dynamic=`, else `serve --dynamic`).
     pub dynamic: bool,
+    /// Whether an answer that breaks the contract is replaced by a 500 (and a write that
+    /// produced it rolled back).
+    pub strict: bool,
 }
 
 impl Call<'_> {

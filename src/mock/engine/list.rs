@@ -135,16 +135,6 @@ fn compare(a: Option<&Value>, b: Option<&Value>) -> std::cmp::Ordering {
     }
 }
 
-/// A page number or size as written: digits, however many (a number past what can be counted
-/// is a page past the end, or the largest page size).
-fn count(text: &str) -> Option<usize> {
-    match text.parse::<usize>() {
-        Ok(n) => Some(n),
-        Err(_) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => Some(usize::MAX),
-        Err(_) => None,
-    }
-}
-
 fn bad_query(name: &str, message: &str) -> Failure {
     Failure::Rejected(Rejection::Invalid(vec![Violation {
         location: Location::Query,
@@ -152,6 +142,16 @@ fn bad_query(name: &str, message: &str) -> Failure {
         pointer: String::new(),
         message: message.to_owned(),
     }]))
+}
+
+/// A page number or size as written: digits, any number of them (one past what memory can
+/// count is as good as the largest: a page past the end, or the largest page size).
+fn whole_number(text: &str) -> Option<usize> {
+    let digits = text.strip_prefix('+').unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(digits.parse::<usize>().unwrap_or(usize::MAX))
 }
 
 fn paginate<'a>(
@@ -164,7 +164,7 @@ fn paginate<'a>(
 ) -> Result<Page, Failure> {
     let raw = |name: &str| query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     let limit = match raw(&pagination.limit_query) {
-        Some(text) => match count(text) {
+        Some(text) => match whole_number(text) {
             Some(n) if n >= 1 => n.min(pagination.max_limit),
             _ => return Err(bad_query(&pagination.limit_query, "must be a positive integer")),
         },
@@ -182,7 +182,7 @@ fn paginate<'a>(
     let mut first = None;
     match (pagination.style, position) {
         (_, None) => {}
-        (PageStyle::Page, Some(page)) => match count(page) {
+        (PageStyle::Page, Some(page)) => match whole_number(page) {
             Some(page) if page >= 1 => {
                 let start = (page - 1).saturating_mul(limit);
                 passed = records.by_ref().take(start).count();
@@ -305,6 +305,16 @@ mod tests {
         let found: Vec<&Value> = values_at(&record, "/scopings/*/space_id");
         assert_eq!(found, [&json!("a"), &Value::Null, &json!("b")]);
         assert!(values_at(&record, "/nope/*").is_empty());
+    }
+
+    #[test]
+    fn page_numbers_and_sizes_of_any_length_are_numbers() {
+        assert_eq!(whole_number("3"), Some(3));
+        assert_eq!(whole_number("+3"), Some(3));
+        assert_eq!(whole_number("58664490171080374222848"), Some(usize::MAX));
+        for bad in ["", "-1", "1.5", "x", "+"] {
+            assert_eq!(whole_number(bad), None, "{bad}");
+        }
     }
 
     #[test]
