@@ -278,8 +278,12 @@ fn load_state(app: &State, request: &Request) -> Reply {
     }
     let mut loaded = Vec::new();
     for (api, sessions) in document {
+        let Some(version) = catalog.apis.iter().flat_map(|a| &a.versions).find(|v| v.key == api)
+        else {
+            continue;
+        };
         for (session, data) in sessions {
-            app.store().load(&api, &session, data);
+            app.store().load(&api, &session, &version.scenario, data);
             loaded.push(json!({"api": api, "session": session}));
         }
     }
