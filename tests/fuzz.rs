@@ -421,7 +421,7 @@ fn requests_of_every_shape_never_panic_and_never_break_the_contract() {
     // sessions so writes keep changing what later reads see.
     let app = App::new(
         catalog,
-        Store::new(StoreOptions { seed: Some(7), clock: None }),
+        Store::new(StoreOptions { seed: Some(7), ..StoreOptions::default() }),
         Settings::default(),
     );
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();

@@ -4,6 +4,7 @@
 //! cargo bench --bench serve                       # the whole table (about two minutes)
 //! cargo bench --bench serve -- --peers            # the same, with Prism 5.14.2 (npm)
 //! cargo bench --bench serve -- --seconds 10 --connections 64
+//! cargo bench --bench serve -- --bounds           # memory under cheap requests, writes at scale
 //! ```
 //!
 //! `cargo bench` builds in release mode; the harness starts `understudy serve` and the bare
@@ -20,6 +21,7 @@
 //! status it should, so the harness keeps working. It checks no speed.
 
 mod bare;
+mod bounds;
 mod load;
 mod servers;
 
@@ -56,6 +58,8 @@ struct Options {
     serve_args: Vec<String>,
     /// Only the throughput rows whose name contains this (profiling one request kind).
     only: Option<String>,
+    /// Only the bounds measurements (`bounds.rs`).
+    bounds: bool,
 }
 
 impl Options {
@@ -75,6 +79,7 @@ impl Options {
                 suites: false,
                 serve_args: Vec::new(),
                 only: None,
+                bounds: false,
             }
         } else {
             Options {
@@ -88,6 +93,7 @@ impl Options {
                 suites: true,
                 serve_args: Vec::new(),
                 only: None,
+                bounds: false,
             }
         };
         let mut args = args.iter();
@@ -101,6 +107,7 @@ impl Options {
             match arg.as_str() {
                 "--bench" | "--smoke" => {}
                 "--peers" => options.peers = true,
+                "--bounds" => options.bounds = true,
                 _ if arg.starts_with("--serve-arg=") => {
                     options.serve_args.push(arg["--serve-arg=".len()..].to_owned());
                 }
@@ -116,7 +123,7 @@ impl Options {
                 _ if smoke => {}
                 other => {
                     return Err(format!(
-                        "unknown argument `{other}` (known: --peers, --seconds N, --connections N, --only ROW, --serve-arg=ARG, --smoke)"
+                        "unknown argument `{other}` (known: --peers, --bounds, --seconds N, --connections N, --only ROW, --serve-arg=ARG, --smoke)"
                     ));
                 }
             }
@@ -254,7 +261,7 @@ fn rows() -> Vec<Row> {
             kind: Kind::Patch,
             prism: None,
             spec: Spec::patch(
-                "/arize/v2/integrations/TGxtSW50ZWdyYXRpb246MQ%3D%3D",
+                "/arize@2026-07-02/v2/integrations/TGxtSW50ZWdyYXRpb246MQ%3D%3D",
                 r#"{"type": "llm", "name": "Production OpenAI", "scopings": [],
                     "config": {"provider": "openAI", "is_function_calling_enabled": true}}"#,
                 200,
@@ -391,6 +398,9 @@ async fn run(options: &Options) -> Result<bool, String> {
             String::new()
         },
     );
+    if options.bounds && !options.smoke {
+        return bounds::run(&bounds::Counts::full()).await;
+    }
     let mut ok = true;
     let steal_before = steal_ticks();
 
@@ -478,8 +488,9 @@ async fn run(options: &Options) -> Result<bool, String> {
     let mut lists = Vec::new();
     let mut rss_records = None;
     for &count in &options.records {
-        load_arize_records(server.address, count).await?;
-        let spec = Spec::get("/arize/v2/integrations?limit=10", 200);
+        // Version 2026-07-02: the records below are in its wire format (`llm`, `openAI`).
+        load_arize_records(server.address, count, "arize@2026-07-02").await?;
+        let spec = Spec::get("/arize@2026-07-02/v2/integrations?limit=10", 200);
         let outcome = load::run(
             server.address,
             None,
@@ -611,6 +622,10 @@ async fn run(options: &Options) -> Result<bool, String> {
             );
         }
     }
+    if options.smoke {
+        // The bounds measurements too, with small counts: statuses only.
+        ok &= bounds::run(&bounds::Counts::smoke()).await?;
+    }
     if options.smoke || options.only.is_some() {
         return Ok(ok);
     }
@@ -669,8 +684,9 @@ async fn run(options: &Options) -> Result<bool, String> {
     Ok(ok)
 }
 
-/// Replaces the Arize data of the default session by `count` integrations.
-async fn load_arize_records(address: SocketAddr, count: usize) -> Result<(), String> {
+/// Replaces the Arize data of the default session by `count` integrations, in the version
+/// whose store key is `key` (one whose wire format they are in: `arize@2026-07-02`).
+async fn load_arize_records(address: SocketAddr, count: usize, key: &str) -> Result<(), String> {
     let mut records = serde_json::Map::new();
     for n in 1..=count {
         let id = base64::engine::general_purpose::STANDARD.encode(format!("LlmIntegration:{n}"));
@@ -683,7 +699,7 @@ async fn load_arize_records(address: SocketAddr, count: usize) -> Result<(), Str
             "updated_at": "2026-07-01T00:00:00Z",
             "created_by_user_id": "VXNlcjox",
             "config": {
-                "provider": if n % 2 == 0 { "openAI" } else { "anthropic" },
+                "provider": "openAI",
                 "api_key": format!("sk-mock-{n}"),
                 "is_default_models_enabled": false,
                 "is_function_calling_enabled": true,
@@ -692,7 +708,7 @@ async fn load_arize_records(address: SocketAddr, count: usize) -> Result<(), Str
         });
         records.insert(id, record);
     }
-    let state = json!({"arize": {"default": {
+    let state = json!({key: {"default": {
         "collections": {"integrations": records},
         "counters": {"integrations": count},
     }}});

@@ -222,6 +222,24 @@ pub struct ServeArgs {
     /// Connections served at once (default 1024).
     #[arg(long, value_name = "N")]
     pub max_connections: Option<usize>,
+    /// Sessions kept besides each API's `default` (default 1000); past it, the least recently
+    /// used one is dropped and starts again from its seed on next use.
+    #[arg(long, value_name = "N")]
+    pub max_sessions: Option<usize>,
+    /// A session unused for this long is dropped and starts again from its seed (default 1h;
+    /// 0s: never).
+    #[arg(long, value_name = "DURATION")]
+    pub session_idle: Option<String>,
+    /// Rate-limit counters kept per API (default 10000); clients past it share one counter.
+    #[arg(long, value_name = "N")]
+    pub rate_limit_counters: Option<usize>,
+    /// Exchanges the journal keeps (default 1000).
+    #[arg(long, value_name = "N")]
+    pub journal_entries: Option<usize>,
+    /// Bytes of exchanges the journal keeps (default 33554432, 32 MiB); bodies over 64 KiB are
+    /// kept truncated.
+    #[arg(long, value_name = "BYTES")]
+    pub journal_bytes: Option<usize>,
     /// Delay added to every response: 100ms, or a range 50ms..200ms.
     #[arg(long, value_name = "DURATION[..DURATION]")]
     pub latency: Option<String>,

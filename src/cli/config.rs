@@ -23,7 +23,7 @@ use crate::files::Tree;
 use crate::json::plain::Plain;
 use crate::mock::cors::CorsConfig;
 use crate::mock::state::{DEFAULT_BODY_LIMIT, Settings};
-use crate::mock::store::StoreOptions;
+use crate::mock::store::{SessionLimits, StoreOptions};
 
 /// Variables of the other commands (`UNDERSTUDY_CHECK_TOKEN`, ...): namespaced by their
 /// command, never read as `serve`'s configuration, so one environment can hold both.
@@ -74,7 +74,19 @@ pub struct Config {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub admin_token: Option<String>,
     /// How many exchanges the journal keeps.
-    pub journal_size: usize,
+    pub journal_entries: usize,
+    /// The former name of `journal_entries`, still read (when `journal_entries` is not given),
+    /// never printed.
+    #[serde(default, skip_serializing)]
+    pub journal_size: Option<usize>,
+    /// How many bytes of exchanges (bodies, headers, paths) the journal keeps.
+    pub journal_bytes: usize,
+    /// Sessions kept besides each API's `default`; past it the least recently used is dropped.
+    pub max_sessions: usize,
+    /// A session unused for this long is dropped (`0s`: never).
+    pub session_idle: DurationText,
+    /// Rate-limit counters kept per API (clients past it share one counter).
+    pub rate_limit_counters: usize,
     /// How long requests in flight may take to finish after SIGTERM or SIGINT.
     pub grace_period: DurationText,
     /// How long a client may take, from connecting, to send a request's headers.
@@ -113,7 +125,12 @@ impl Default for Config {
             dynamic: false,
             clock: None,
             admin_token: None,
-            journal_size: crate::mock::journal::DEFAULT_CAPACITY,
+            journal_entries: crate::mock::journal::DEFAULT_ENTRIES,
+            journal_size: None,
+            journal_bytes: crate::mock::journal::DEFAULT_BYTES,
+            max_sessions: crate::mock::store::DEFAULT_MAX_SESSIONS,
+            session_idle: DurationText(crate::mock::store::DEFAULT_SESSION_IDLE),
+            rate_limit_counters: crate::mock::limit::DEFAULT_COUNTERS,
             grace_period: DurationText(Duration::from_secs(10)),
             header_timeout: DurationText(Duration::from_secs(10)),
             idle_timeout: DurationText(Duration::from_secs(60)),
@@ -191,23 +208,30 @@ impl Config {
     }
 
     fn resolve_with(args: &ServeArgs, env: Env) -> Result<Config, ConfigError> {
-        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        // What the user gave (file, environment, flags), over the defaults.
+        let mut given = Figment::new();
         match &args.config {
             Some(path) => {
                 if !path.is_file() {
                     return Err(ConfigError::NoFile(path.clone()));
                 }
-                figment = figment.merge(Toml::file_exact(path));
+                given = given.merge(Toml::file_exact(path));
             }
             None if Path::new(DEFAULT_FILE).is_file() => {
-                figment = figment.merge(Toml::file_exact(DEFAULT_FILE));
+                given = given.merge(Toml::file_exact(DEFAULT_FILE));
             }
             None => {}
         }
         // Plain: figment reads numbers as numbers, not as serde_json's private struct.
         let overrides = overrides(args)?;
-        figment = figment.merge(env).merge(Serialized::globals(Plain(&overrides)));
-        let config: Config = figment.extract().map_err(|e| ConfigError::Layers(describe(e)))?;
+        given = given.merge(env).merge(Serialized::globals(Plain(&overrides)));
+        let figment = Figment::from(Serialized::defaults(Config::default())).merge(given.clone());
+        let mut config: Config = figment.extract().map_err(|e| ConfigError::Layers(describe(e)))?;
+        if let Some(entries) = config.journal_size.take()
+            && !given.contains("journal_entries")
+        {
+            config.journal_entries = entries;
+        }
         config.check()?;
         Ok(config)
     }
@@ -221,6 +245,12 @@ impl Config {
         }
         if self.max_connections == 0 {
             return Err(ConfigError::Zero("max_connections", "1"));
+        }
+        if self.max_sessions == 0 {
+            return Err(ConfigError::Zero("max_sessions", "1"));
+        }
+        if self.rate_limit_counters == 0 {
+            return Err(ConfigError::Zero("rate_limit_counters", "1"));
         }
         if let Some(latency) = &self.latency {
             Latency::parse(latency).map_err(ConfigError::Latency)?;
@@ -285,7 +315,11 @@ impl Config {
             strict: self.strict,
             body_limit: self.body_limit,
             admin_token: self.admin_token.clone(),
-            journal_capacity: self.journal_size,
+            journal: crate::mock::journal::JournalLimits {
+                entries: self.journal_entries,
+                bytes: self.journal_bytes,
+            },
+            rate_limit_counters: self.rate_limit_counters,
             request_timeout: self.request_timeout.0,
             latency: self.latency.as_deref().and_then(|l| Latency::parse(l).ok()),
             cors: self.cors.clone(),
@@ -305,7 +339,14 @@ impl Config {
 
     /// How the store makes ids and reads time.
     pub fn store_options(&self) -> StoreOptions {
-        StoreOptions { seed: self.seed, clock: self.clock.as_deref().and_then(|c| c.parse().ok()) }
+        StoreOptions {
+            seed: self.seed,
+            clock: self.clock.as_deref().and_then(|c| c.parse().ok()),
+            sessions: SessionLimits {
+                max: self.max_sessions,
+                idle: Some(self.session_idle.0).filter(|idle| !idle.is_zero()),
+            },
+        }
     }
 
     /// The configuration as TOML, for `--print-config`.
@@ -364,13 +405,22 @@ fn overrides(args: &ServeArgs) -> Result<serde_json::Value, ConfigError> {
         ("idle_timeout", &args.idle_timeout),
         ("request_timeout", &args.request_timeout),
         ("latency", &args.latency),
+        ("session_idle", &args.session_idle),
     ] {
         if let Some(value) = value {
             set(key, value.clone().into());
         }
     }
-    if let Some(max) = args.max_connections {
-        set("max_connections", max.into());
+    for (key, value) in [
+        ("max_connections", args.max_connections),
+        ("max_sessions", args.max_sessions),
+        ("rate_limit_counters", args.rate_limit_counters),
+        ("journal_entries", args.journal_entries),
+        ("journal_bytes", args.journal_bytes),
+    ] {
+        if let Some(value) = value {
+            set(key, value.into());
+        }
     }
     if let Some(format) = args.log_format {
         set("log_format", serde_json::to_value(format).unwrap_or_default());
@@ -503,6 +553,43 @@ mod tests {
             jail.create_file("understudy.toml", "dynamic = false\n")?;
             let args = ServeArgs { dynamic: true, ..ServeArgs::default() };
             assert!(Config::resolve(&args).map_err(|e| e.to_string())?.settings().dynamic);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_bounds_read_from_every_layer_and_journal_size_still_reads() {
+        figment::Jail::expect_with(|jail| {
+            let defaults = Config::resolve(&ServeArgs::default()).map_err(|e| e.to_string())?;
+            let store = defaults.store_options().sessions;
+            assert_eq!((store.max, store.idle), (1000, Some(Duration::from_secs(3600))));
+            let journal = defaults.settings().journal;
+            assert_eq!((journal.entries, journal.bytes), (1000, 32 << 20));
+            assert_eq!(defaults.settings().rate_limit_counters, 10_000);
+            jail.create_file("understudy.toml", "journal_size = 50\nsession_idle = \"0s\"\n")?;
+            jail.set_env("UNDERSTUDY_JOURNAL_BYTES", "1048576");
+            jail.set_env("UNDERSTUDY_RATE_LIMIT_COUNTERS", "20");
+            let args = ServeArgs { max_sessions: Some(5), ..ServeArgs::default() };
+            let config = Config::resolve(&args).map_err(|e| e.to_string())?;
+            assert_eq!(config.store_options().sessions, SessionLimits { max: 5, idle: None });
+            let settings = config.settings();
+            assert_eq!((settings.journal.entries, settings.journal.bytes), (50, 1 << 20));
+            assert_eq!(settings.rate_limit_counters, 20);
+            let printed = config.to_toml();
+            for key in ["max_sessions = 5", "session_idle = \"0s\"", "journal_entries = 50"] {
+                assert!(printed.contains(key), "{key} in {printed}");
+            }
+            let args = ServeArgs {
+                session_idle: Some("90s".into()),
+                journal_entries: Some(7),
+                ..ServeArgs::default()
+            };
+            let config = Config::resolve(&args).map_err(|e| e.to_string())?;
+            assert_eq!(config.store_options().sessions.idle, Some(Duration::from_secs(90)));
+            assert_eq!(config.settings().journal.entries, 7);
+            jail.set_env("UNDERSTUDY_MAX_SESSIONS", "0");
+            let error = Config::resolve(&ServeArgs::default()).unwrap_err().to_string();
+            assert!(error.contains("max_sessions"), "{error}");
             Ok(())
         });
     }

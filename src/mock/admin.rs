@@ -248,7 +248,9 @@ fn load_state(app: &State, request: &Request) -> Reply {
             );
         }
     };
-    let violations = records::check_state(&app.catalog(), &document);
+    // One catalog for the check and the load: a reload in between cannot slip a record past.
+    let catalog = app.catalog();
+    let violations = records::check_state(&catalog, &document);
     if !violations.is_empty() {
         let count = violations.len();
         let listed: Vec<_> = violations.into_iter().take(records::LISTED).collect();
@@ -268,8 +270,12 @@ fn load_state(app: &State, request: &Request) -> Reply {
     }
     let mut loaded = Vec::new();
     for (api, sessions) in document {
+        let Some(version) = catalog.apis.iter().flat_map(|a| &a.versions).find(|v| v.key == api)
+        else {
+            continue;
+        };
         for (session, data) in sessions {
-            app.store().load(&api, &session, data);
+            app.store().load(&api, &session, &version.scenario, data);
             loaded.push(json!({"api": api, "session": session}));
         }
     }

@@ -12,6 +12,11 @@
 //! without canned answers, to requests without `Prefer`. A delay is drawn again for every
 //! request. A new catalog (scenario switch, reload) empties the cache.
 //!
+//! The cache is bounded in answers and in bytes, since its keys hold request data: past
+//! [`CAPACITY`] answers or [`BYTES`] bytes it starts again empty, a key longer than
+//! [`MAX_KEY`] (a huge credential or `Host`) is not kept, nor an answer longer than
+//! [`MAX_ANSWER`].
+//!
 //! [`Store::generation`]: crate::mock::store::Store::generation
 
 use std::collections::HashMap;
@@ -29,6 +34,18 @@ use crate::scenario::{Action, OperationBehaviour};
 
 /// How many answers are kept; past it the cache starts again empty.
 const CAPACITY: usize = 512;
+
+/// How many bytes of keys and answers are kept; past it the cache starts again empty.
+const BYTES: usize = 16 << 20;
+
+/// Requests whose key would be longer are answered afresh, not kept.
+const MAX_KEY: usize = 8 << 10;
+
+/// Answers longer than this are not kept.
+const MAX_ANSWER: usize = 1 << 20;
+
+/// Said when the byte bound bites.
+static FULL: crate::mock::notice::Notice = crate::mock::notice::Notice::new();
 
 /// The request headers an answer can depend on: the credential (the principal), the host and
 /// scheme (links to the next page) and the session.
@@ -51,8 +68,9 @@ struct Kept {
 /// The cache. Shared by all connections.
 #[derive(Debug, Default)]
 pub(crate) struct ResponseCache {
-    /// A `std::sync::Mutex`: nothing awaits while holding it.
-    answers: Mutex<HashMap<Vec<u8>, Kept>>,
+    /// The answers, and the bytes their keys and bodies hold. A `std::sync::Mutex`: nothing
+    /// awaits while holding it.
+    answers: Mutex<(HashMap<Vec<u8>, Kept>, usize)>,
 }
 
 impl ResponseCache {
@@ -93,13 +111,13 @@ impl ResponseCache {
                 key.push(b'\n');
             }
         }
-        Some(key)
+        (key.len() <= MAX_KEY).then_some(key)
     }
 
     /// The answer kept under `key`, ready to send (its body already serialized and checked).
     pub(crate) fn get(&self, key: &[u8]) -> Option<Reply> {
         let answers = self.answers.lock().unwrap_or_else(|p| p.into_inner());
-        let kept = answers.get(key)?;
+        let kept = answers.0.get(key)?;
         Some(Reply {
             status: kept.status,
             headers: kept.headers.clone(),
@@ -117,16 +135,39 @@ impl ResponseCache {
             return;
         }
         let body = reply.freeze();
+        if body.len() > MAX_ANSWER {
+            return;
+        }
+        let size = key.len() + body.len();
         let kept = Kept { status: reply.status, headers: reply.headers.clone(), body };
         let mut answers = self.answers.lock().unwrap_or_else(|p| p.into_inner());
-        if answers.len() >= CAPACITY {
-            answers.clear();
+        let (map, bytes) = &mut *answers;
+        let mut emptied = None;
+        if map.len() >= CAPACITY || *bytes + size > BYTES {
+            if *bytes + size > BYTES
+                && let Some(n) = FULL.hit()
+            {
+                tracing::debug!(bytes = BYTES, occurrences = n, "response cache full: emptied");
+            }
+            emptied = Some(std::mem::take(map));
+            *bytes = 0;
         }
-        answers.insert(key, kept);
+        let key_len = key.len();
+        if let Some(old) = map.insert(key, kept) {
+            *bytes = bytes.saturating_sub(key_len + old.body.len());
+        }
+        *bytes += size;
+        drop(answers);
+        // What was emptied is freed with the lock released.
+        drop(emptied);
     }
 
     /// Forgets every answer.
     pub(crate) fn clear(&self) {
-        self.answers.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        let mut answers = self.answers.lock().unwrap_or_else(|p| p.into_inner());
+        let old = std::mem::take(&mut answers.0);
+        answers.1 = 0;
+        drop(answers);
+        drop(old);
     }
 }

@@ -89,8 +89,11 @@ pub(crate) fn self_check(
         violations.into_iter().map(|v| Violation { location: Location::Response, ..v }).collect();
     let inferred = version.scenario.name == INFERRED;
     let blame = Blame::of(reply.origin, inferred, &violations);
-    let mut failed =
-        respond::failure(&version.scenario.errors, &Failure::SelfCheck { violations, blame }, request);
+    let mut failed = respond::failure(
+        &version.scenario.errors,
+        &Failure::SelfCheck { violations, blame },
+        request,
+    );
     failed.checked = true;
     Checked::Failed(failed)
 }

@@ -1,9 +1,16 @@
 //! The journal: the most recent requests and responses, for `/__understudy/journal`.
 //!
-//! A bounded ring: the oldest entry goes when a new one arrives past the capacity, so a
-//! long-running sidecar keeps a fixed amount of memory. What it shows hides secrets:
-//! credential headers (`Authorization`, `X-Api-Key`, cookies) are masked, secret-looking body
-//! fields (`api_key`, `client_secret`, `password`...) and query parameters redacted.
+//! A bounded ring, in entries and in bytes: the oldest entries go when a new one arrives past
+//! either bound, so a long-running sidecar keeps a fixed amount of memory whatever its clients
+//! send. Large parts are kept cut, with a visible marker: a body over 64 KiB (or an eighth of
+//! the byte bound, if less) keeps its beginning, followed by `… [truncated by understudy: N
+//! bytes, the first K shown]`, and its exchange says `"truncated": {"size": N, "kept": K}`; a
+//! header value over 4 KiB and a path over 8 KiB are cut the same way.
+//!
+//! What it shows hides secrets: credential headers (`Authorization`, `X-Api-Key`, cookies) are
+//! masked, secret-looking body fields (`api_key`, `client_secret`, `password`...) and query
+//! parameters redacted (a body is redacted before it is cut, since the cut text is no longer
+//! JSON that could be redacted when read).
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -11,8 +18,52 @@ use std::sync::Mutex;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::mock::notice::Notice;
+
 /// How many exchanges the journal keeps by default.
-pub const DEFAULT_CAPACITY: usize = 1000;
+pub const DEFAULT_ENTRIES: usize = 1000;
+
+/// How many bytes of exchanges the journal keeps by default: 32 MiB, room for the default
+/// 1,000 entries of ordinary API traffic (a few KiB each) many times over, and for at least
+/// 250 entries whose bodies were all cut to 64 KiB.
+pub const DEFAULT_BYTES: usize = 32 << 20;
+
+/// Bodies longer than this are kept cut to it (or to an eighth of the byte bound, if less).
+pub const KEPT_BODY: usize = 64 << 10;
+
+/// Header values longer than this are kept cut to it.
+const KEPT_HEADER: usize = 4 << 10;
+
+/// Paths (with their query) longer than this are kept cut to it.
+const KEPT_PATH: usize = 8 << 10;
+
+/// How much the journal keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JournalLimits {
+    /// Exchanges kept (0 keeps none).
+    pub entries: usize,
+    /// Bytes kept: bodies, headers, paths and names as recorded, plus a fixed cost per entry.
+    pub bytes: usize,
+}
+
+impl Default for JournalLimits {
+    fn default() -> Self {
+        JournalLimits { entries: DEFAULT_ENTRIES, bytes: DEFAULT_BYTES }
+    }
+}
+
+impl JournalLimits {
+    /// The longest body kept whole.
+    pub fn kept_body(&self) -> usize {
+        KEPT_BODY.min(self.bytes / 8)
+    }
+}
+
+/// Said when each bound bites.
+static FULL_ENTRIES: Notice = Notice::new();
+static FULL_BYTES: Notice = Notice::new();
+static TOO_LARGE: Notice = Notice::new();
+static CUT: Notice = Notice::new();
 
 /// One exchange.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -52,8 +103,67 @@ pub struct Exchange {
     pub status: Option<u16>,
     /// Headers (shown with repeated ones joined by `, ` and credentials masked).
     pub headers: Headers,
-    /// The body (shown as JSON when it parses, else text, `null` when empty).
+    /// The body (shown as JSON when it parses, else text, `null` when empty; cut, and then
+    /// text, when it was too long to keep whole).
     pub body: Body,
+    /// Present when the body was cut: how long it was, and how much of it is kept.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub truncated: Option<Truncated>,
+}
+
+/// How a body was cut.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct Truncated {
+    /// Its length as it went over the wire, in bytes.
+    pub size: usize,
+    /// How many bytes of it (secrets redacted) the journal kept.
+    pub kept: usize,
+}
+
+impl Exchange {
+    /// Bytes held by this side of an exchange.
+    fn size(&self) -> usize {
+        let text = |t: &Option<String>| t.as_ref().map_or(0, String::len);
+        text(&self.method) + text(&self.path) + self.headers.0.len() + self.body.0.len()
+    }
+
+    /// Cuts the path and the body when they are too long to keep whole; whether the body was.
+    fn cut(&mut self, kept_body: usize) -> bool {
+        if let Some(path) = &mut self.path
+            && path.len() > KEPT_PATH
+        {
+            *path = cut_text(path, KEPT_PATH);
+        }
+        let size = self.body.0.len();
+        if size <= kept_body {
+            return false;
+        }
+        // Secrets are hidden first: what is kept is text, which is not redacted when read.
+        let text = match self.body.shown() {
+            Value::String(text) => text,
+            other => crate::json::text::compact(&other),
+        };
+        let mut kept = kept_body.min(text.len());
+        while !text.is_char_boundary(kept) {
+            kept -= 1;
+        }
+        let body = format!(
+            "{}… [truncated by understudy: {size} bytes, the first {kept} shown]",
+            &text[..kept]
+        );
+        self.body = Body(bytes::Bytes::from(body));
+        self.truncated = Some(Truncated { size, kept });
+        true
+    }
+}
+
+/// `text` cut to at most `limit` bytes (at a character boundary), with the marker.
+fn cut_text(text: &str, limit: usize) -> String {
+    let mut kept = limit.min(text.len());
+    while !text.is_char_boundary(kept) {
+        kept -= 1;
+    }
+    format!("{}… [truncated by understudy: {} bytes]", &text[..kept], text.len())
 }
 
 /// An instant, written out (RFC 3339) only when the journal is read.
@@ -76,13 +186,21 @@ pub struct Headers(Box<[u8]>);
 impl Headers {
     /// A copy of `map`, in its order (the values of a repeated header stay together).
     pub fn copy(map: &http::HeaderMap) -> Headers {
-        let size = map.iter().map(|(n, v)| n.as_str().len() + v.len() + 2).sum();
+        let size =
+            map.iter().map(|(n, v)| n.as_str().len() + v.len().min(KEPT_HEADER + 64) + 2).sum();
         let mut flat = Vec::with_capacity(size);
         for (name, value) in map {
             // Neither names nor values can hold `:` (names) or a line break (both).
             flat.extend_from_slice(name.as_str().as_bytes());
             flat.push(b':');
-            flat.extend_from_slice(value.as_bytes());
+            let value = value.as_bytes();
+            if value.len() > KEPT_HEADER {
+                flat.extend_from_slice(&value[..KEPT_HEADER]);
+                let marker = format!("… [truncated by understudy: {} bytes]", value.len());
+                flat.extend_from_slice(marker.as_bytes());
+            } else {
+                flat.extend_from_slice(value);
+            }
             flat.push(b'\n');
         }
         Headers(flat.into_boxed_slice())
@@ -151,6 +269,17 @@ impl Entry {
             None => self.api == selector,
         }
     }
+
+    /// Bytes the entry holds, as the journal's byte bound counts them.
+    fn size(&self) -> usize {
+        std::mem::size_of::<Entry>()
+            + self.api.len()
+            + self.version.as_ref().map_or(0, String::len)
+            + self.session.len()
+            + self.operation.len()
+            + self.request.size()
+            + self.response.size()
+    }
 }
 
 /// Which entries to return.
@@ -176,42 +305,94 @@ pub struct Query {
 #[derive(Debug)]
 pub struct Journal {
     /// A `std::sync::Mutex`: nothing awaits while holding it.
-    state: Mutex<(u64, VecDeque<Entry>)>,
-    capacity: usize,
+    state: Mutex<Ring>,
+    limits: JournalLimits,
+}
+
+/// The entries, with the last sequence number given and the bytes they hold.
+#[derive(Debug, Default)]
+struct Ring {
+    seq: u64,
+    entries: VecDeque<Entry>,
+    bytes: usize,
 }
 
 impl Default for Journal {
     fn default() -> Self {
-        Journal::new(DEFAULT_CAPACITY)
+        Journal::new(JournalLimits::default())
     }
 }
 
 impl Journal {
-    /// A journal keeping the last `capacity` exchanges (0 keeps none).
-    pub fn new(capacity: usize) -> Journal {
-        Journal { state: Mutex::new((0, VecDeque::new())), capacity }
+    /// A journal keeping the last exchanges, within `limits`.
+    pub fn new(limits: JournalLimits) -> Journal {
+        Journal { state: Mutex::new(Ring::default()), limits }
     }
 
-    /// Records an exchange; its `seq` is assigned here.
+    /// Records an exchange; its `seq` is assigned here. Long bodies and paths are cut first;
+    /// the oldest entries make room.
     pub fn record(&self, mut entry: Entry) {
-        if self.capacity == 0 {
+        if self.limits.entries == 0 || self.limits.bytes == 0 {
             return;
         }
-        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        state.0 += 1;
-        entry.seq = state.0;
-        let oldest = if state.1.len() == self.capacity { state.1.pop_front() } else { None };
-        state.1.push_back(entry);
-        drop(state);
-        // The oldest entry is freed after the lock is released.
+        let kept_body = self.limits.kept_body();
+        let cut = entry.request.cut(kept_body) | entry.response.cut(kept_body);
+        if cut && let Some(n) = CUT.hit() {
+            tracing::info!(
+                kept = kept_body,
+                occurrences = n,
+                "journal: bodies too long to keep whole are kept cut, with a marker"
+            );
+        }
+        let size = entry.size();
+        if size > self.limits.bytes {
+            if let Some(n) = TOO_LARGE.hit() {
+                tracing::warn!(
+                    size,
+                    journal_bytes = self.limits.bytes,
+                    occurrences = n,
+                    "journal: an exchange larger than --journal-bytes is not kept"
+                );
+            }
+            return;
+        }
+        let mut oldest = Vec::new();
+        let mut ring = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        ring.seq += 1;
+        entry.seq = ring.seq;
+        let (mut by_count, mut by_bytes) = (false, false);
+        while ring.entries.len() >= self.limits.entries || ring.bytes + size > self.limits.bytes {
+            by_count |= ring.entries.len() >= self.limits.entries;
+            by_bytes |= ring.entries.len() < self.limits.entries;
+            let Some(old) = ring.entries.pop_front() else { break };
+            ring.bytes -= old.size();
+            oldest.push(old);
+        }
+        ring.bytes += size;
+        ring.entries.push_back(entry);
+        drop(ring);
+        // The oldest entries are freed after the lock is released.
         drop(oldest);
+        let (notice, bound) = match (by_count, by_bytes) {
+            (_, true) => (&FULL_BYTES, "--journal-bytes"),
+            (true, false) => (&FULL_ENTRIES, "--journal-entries"),
+            (false, false) => return,
+        };
+        if let Some(n) = notice.hit() {
+            tracing::info!(bound, occurrences = n, "journal full: the oldest exchanges make room");
+        }
+    }
+
+    /// How many entries it holds, and how many bytes they hold.
+    pub fn usage(&self) -> (usize, usize) {
+        let ring = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        (ring.entries.len(), ring.bytes)
     }
 
     /// Matching entries, newest first.
     pub fn entries(&self, query: &Query) -> Vec<Entry> {
-        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        state
-            .1
+        let ring = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        ring.entries
             .iter()
             .rev()
             .filter(|e| query.api.as_deref().is_none_or(|a| e.is_of(a)))
@@ -231,7 +412,11 @@ impl Journal {
 
     /// Forgets everything.
     pub fn clear(&self) {
-        self.state.lock().unwrap_or_else(|p| p.into_inner()).1.clear();
+        let mut ring = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let entries = std::mem::take(&mut ring.entries);
+        ring.bytes = 0;
+        drop(ring);
+        drop(entries);
     }
 }
 
@@ -283,6 +468,7 @@ mod tests {
                 status: None,
                 headers: Default::default(),
                 body: Body::default(),
+                truncated: None,
             },
             response: Exchange {
                 method: None,
@@ -290,6 +476,7 @@ mod tests {
                 status: Some(status),
                 headers: Default::default(),
                 body: Body::default(),
+                truncated: None,
             },
             ms: 0.0,
         }
@@ -297,7 +484,7 @@ mod tests {
 
     #[test]
     fn keeps_the_newest_up_to_capacity_and_filters() {
-        let journal = Journal::new(3);
+        let journal = Journal::new(JournalLimits { entries: 3, bytes: DEFAULT_BYTES });
         for (api, status) in [("a", 200), ("b", 404), ("a", 201), ("a", 500)] {
             journal.record(entry(api, status));
         }
@@ -309,6 +496,86 @@ mod tests {
         assert_eq!(since.len(), 1);
         let created = journal.entries(&Query { status: Some(201), ..Query::default() });
         assert_eq!(created[0].seq, 3);
+    }
+
+    fn with_bodies(request: &[u8], response: &[u8]) -> Entry {
+        let mut entry = entry("a", 400);
+        entry.request.body = Body(bytes::Bytes::copy_from_slice(request));
+        entry.response.body = Body(bytes::Bytes::copy_from_slice(response));
+        entry
+    }
+
+    #[test]
+    fn the_byte_bound_holds_with_megabyte_bodies_which_are_kept_cut_with_a_marker() {
+        let limits = JournalLimits { entries: 1000, bytes: 1 << 20 };
+        let journal = Journal::new(limits);
+        let mut big = br#"{"api_key": "sk-secret", "name": ""#.to_vec();
+        big.extend(std::iter::repeat_n(b'x', 1 << 20));
+        big.extend_from_slice(br#""}"#);
+        for _ in 0..30 {
+            journal.record(with_bodies(&big, b"{\"ok\": true}"));
+            let (_, bytes) = journal.usage();
+            assert!(bytes <= limits.bytes, "{bytes}");
+        }
+        let (entries, _) = journal.usage();
+        // Each entry holds a body cut to 64 KiB: fifteen fit in 1 MiB.
+        assert_eq!(entries, 15);
+        let newest = &journal.entries(&Query::default())[0];
+        assert_eq!(newest.seq, 30);
+        let shown = serde_json::to_value(newest).unwrap();
+        let truncated = &shown["request"]["truncated"];
+        assert_eq!(truncated["size"], big.len());
+        assert_eq!(truncated["kept"], limits.kept_body());
+        let text = shown["request"]["body"].as_str().unwrap();
+        assert!(
+            text.ends_with(&format!(
+                "… [truncated by understudy: {} bytes, the first {} shown]",
+                big.len(),
+                limits.kept_body()
+            )),
+            "{}",
+            &text[text.len() - 80..]
+        );
+        assert!(
+            !text.contains("sk-secret") && text.contains("‹redacted›"),
+            "secrets hidden before the cut"
+        );
+        // The small side is whole, and says nothing of truncation.
+        assert_eq!(shown["response"]["body"], serde_json::json!({"ok": true}));
+        assert!(shown["response"].get("truncated").is_none());
+    }
+
+    #[test]
+    fn the_entry_bound_holds_and_an_exchange_larger_than_the_byte_bound_is_not_kept() {
+        let journal = Journal::new(JournalLimits { entries: 2, bytes: 4096 });
+        for _ in 0..5 {
+            journal.record(entry("a", 200));
+        }
+        assert_eq!(journal.usage().0, 2);
+        let mut huge = entry("a", 200);
+        huge.api = "a".repeat(10_000);
+        journal.record(huge);
+        assert_eq!(journal.entries(&Query::default())[0].seq, 5, "not kept");
+    }
+
+    #[test]
+    fn long_header_values_and_paths_are_kept_cut() {
+        let mut map = http::HeaderMap::new();
+        map.insert("authorization", format!("Bearer {}", "t".repeat(200_000)).parse().unwrap());
+        let copied = Headers::copy(&map);
+        assert!(copied.0.len() < KEPT_HEADER + 100, "{}", copied.0.len());
+        let shown = serde_json::to_value(&copied).unwrap();
+        assert_eq!(shown["authorization"], "Bearer ttt…");
+        let journal = Journal::default();
+        let mut long = entry("a", 200);
+        long.request.path = Some(format!("/{}", "p".repeat(100_000)));
+        journal.record(long);
+        let path = journal.entries(&Query::default())[0].request.path.clone().unwrap();
+        assert!(
+            path.ends_with("… [truncated by understudy: 100001 bytes]"),
+            "{}",
+            &path[path.len() - 60..]
+        );
     }
 
     #[test]

@@ -1,27 +1,82 @@
-//! Rate limits: per API and per token, in fixed windows.
+//! Rate limits: per API and per client, in fixed windows.
 //!
-//! A window starts with a token's first request and lasts its length; a request must fit
+//! A window starts with a client's first request and lasts its length; a request must fit
 //! every window of the scenario (Ada: 10 per second, 100 per minute, 10,000 per day). Windows
 //! start at first use rather than on the clock's boundaries so that a test sending four
 //! requests under a limit of three sees the fourth refused, whenever it runs. The numbers sent
 //! back (`limit`, `remaining`, `reset`, `retry_after`) are those of the tightest window; the
 //! verdict renders the scenario's limit headers and its 429 message itself.
+//!
+//! Who a counter counts: a credential the scenario accepts (any well-formed one when it lists
+//! no `tokens`), known by a hash of it, so a counter costs the same whatever the token's
+//! length; requests without such a credential, by client address (one counter for a bogus
+//! token sent from one address, never one per bogus token). The counters are bounded: one whose
+//! windows have all ended is forgotten (it would start again from zero anyway), and past
+//! `max` counters of an API the clients without one share a single overflow counter, so a
+//! flood of new clients is limited together rather than allowed to grow memory.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasher, RandomState};
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use http::StatusCode;
 
+use crate::mock::notice::Notice;
 use crate::mock::respond::{Failure, Reply};
 use crate::request::Request;
-use crate::scenario::{ErrorKind, Errors, Limits, Window};
+use crate::scenario::{ErrorKind, Errors, Limits, Token, Window};
 
-/// Counters of every (API, token). Shared by all connections.
-#[derive(Debug, Default)]
+/// How many counters each API keeps by default.
+pub const DEFAULT_COUNTERS: usize = 10_000;
+
+/// How often counters whose windows ended are forgotten while there is room.
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
+
+/// How often, at most, they are looked for when there is no room.
+const SWEEP_FULL_EVERY: Duration = Duration::from_secs(1);
+
+/// Said when the bound bites.
+static FULL: Notice = Notice::new();
+
+/// Counters of every (API, client). Shared by all connections.
+#[derive(Debug)]
 pub struct Limiter {
-    /// By API, then token. A `std::sync::Mutex`: nothing awaits while holding it.
-    windows: Mutex<HashMap<String, HashMap<String, Vec<Count>>>>,
+    /// By API. A `std::sync::Mutex`: nothing awaits while holding it.
+    apis: Mutex<HashMap<String, Counters>>,
+    /// Counters kept per API.
+    max: usize,
+    /// Keys of the hashes of credentials (random per process: nobody can aim at a collision).
+    hasher: RandomState,
+}
+
+/// Whose requests a counter counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Client {
+    /// A credential the scenario accepts, by a hash of it.
+    Token(u64),
+    /// Requests without one, from this address.
+    Address(IpAddr),
+    /// Requests without one nor an address (a request a test builds itself).
+    Anonymous,
+    /// Clients past the bound, together.
+    Overflow,
+}
+
+/// The counters of one API.
+#[derive(Debug)]
+struct Counters {
+    by_client: HashMap<Client, Counter>,
+    swept: Instant,
+}
+
+/// One client's counts, one per window.
+#[derive(Debug)]
+struct Counter {
+    counts: Vec<Count>,
+    /// When its last window ends: after that it is worth nothing.
+    ends: Instant,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -97,41 +152,88 @@ impl Verdict {
     }
 }
 
+impl Default for Limiter {
+    fn default() -> Self {
+        Limiter::new(DEFAULT_COUNTERS)
+    }
+}
+
 impl Limiter {
-    /// Counts `request` against `limits`, under the credential it presents (valid or not; none
-    /// counts as `anonymous`).
-    pub fn count(&self, api: &str, limits: &Limits, request: &Request) -> Verdict {
-        let credential = request.authorization().token().unwrap_or("anonymous");
-        self.check(api, credential, &limits.windows)
+    /// A limiter keeping at most `max` counters per API (at least 1).
+    pub fn new(max: usize) -> Limiter {
+        Limiter { apis: Mutex::default(), max: max.max(1), hasher: RandomState::new() }
     }
 
-    /// Counts a request of `token` to `api` against `windows`. A refused request is not
+    /// Who `request` is counted as: its credential when the scenario accepts it (`tokens`:
+    /// the scenario's; `None`: any), else its client address (`None`: a request with no
+    /// connection, built by a test).
+    pub fn client(
+        &self,
+        tokens: Option<&BTreeMap<String, Token>>,
+        request: &Request,
+        address: Option<IpAddr>,
+    ) -> Client {
+        match request.authorization().token() {
+            Some(token) if tokens.is_none_or(|tokens| tokens.contains_key(token)) => {
+                Client::Token(self.hasher.hash_one(token))
+            }
+            _ => address.map_or(Client::Anonymous, Client::Address),
+        }
+    }
+
+    /// Counts `request` against `limits` (see [`Limiter::client`] for whom it is counted as).
+    pub fn count(
+        &self,
+        api: &str,
+        limits: &Limits,
+        tokens: Option<&BTreeMap<String, Token>>,
+        request: &Request,
+        address: Option<IpAddr>,
+    ) -> Verdict {
+        self.check(api, self.client(tokens, request, address), &limits.windows)
+    }
+
+    /// Counts a request of `client` to `api` against `windows`. A refused request is not
     /// counted.
-    pub fn check(&self, api: &str, token: &str, windows: &[Window]) -> Verdict {
+    pub fn check(&self, api: &str, client: Client, windows: &[Window]) -> Verdict {
         let now = Instant::now();
         let wall = SystemTime::now();
-        let mut state = self.windows.lock().unwrap_or_else(|p| p.into_inner());
-        let counts = crate::mock::store::slot(
-            crate::mock::store::slot(&mut state, api, HashMap::new),
-            token,
-            Vec::new,
-        );
+        let mut apis = self.apis.lock().unwrap_or_else(|p| p.into_inner());
+        let counters = crate::mock::store::slot(&mut apis, api, || Counters {
+            by_client: HashMap::new(),
+            swept: now,
+        });
+        let client = counters.admit(client, self.max, now, api);
+        let counter = counters
+            .by_client
+            .entry(client)
+            .or_insert_with(|| Counter { counts: Vec::new(), ends: now });
+        let counts = &mut counter.counts;
         counts.resize(windows.len(), Count { started: now, started_wall: wall, used: 0 });
         for (count, window) in counts.iter_mut().zip(windows) {
             if now.duration_since(count.started) >= Duration::from_secs(window.seconds) {
                 *count = Count { started: now, started_wall: wall, used: 0 };
             }
         }
+        counter.ends = counts
+            .iter()
+            .zip(windows)
+            .map(|(c, w)| c.started + Duration::from_secs(w.seconds))
+            .max()
+            .unwrap_or(now);
         let allowed = counts.iter().zip(windows).all(|(c, w)| c.used < w.requests);
         if allowed {
             counts.iter_mut().for_each(|c| c.used += 1);
         }
         // The tightest window: the fewest requests left (when refused: one that is full).
-        let (count, window) = counts
+        let Some((count, window)) = counts
             .iter()
             .zip(windows)
             .min_by_key(|(c, w)| (w.requests.saturating_sub(c.used), std::cmp::Reverse(w.seconds)))
-            .expect("at least one window");
+        else {
+            // No window at all: nothing limits.
+            return Verdict { allowed: true, limit: 0, remaining: 0, reset: 0, retry_after: 1 };
+        };
         let ends = count.started_wall + Duration::from_secs(window.seconds);
         let left =
             (count.started + Duration::from_secs(window.seconds)).saturating_duration_since(now);
@@ -144,15 +246,47 @@ impl Limiter {
         }
     }
 
+    /// How many counters `api` holds now.
+    pub fn counters(&self, api: &str) -> usize {
+        let apis = self.apis.lock().unwrap_or_else(|p| p.into_inner());
+        apis.get(api).map_or(0, |c| c.by_client.len())
+    }
+
     /// Forgets the counters of `api` (all APIs when `None`).
     pub fn reset(&self, api: Option<&str>) {
-        let mut state = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        let mut apis = self.apis.lock().unwrap_or_else(|p| p.into_inner());
         match api {
             Some(api) => {
-                state.remove(api);
+                apis.remove(api);
             }
-            None => state.clear(),
+            None => apis.clear(),
         }
+    }
+}
+
+impl Counters {
+    /// The client to count: `client` itself when it has a counter or there is room for one
+    /// (after forgetting the counters whose windows ended, when it is time), else the
+    /// overflow counter.
+    fn admit(&mut self, client: Client, max: usize, now: Instant, api: &str) -> Client {
+        let full = self.by_client.len() >= max;
+        let every = if full { SWEEP_FULL_EVERY } else { SWEEP_EVERY };
+        if now.duration_since(self.swept) >= every {
+            self.by_client.retain(|_, counter| counter.ends > now);
+            self.swept = now;
+        }
+        if self.by_client.contains_key(&client) || self.by_client.len() < max {
+            return client;
+        }
+        if let Some(n) = FULL.hit() {
+            tracing::warn!(
+                api,
+                rate_limit_counters = max,
+                occurrences = n,
+                "rate-limit counters full: new clients share one counter until windows end; raise --rate-limit-counters to keep more"
+            );
+        }
+        Client::Overflow
     }
 }
 
@@ -164,26 +298,74 @@ mod tests {
     fn a_full_window_refuses_and_names_when_to_retry() {
         let limiter = Limiter::default();
         let windows = [Window { requests: 2, seconds: 60 }];
-        let first = limiter.check("api", "t", &windows);
+        let t = Client::Token(1);
+        let first = limiter.check("api", t, &windows);
         assert!(first.allowed);
         assert_eq!((first.limit, first.remaining), (2, 1));
-        assert!(limiter.check("api", "t", &windows).allowed);
-        let refused = limiter.check("api", "t", &windows);
+        assert!(limiter.check("api", t, &windows).allowed);
+        let refused = limiter.check("api", t, &windows);
         assert!(!refused.allowed);
         assert_eq!(refused.remaining, 0);
         assert!((59..=60).contains(&refused.retry_after), "{refused:?}");
         // Other tokens and APIs have counters of their own.
-        assert!(limiter.check("api", "other", &windows).allowed);
-        assert!(limiter.check("other", "t", &windows).allowed);
+        assert!(limiter.check("api", Client::Token(2), &windows).allowed);
+        assert!(limiter.check("other", t, &windows).allowed);
         limiter.reset(Some("api"));
-        assert!(limiter.check("api", "t", &windows).allowed);
+        assert!(limiter.check("api", t, &windows).allowed);
+    }
+
+    #[test]
+    fn past_the_bound_new_clients_share_one_counter_and_ended_windows_are_forgotten() {
+        let limiter = Limiter::new(3);
+        let windows = [Window { requests: 2, seconds: 1 }];
+        for n in 0..3 {
+            assert!(limiter.check("api", Client::Token(n), &windows).allowed);
+        }
+        assert_eq!(limiter.counters("api"), 3);
+        // Two new clients past the bound: one counter, limited together.
+        assert!(limiter.check("api", Client::Token(10), &windows).allowed);
+        assert!(limiter.check("api", Client::Token(11), &windows).allowed);
+        assert!(!limiter.check("api", Client::Token(12), &windows).allowed);
+        assert_eq!(limiter.counters("api"), 4, "three and the overflow");
+        // Clients with a counter keep theirs.
+        assert!(limiter.check("api", Client::Token(0), &windows).allowed);
+        assert!(!limiter.check("api", Client::Token(0), &windows).allowed);
+        // Once every window has ended (and a second has passed since the last look), the
+        // counters are worth nothing and are forgotten: a new client gets its own again.
+        std::thread::sleep(Duration::from_millis(1100));
+        assert!(limiter.check("api", Client::Token(20), &windows).allowed);
+        assert_eq!(limiter.counters("api"), 1);
+    }
+
+    #[test]
+    fn a_credential_the_scenario_does_not_accept_is_counted_by_address() {
+        let limiter = Limiter::default();
+        let tokens = BTreeMap::from([("good".to_owned(), Token::default())]);
+        let request = |token: &str| {
+            let mut headers = http::HeaderMap::new();
+            headers.insert("authorization", format!("Bearer {token}").parse().unwrap());
+            Request::new(http::Method::GET, "/", headers, bytes::Bytes::new())
+        };
+        let here: Option<IpAddr> = Some([127, 0, 0, 1].into());
+        let known = Some(&tokens);
+        let good = limiter.client(known, &request("good"), here);
+        assert!(matches!(good, Client::Token(_)));
+        assert_eq!(
+            limiter.client(known, &request("bogus-1"), here),
+            Client::Address([127, 0, 0, 1].into())
+        );
+        assert_eq!(limiter.client(known, &request("bogus-2"), None), Client::Anonymous);
+        // Without a list of tokens every credential is accepted, known by its hash.
+        let any = limiter.client(None, &request("bogus-1"), here);
+        assert_eq!(any, limiter.client(None, &request("bogus-1"), None));
+        assert_ne!(any, limiter.client(None, &request("bogus-2"), here));
     }
 
     #[test]
     fn every_window_must_fit_and_the_tightest_is_reported() {
         let limiter = Limiter::default();
         let windows = [Window { requests: 3, seconds: 1 }, Window { requests: 100, seconds: 60 }];
-        let verdict = limiter.check("ada", "t", &windows);
+        let verdict = limiter.check("ada", Client::Token(1), &windows);
         assert_eq!((verdict.limit, verdict.remaining), (3, 2));
     }
 }

@@ -22,8 +22,11 @@
 //! * `auth`, `prefer`, `limit`, `cache`: steps of the way (credentials and tokens; `Prefer`;
 //!   rate limits; answers to reads kept while the data is unchanged).
 //! * `engine/`: what an operation answers (documented, canned, store actions, lists, rules).
-//! * `store`: the records, per API and session; `journal`: recent exchanges; `records`:
-//!   whether records fit the contract (state loading, editing one record).
+//! * `store`: the records, per API and session; `sessions`: a store's sessions, bounded in
+//!   count and idle time; `index`: the
+//!   records by the values `unique` and `upsert` rules look up; `journal`: recent exchanges,
+//!   bounded in entries and bytes; `records`: whether records fit the contract (state
+//!   loading, editing one record); `notice`: saying so when a bound bites, without a flood.
 //! * `respond`: the `Reply` and the one mapping of failures to the API's
 //!   error envelope; `check`: the self-check of every answer against the contract.
 //! * `cors`, `trace`: the outer layers; `watch`: hot reload of contracts and scenarios.
@@ -34,12 +37,15 @@ pub(crate) mod cache;
 pub(crate) mod check;
 pub mod cors;
 pub(crate) mod engine;
+pub mod index;
 pub mod journal;
 pub mod limit;
+pub(crate) mod notice;
 pub(crate) mod prefer;
 pub mod records;
 pub(crate) mod respond;
 mod service;
+pub(crate) mod sessions;
 pub mod state;
 pub mod store;
 mod trace;

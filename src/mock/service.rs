@@ -20,7 +20,8 @@
 //!
 //! Limits come before routing and auth (DESIGN puts them after auth) so that every response
 //! of a limited API carries its rate-limit headers, as GitBook documents, 401s and 404s
-//! included; a request is counted against the credential it presents, valid or not.
+//! included; a request is counted against the credential it presents when the scenario
+//! accepts it, else against its client address (`limit.rs`).
 //!
 //! Everything here works on the [`State`] the app was made with; the outer layers (trace,
 //! CORS) are `mock/mod.rs`'s.
@@ -95,9 +96,10 @@ pub(crate) async fn answer(
         Ok(version) => version,
         Err(unknown) => return unknown_version(mounted.api, &unknown, request),
     };
-    // Only a request from a connection has a wire version to hold to (tests build their own).
-    let http_version =
-        request.extensions().get::<crate::server::ClientAddress>().map(|_| request.version());
+    // Only a request from a connection has a wire version to hold to, and an address (tests
+    // build their own).
+    let client = request.extensions().get::<crate::server::ClientAddress>().map(|a| a.0.ip());
+    let http_version = client.map(|_| request.version());
     let request = match read(state, version, request, time, started).await {
         Ok(request) => request,
         Err(response) => return response,
@@ -113,11 +115,10 @@ pub(crate) async fn answer(
     // `Prefer` is read once: the pipeline uses it (and reports a bad one at its step), and a
     // `delay` applies even to a request refused earlier.
     let prefer = prefer::parse(&request);
-    let limited = version
-        .scenario
-        .limits
-        .as_ref()
-        .map(|limits| (limits, state.limiter().count(&version.key, limits, &request)));
+    let limited = version.scenario.limits.as_ref().map(|limits| {
+        let tokens = version.scenario.tokens.as_ref();
+        (limits, state.limiter().count(&version.key, limits, tokens, &request, client))
+    });
     let decision = match &limited {
         Some((_, verdict)) if !verdict.allowed => {
             Decision::refused(verdict.refusal(&version.scenario.errors))
@@ -342,6 +343,7 @@ fn record_exchange(
             status: None,
             headers: journal::Headers::copy(&request.headers),
             body: journal::Body::detached(&request.body),
+            truncated: None,
         },
         response: Exchange {
             method: None,
@@ -349,6 +351,7 @@ fn record_exchange(
             status: Some(reply.status.as_u16()),
             headers: journal::Headers::copy(&reply.headers),
             body: journal::Body(body),
+            truncated: None,
         },
         ms: started.elapsed().as_secs_f64() * 1000.0,
     });

@@ -33,8 +33,10 @@ pub struct Settings {
     pub body_limit: usize,
     /// Token the admin routes require (`None`: open). Health is always open.
     pub admin_token: Option<String>,
-    /// How many exchanges the journal keeps.
-    pub journal_capacity: usize,
+    /// How much the journal keeps (entries and bytes).
+    pub journal: journal::JournalLimits,
+    /// How many rate-limit counters each API keeps (clients past it share one).
+    pub rate_limit_counters: usize,
     /// How long a client may take to send a request's body (408 after).
     pub request_timeout: std::time::Duration,
     /// Delay added to every response (none by default).
@@ -52,7 +54,8 @@ impl Default for Settings {
             strict: true,
             body_limit: DEFAULT_BODY_LIMIT,
             admin_token: None,
-            journal_capacity: journal::DEFAULT_CAPACITY,
+            journal: journal::JournalLimits::default(),
+            rate_limit_counters: crate::mock::limit::DEFAULT_COUNTERS,
             request_timeout: std::time::Duration::from_secs(30),
             latency: None,
             cors: CorsConfig::default(),
@@ -104,9 +107,9 @@ impl State {
             inner: Arc::new(Inner {
                 catalog: ArcSwap::new(catalog),
                 store,
-                limiter: Limiter::default(),
+                limiter: Limiter::new(settings.rate_limit_counters),
                 cache: ResponseCache::default(),
-                journal: Journal::new(settings.journal_capacity),
+                journal: Journal::new(settings.journal),
                 settings,
             }),
         }

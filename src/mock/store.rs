@@ -4,26 +4,37 @@
 //! synchronous and take a closure that runs with the session's data locked, so a whole
 //! read-modify-write (find, merge, check, replace) is one atomic step and no lock can be held
 //! across an `.await` (the delay of a response is slept after the closure returns). One mutex
-//! is enough for a mock server; shard it only if a benchmark shows contention.
+//! is enough for a mock server: no write holds it for work that grows with the data (rules
+//! look values up in the session's [`Indexes`], kept in step by [`Tx`]), and what a write
+//! replaces or an eviction drops is freed after the lock is released.
 //!
 //! A session's data is created from the scenario's seed records the first time the session is
-//! used. What to store and return is decided by the engine (`mock/engine/`); this module only keeps records,
-//! makes ids, and reads the clock.
+//! used; how many sessions are kept, and for how long, is `sessions.rs`'s business
+//! ([`SessionLimits`]). What to store and return is decided by the engine (`mock/engine/`);
+//! this module only keeps records and their indexes, makes ids, and reads the clock.
 //!
 //! A write can be taken back before the lock is released: after [`Tx::savepoint`], every
 //! change is journaled with what it replaced, and [`Tx::rollback`] puts all of it back (records
-//! in their places, sequence counters, the random source and the fixed clock), so that a write
-//! whose answer fails the self-check leaves the store exactly as it found it.
+//! in their places and in the indexes, sequence counters, the random source and the fixed
+//! clock), so that a write whose answer fails the self-check leaves the store exactly as it
+//! found it.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
 
 use base64::Engine as _;
-use indexmap::IndexMap;
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
+use crate::mock::index::{Indexes, Lookup};
+use crate::mock::sessions::{Session, Sessions, next_generation};
 use crate::scenario::{Alphabet, Encoding, IdGenerator, Resource, Scenario, TimestampFormat};
+
+pub(crate) use crate::mock::sessions::slot;
+pub use crate::mock::sessions::{
+    DEFAULT_MAX_SESSIONS, DEFAULT_SESSION, DEFAULT_SESSION_IDLE, Data, SessionLimits,
+};
 
 /// Cheap to clone; every clone sees the same data.
 #[derive(Debug, Clone, Default)]
@@ -39,61 +50,29 @@ struct Shared {
 
 #[derive(Debug, Default)]
 struct State {
-    /// Data and its generation by API, then session (looked up with borrowed names, without
-    /// allocating).
-    sessions: HashMap<String, HashMap<String, Session>>,
+    sessions: Sessions,
     /// Random source for ids and dynamic values; seeded with `--seed` for repeatable ones.
     rng: fastrand::Rng,
     /// A fixed clock (`--clock`), advanced by one second at each reading; `None`: real time.
     clock: Option<Timestamp>,
 }
 
-/// One session's data and its generation: a number no other data of the store has had,
-/// replaced at every change (so a cached answer made from older data never matches again).
-#[derive(Debug)]
-struct Session {
-    data: Data,
-    generation: u64,
-}
-
-/// The source of generations, shared by every store of the process.
-static GENERATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-
-fn next_generation() -> u64 {
-    GENERATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-}
-
-impl Session {
-    fn new(data: Data) -> Session {
-        Session { data, generation: next_generation() }
-    }
-}
-
-/// How a store makes ids and reads time.
+/// How a store makes ids and reads time, and how many sessions it keeps.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StoreOptions {
     /// Seed for random ids (`None`: from the OS).
     pub seed: Option<u64>,
     /// Start of a deterministic clock (`None`: real time).
     pub clock: Option<Timestamp>,
-}
-
-/// The collections of one API in one session. Its JSON form is what
-/// `GET/PUT /__understudy/state` exchange: `{"collections": {resource: {key: record}}, "counters": {...}}`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Data {
-    /// Records by resource, keyed by their key as text, in insertion order.
-    pub collections: IndexMap<String, IndexMap<String, Value>>,
-    /// Sequence counters by resource (the last `n` used).
-    #[serde(default)]
-    pub counters: IndexMap<String, u64>,
+    /// How many sessions are kept, and for how long without use.
+    pub sessions: SessionLimits,
 }
 
 /// A session's data while its lock is held.
 #[derive(Debug)]
 pub struct Tx<'a> {
     data: &'a mut Data,
+    indexes: &'a mut Indexes,
     rng: &'a mut fastrand::Rng,
     clock: &'a mut Option<Timestamp>,
     /// Whether a record was written or removed.
@@ -135,17 +114,18 @@ enum Before {
 }
 
 impl Store {
-    /// A store with the given id and clock options.
+    /// A store with the given id, clock and session options.
     pub fn new(options: StoreOptions) -> Store {
         let rng = match options.seed {
             Some(seed) => fastrand::Rng::with_seed(seed),
             None => fastrand::Rng::new(),
         };
-        let state = State { sessions: HashMap::new(), rng, clock: options.clock };
+        let state = State { sessions: Sessions::new(options.sessions), rng, clock: options.clock };
         Store { shared: Arc::new(Shared { state: Mutex::new(state) }) }
     }
 
-    /// Runs `f` with the data of `api` in `session`, seeding it from `scenario` on first use.
+    /// Runs `f` with the data of `api` in `session`, seeding it from `scenario` on first use
+    /// (and after it was dropped).
     pub fn with<R>(
         &self,
         api: &str,
@@ -153,16 +133,26 @@ impl Store {
         scenario: &Scenario,
         f: impl FnOnce(&mut Tx<'_>) -> R,
     ) -> R {
+        let now = Instant::now();
+        let mut dropped = Vec::new();
         let mut state = self.lock();
         let State { sessions, rng, clock } = &mut *state;
-        let session = slot(slot(sessions, api, HashMap::new), session, || {
-            Session::new(Data::seeded(scenario))
-        });
-        let mut tx = Tx { data: &mut session.data, rng, clock, changed: false, undo: None };
+        let session = sessions.open(api, session, scenario, now, &mut dropped);
+        let mut tx = Tx {
+            data: &mut session.data,
+            indexes: &mut session.indexes,
+            rng,
+            clock,
+            changed: false,
+            undo: None,
+        };
         let result = f(&mut tx);
         if tx.changed {
             session.generation = next_generation();
         }
+        drop(state);
+        // Dropped sessions are freed here, with the lock released.
+        drop(dropped);
         result
     }
 
@@ -172,27 +162,32 @@ impl Store {
         self.lock().rng.fork()
     }
 
-    /// The generation of a session's data (`None` before its first use): equal generations
-    /// mean equal data.
+    /// The generation of a session's data (`None` before its first use, or once it has been
+    /// idle too long): equal generations mean equal data. Asking uses the session (a read
+    /// answered from the response cache uses it as much as one that reaches the store).
     pub fn generation(&self, api: &str, session: &str) -> Option<u64> {
-        self.lock().sessions.get(api)?.get(session).map(|s| s.generation)
+        self.lock().sessions.touch(api, session, Instant::now()).map(|s| s.generation)
     }
 
     /// Drops sessions so they are re-seeded on next use: every session of every API, of one
     /// API, or one session of one API.
     pub fn reset(&self, api: Option<&str>, session: Option<&str>) {
-        let sessions = &mut self.lock().sessions;
-        match (api, session) {
+        let mut state = self.lock();
+        let sessions = &mut state.sessions;
+        let dropped: Vec<Session> = match (api, session) {
             (None, _) => sessions.clear(),
             (Some(api), None) => {
-                sessions.remove(api);
+                sessions.remove_api(api).into_iter().flat_map(|m| m.into_values()).collect()
             }
-            (Some(api), Some(session)) => {
-                if let Some(of_api) = sessions.get_mut(api) {
-                    of_api.remove(session);
-                }
-            }
-        }
+            (Some(api), Some(session)) => sessions.remove(api, session).into_iter().collect(),
+        };
+        drop(state);
+        drop(dropped);
+    }
+
+    /// How many sessions the store holds, `default` ones included.
+    pub fn session_count(&self) -> usize {
+        self.lock().sessions.count()
     }
 
     /// A copy of the sessions' data, by API (store key) then session: every API's, or those
@@ -201,13 +196,12 @@ impl Store {
         &self,
         keys: Option<&[String]>,
         session: Option<&str>,
-    ) -> std::collections::BTreeMap<String, std::collections::BTreeMap<String, Data>> {
-        let state = self.lock();
-        let mut out: std::collections::BTreeMap<String, std::collections::BTreeMap<String, Data>> =
-            Default::default();
-        let sessions =
-            state.sessions.iter().flat_map(|(a, of_api)| of_api.iter().map(move |s| (a, s)));
-        for (a, (s, Session { data, .. })) in sessions {
+    ) -> BTreeMap<String, BTreeMap<String, Data>> {
+        let mut dropped = Vec::new();
+        let mut state = self.lock();
+        state.sessions.expire(Instant::now(), &mut dropped);
+        let mut out: BTreeMap<String, BTreeMap<String, Data>> = Default::default();
+        for (a, s, Session { data, .. }) in state.sessions.iter() {
             if keys.is_some_and(|keys| !keys.contains(a))
                 || session.is_some_and(|session| session != s)
             {
@@ -215,44 +209,27 @@ impl Store {
             }
             out.entry(a.clone()).or_default().insert(s.clone(), data.clone());
         }
+        drop(state);
+        drop(dropped);
         out
     }
 
-    /// Replaces (or creates) a session's data.
-    pub fn load(&self, api: &str, session: &str, data: Data) {
-        let sessions = &mut self.lock().sessions;
-        slot(sessions, api, HashMap::new).insert(session.to_owned(), Session::new(data));
+    /// Replaces (or creates) a session's data, indexed for `scenario`'s rules. The indexes are
+    /// built before the lock is taken, and the data replaced is freed after it is released.
+    pub fn load(&self, api: &str, session: &str, scenario: &Scenario, data: Data) {
+        let indexes = Indexes::for_scenario(scenario).filled(&data.collections);
+        let loaded = Session::new(data, indexes, Instant::now());
+        let mut dropped = Vec::new();
+        let mut state = self.lock();
+        state.sessions.put(api, session, loaded, &mut dropped);
+        drop(state);
+        drop(dropped);
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock cannot leave a record half-written (records are
         // replaced whole), so a poisoned lock is still safe to use.
         self.shared.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
-
-impl Data {
-    /// The data a scenario starts with.
-    pub fn seeded(scenario: &Scenario) -> Data {
-        let mut data = Data::default();
-        for resource in &scenario.resources {
-            let records = resource
-                .seed
-                .iter()
-                .map(|record| (resource.key_of(record), record.clone()))
-                .collect();
-            data.collections.insert(resource.name.clone(), records);
-            // Integer ids continue after the largest seeded one; other counters after the
-            // number of seed records.
-            let counted = match (&resource.id, resource.key_field()) {
-                (IdGenerator::Integer, Some(field)) => {
-                    resource.seed.iter().filter_map(|r| r.get(field)?.as_u64()).max().unwrap_or(0)
-                }
-                _ => resource.seed.len() as u64,
-            };
-            data.counters.insert(resource.name.clone(), counted);
-        }
-        data
     }
 }
 
@@ -270,15 +247,18 @@ impl Tx<'_> {
     /// Inserts or replaces a record under `key`, keeping its position when it existed.
     pub fn put(&mut self, resource: &str, key: String, record: Value) {
         self.changed = true;
+        let collection = self.data.collections.contains_key(resource);
+        let records = self.data.collections.entry(resource.to_owned()).or_default();
+        if let Some(old) = records.get(&key) {
+            self.indexes.remove(resource, &key, old);
+        }
+        self.indexes.insert(resource, &key, &record);
         let Some(undo) = &mut self.undo else {
-            self.data.collections.entry(resource.to_owned()).or_default().insert(key, record);
+            records.insert(key, record);
             return;
         };
-        let collection = self.data.collections.contains_key(resource);
         let journaled = key.clone();
-        let replaced =
-            self.data.collections.entry(resource.to_owned()).or_default().insert(key, record);
-        let before = match replaced {
+        let before = match records.insert(key, record) {
             Some(old) => Before::Held(old),
             None => Before::Absent { collection },
         };
@@ -297,12 +277,15 @@ impl Tx<'_> {
                 before: Before::Held(slot.clone()),
             });
         }
-        Some(std::mem::take(slot))
+        let record = std::mem::take(slot);
+        self.indexes.remove(resource, key, &record);
+        Some(record)
     }
 
     /// Puts back a record taken out and left unchanged.
     pub fn restore(&mut self, resource: &str, key: &str, record: Value) {
         if let Some(slot) = self.data.collections.get_mut(resource).and_then(|c| c.get_mut(key)) {
+            self.indexes.insert(resource, key, &record);
             let before = std::mem::replace(slot, record);
             if let Some(undo) = &mut self.undo {
                 undo.records.push(Prior {
@@ -319,6 +302,7 @@ impl Tx<'_> {
         self.changed = true;
         let (index, _, removed) =
             self.data.collections.get_mut(resource)?.shift_remove_full(key)?;
+        self.indexes.remove(resource, key, &removed);
         if let Some(undo) = &mut self.undo {
             undo.records.push(Prior {
                 resource: resource.to_owned(),
@@ -355,23 +339,28 @@ impl Tx<'_> {
     pub fn rollback(&mut self) {
         let Some(undo) = self.undo.take() else { return };
         for Prior { resource, key, before } in undo.records.into_iter().rev() {
-            let collections = &mut self.data.collections;
+            let (collections, indexes) = (&mut self.data.collections, &mut *self.indexes);
             match before {
-                Before::Absent { collection: true } => {
-                    if let Some(records) = collections.get_mut(&resource) {
-                        records.shift_remove(&key);
+                Before::Absent { collection } => {
+                    if let Some(records) = collections.get_mut(&resource)
+                        && let Some(added) = records.shift_remove(&key)
+                    {
+                        indexes.remove(&resource, &key, &added);
                     }
-                }
-                Before::Absent { collection: false } => {
-                    collections.shift_remove(&resource);
+                    if !collection {
+                        collections.shift_remove(&resource);
+                    }
                 }
                 Before::Held(record) => {
                     if let Some(slot) = collections.get_mut(&resource).and_then(|c| c.get_mut(&key))
                     {
+                        indexes.remove(&resource, &key, slot);
+                        indexes.insert(&resource, &key, &record);
                         *slot = record;
                     }
                 }
                 Before::Removed(index, record) => {
+                    indexes.insert(&resource, &key, &record);
                     let records = collections.entry(resource).or_default();
                     let index = index.min(records.len());
                     records.shift_insert(index, key, record);
@@ -391,6 +380,43 @@ impl Tx<'_> {
         *self.rng = undo.rng;
         *self.clock = undo.clock;
         self.changed = undo.changed;
+    }
+
+    /// The keys of the records of `lookup.resource` (under `lookup.scope`'s parent, when it
+    /// has one) whose `lookup.fields` hold `values`, in insertion order: a lookup in the
+    /// session's index for these fields (built now, once, if the data has none yet).
+    pub fn matching(&mut self, lookup: &Lookup<'_>, values: &[&Value]) -> Vec<String> {
+        if !self.indexes.has(lookup) {
+            tracing::debug!(resource = lookup.resource, fields = ?lookup.fields, "index built on first use");
+            let records = self.data.collections.get(lookup.resource).into_iter().flatten();
+            self.indexes.build(lookup, records);
+        }
+        let Some(records) = self.data.collections.get(lookup.resource) else { return Vec::new() };
+        let Some(candidates) = self.indexes.candidates(lookup, values) else { return Vec::new() };
+        // The index answers by canonical text; the records themselves decide.
+        let mut found: Vec<(usize, &str)> = candidates
+            .filter_map(|key| {
+                let (position, _, record) = records.get_full(key)?;
+                let in_scope = lookup
+                    .scope
+                    .is_none_or(|(field, id)| crate::json::text::key_text(record.get(field)) == id);
+                let equal =
+                    lookup.fields.iter().zip(values).all(|(f, v)| record.pointer(f) == Some(*v));
+                (in_scope && equal).then_some((position, key))
+            })
+            .collect();
+        found.sort_unstable();
+        found.into_iter().map(|(_, key)| key.to_owned()).collect()
+    }
+
+    /// What the index holds for `values`, unchecked against the records (for tests proving
+    /// that it is never stale), sorted.
+    #[cfg(test)]
+    pub(crate) fn indexed(&self, lookup: &Lookup<'_>, values: &[&Value]) -> Option<Vec<String>> {
+        let mut keys: Vec<String> =
+            self.indexes.candidates(lookup, values)?.map(str::to_owned).collect();
+        keys.sort();
+        Some(keys)
     }
 
     /// `length` random characters of `alphabet`.
@@ -466,125 +492,5 @@ pub fn format_timestamp(at: Timestamp, format: TimestampFormat) -> String {
     }
 }
 
-/// The value under `key`, made by `make` first if there is none; the key is copied only
-/// then (a lookup with a borrowed name allocates nothing).
-pub(crate) fn slot<'a, V>(
-    map: &'a mut HashMap<String, V>,
-    key: &str,
-    make: impl FnOnce() -> V,
-) -> &'a mut V {
-    if !map.contains_key(key) {
-        map.insert(key.to_owned(), make());
-    }
-    map.get_mut(key).expect("present: inserted above when missing")
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::files::TextFile;
-
-    fn scenario() -> Scenario {
-        crate::scenario::load(&TextFile {
-            name: "t".into(),
-            file_name: "default.yaml".into(),
-            text: r#"
-resources:
-  things:
-    id: {template: "Thing:{{n}}", encoding: base64}
-    seed: [{id: "VGhpbmc6MQ==", name: a}]
-  others:
-    id: {prefix: oth, alphabet: hex, length: 4}
-"#
-            .into(),
-        })
-        .unwrap()
-    }
-
-    #[test]
-    fn sessions_start_from_the_seed_and_stay_apart() {
-        let store = Store::new(StoreOptions { seed: Some(1), clock: None });
-        let s = scenario();
-        store.with("api", "one", &s, |tx| tx.put("things", "x".into(), json!({"id": "x"})));
-        let count = |session| store.with("api", session, &s, |tx| tx.records("things").count());
-        assert_eq!(count("one"), 2);
-        assert_eq!(count("two"), 1);
-        store.reset(Some("api"), Some("two"));
-        assert_eq!(count("one"), 2);
-        store.reset(Some("api"), None);
-        assert_eq!(count("one"), 1);
-    }
-
-    #[test]
-    fn sequence_ids_continue_after_the_seed_and_random_ids_repeat_with_a_seed() {
-        let s = scenario();
-        let store = Store::new(StoreOptions { seed: Some(7), clock: None });
-        let things = s.resource("things").unwrap();
-        let others = s.resource("others").unwrap();
-        let (a, b) = store.with("api", "s", &s, |tx| {
-            (tx.new_id(things, &Value::Null), tx.new_id(others, &Value::Null))
-        });
-        let b = b.as_str().unwrap().to_owned();
-        assert_eq!(a, base64::engine::general_purpose::STANDARD.encode("Thing:2"));
-        assert!(b.starts_with("oth") && b.len() == 7, "{b}");
-        let again = Store::new(StoreOptions { seed: Some(7), clock: None });
-        let repeated = again.with("api", "s", &s, |tx| {
-            tx.new_id(things, &Value::Null);
-            tx.new_id(others, &Value::Null)
-        });
-        assert_eq!(repeated.as_str(), Some(b.as_str()));
-    }
-
-    #[test]
-    fn a_rollback_puts_back_records_in_their_places_counters_ids_and_the_clock() {
-        let clock: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
-        let store = Store::new(StoreOptions { seed: Some(3), clock: Some(clock) });
-        let s = scenario();
-        let things = s.resource("things").unwrap();
-        let others = s.resource("others").unwrap();
-        store.with("api", "s", &s, |tx| {
-            tx.put("things", "b".into(), json!({"id": "b"}));
-            tx.put("things", "c".into(), json!({"id": "c"}));
-        });
-        let before = store.dump(None, None);
-        let (first_id, first_random, first_time) = store.with("api", "s", &s, |tx| {
-            tx.savepoint();
-            let id = tx.new_id(things, &Value::Null);
-            let random = tx.new_id(others, &Value::Null);
-            let time = tx.now(TimestampFormat::Rfc3339);
-            tx.put("things", crate::json::text::as_text(&id), json!({"id": id}));
-            tx.put("others", crate::json::text::as_text(&random), json!({"id": random}));
-            tx.put("fresh", "x".into(), json!({}));
-            tx.remove("things", "b");
-            let mut taken = tx.take("things", "VGhpbmc6MQ==").unwrap();
-            taken["name"] = json!("changed");
-            tx.put("things", "VGhpbmc6MQ==".into(), taken);
-            assert!(tx.changed_since_savepoint());
-            tx.rollback();
-            (id, random, time)
-        });
-        assert_eq!(store.dump(None, None), before);
-        let order: Vec<String> = store
-            .with("api", "s", &s, |tx| tx.records("things").map(|r| r["id"].to_string()).collect());
-        assert_eq!(order, [r#""VGhpbmc6MQ==""#, r#""b""#, r#""c""#]);
-        // The same id and the same time come next, as if the write had never been made.
-        let again = store.with("api", "s", &s, |tx| {
-            let id = tx.new_id(things, &Value::Null);
-            let random = tx.new_id(others, &Value::Null);
-            (id, random, tx.now(TimestampFormat::Rfc3339))
-        });
-        assert_eq!(again, (first_id, first_random, first_time));
-    }
-
-    #[test]
-    fn fixed_clock_ticks_per_reading() {
-        let clock: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
-        let store = Store::new(StoreOptions { seed: None, clock: Some(clock) });
-        let s = scenario();
-        let (a, b) = store.with("api", "s", &s, |tx| {
-            (tx.now(TimestampFormat::Rfc3339Millis), tx.now(TimestampFormat::Rfc3339Offset))
-        });
-        assert_eq!(a, "2026-01-01T00:00:00.000Z");
-        assert_eq!(b, "2026-01-01T00:00:01+00:00");
-    }
-}
+mod tests;

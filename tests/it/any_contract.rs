@@ -31,7 +31,11 @@ fn app() -> App {
         apis: Default::default(),
     };
     let catalog = Arc::new(Catalog::load(&options).expect("the document loads"));
-    App::new(catalog, Store::new(StoreOptions { seed: Some(3), clock: None }), Settings::default())
+    App::new(
+        catalog,
+        Store::new(StoreOptions { seed: Some(3), ..StoreOptions::default() }),
+        Settings::default(),
+    )
 }
 
 async fn send(app: &App, method: &str, path: &str, body: Option<&str>) -> Answer {
@@ -236,7 +240,11 @@ fn wrapped_app() -> App {
         apis: Default::default(),
     };
     let catalog = Arc::new(Catalog::load(&options).expect("the document loads"));
-    App::new(catalog, Store::new(StoreOptions { seed: Some(3), clock: None }), Settings::default())
+    App::new(
+        catalog,
+        Store::new(StoreOptions { seed: Some(3), ..StoreOptions::default() }),
+        Settings::default(),
+    )
 }
 
 // See: issue 12, the corpus (ReadMe's API v2 answers `{"data": record}`, keys records by `slug`
@@ -284,7 +292,11 @@ fn observatory() -> App {
         apis: Default::default(),
     };
     let catalog = Arc::new(Catalog::load(&options).expect("the document loads"));
-    App::new(catalog, Store::new(StoreOptions { seed: Some(3), clock: None }), Settings::default())
+    App::new(
+        catalog,
+        Store::new(StoreOptions { seed: Some(3), ..StoreOptions::default() }),
+        Settings::default(),
+    )
 }
 
 async fn observe(app: &App, method: &str, path: &str, body: Option<&str>) -> Answer {

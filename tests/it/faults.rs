@@ -79,8 +79,11 @@ async fn a_drop_fault_closes_the_connection_without_an_answer() {
 }
 
 fn deterministic(seed: u64) -> App {
-    let options =
-        StoreOptions { seed: Some(seed), clock: Some("2026-01-01T00:00:00Z".parse().unwrap()) };
+    let options = StoreOptions {
+        seed: Some(seed),
+        clock: Some("2026-01-01T00:00:00Z".parse().unwrap()),
+        ..StoreOptions::default()
+    };
     App::new(catalog(Dialect::V31), Store::new(options), Settings::default())
 }
 

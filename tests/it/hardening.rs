@@ -589,3 +589,220 @@ async fn an_integer_out_of_its_int32_or_int64_range_is_a_400_in_the_apis_envelop
         crate::util::call(&app, "POST", "/petstore/v2/store/order", &headers, Some(order)).await;
     assert_eq!(answer.status, 400, "{}", answer.text);
 }
+
+// === Bounds on what grows with traffic (#13, 3 and 4) ===
+
+const ARIZE: &str = "/arize@2026-07-10/v2/integrations";
+
+/// A service over the embedded catalog with these session bounds and settings.
+pub(crate) fn bounded_app(
+    sessions: understudy::mock::store::SessionLimits,
+    settings: understudy::Settings,
+) -> understudy::App {
+    let options = understudy::StoreOptions { seed: Some(13), sessions, ..Default::default() };
+    understudy::App::new(
+        crate::util::catalog(crate::util::Dialect::V31),
+        understudy::Store::new(options),
+        settings,
+    )
+}
+
+/// An Arize create of an integration named `name`, in `session` (`None`: `default`).
+pub(crate) async fn create_named(
+    app: &understudy::App,
+    session: Option<&str>,
+    name: &str,
+) -> crate::util::Answer {
+    let body = serde_json::json!({
+        "type": "llm", "name": name, "config": {"provider": "openAI", "api_key": "k"}
+    });
+    let body = body.to_string();
+    crate::util::call_as(app, Some("dev-token"), session, "POST", ARIZE, Some(&body)).await
+}
+
+/// How many integrations `session` sees (the first page holds them all here).
+pub(crate) async fn integrations(app: &understudy::App, session: Option<&str>) -> usize {
+    let path = format!("{ARIZE}?limit=100");
+    let answer = crate::util::call_as(app, Some("dev-token"), session, "GET", &path, None).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    answer.json["integrations"].as_array().map_or(0, Vec::len)
+}
+
+// See: #13 (3). 10,000 sessions took RSS from 23 MiB to 1.2 GiB: none was ever dropped.
+#[tokio::test]
+async fn the_1001st_session_evicts_the_least_recently_used_one_and_default_is_never_evicted() {
+    let app = bounded_app(Default::default(), Default::default());
+    let seeded = integrations(&app, Some("probe")).await;
+    app.state().store().reset(None, None);
+    for session in [None, Some("s0"), Some("s1")] {
+        assert_eq!(create_named(&app, session, "Kept").await.status, 201);
+    }
+    for n in 2..1000 {
+        integrations(&app, Some(&format!("s{n}"))).await;
+    }
+    // `s0` used again: `s1` is now the least recently used of the 1,000.
+    assert_eq!(integrations(&app, Some("s0")).await, seeded + 1);
+    integrations(&app, Some("s1000")).await;
+    // 1,000 sessions and `default` (counted per API version used: one here).
+    assert_eq!(app.state().store().session_count(), 1001);
+    assert_eq!(integrations(&app, Some("s0")).await, seeded + 1, "recently used: kept");
+    assert_eq!(integrations(&app, None).await, seeded + 1, "`default` is never evicted");
+    assert_eq!(integrations(&app, Some("s1")).await, seeded, "evicted: starts from its seed");
+}
+
+// See: #13 (3).
+#[tokio::test]
+async fn a_session_idle_longer_than_the_limit_starts_again_from_its_seed() {
+    // Wide margins: the machine running the tests may be busy.
+    let idle = Duration::from_secs(2);
+    let limits = understudy::mock::store::SessionLimits { max: 100, idle: Some(idle) };
+    let app = bounded_app(limits, Default::default());
+    let seeded = integrations(&app, Some("probe")).await;
+    for session in [None, Some("busy"), Some("idle")] {
+        assert_eq!(create_named(&app, session, "Mine").await.status, 201);
+    }
+    for _ in 0..6 {
+        tokio::time::sleep(idle / 5).await;
+        assert_eq!(integrations(&app, Some("busy")).await, seeded + 1, "used: kept");
+    }
+    assert_eq!(integrations(&app, Some("idle")).await, seeded, "idle too long: from its seed");
+    assert_eq!(integrations(&app, None).await, seeded + 1, "`default` never goes idle");
+}
+
+// See: #13 (4). A create scanned every record under the one store lock; the index that
+// replaced the scan must be right after eviction and after a state load too.
+#[tokio::test]
+async fn uniqueness_is_still_enforced_after_eviction_and_after_a_state_load() {
+    let limits = understudy::mock::store::SessionLimits { max: 2, idle: None };
+    let app = bounded_app(limits, Default::default());
+    let s = Some("unique");
+    assert_eq!(create_named(&app, s, "Taken").await.status, 201);
+    assert_eq!(create_named(&app, s, "Taken").await.status, 409);
+    // Evicted by two other sessions, then seeded again: the name is free, then taken again.
+    integrations(&app, Some("other1")).await;
+    integrations(&app, Some("other2")).await;
+    assert_eq!(create_named(&app, s, "Taken").await.status, 201, "evicted with its records");
+    assert_eq!(create_named(&app, s, "Taken").await.status, 409);
+    // Dumped, reset, loaded back: the loaded records are indexed.
+    let dump = crate::util::call(&app, "GET", "/__understudy/state?secrets=true", &[], None).await;
+    app.state().store().reset(None, None);
+    assert_eq!(create_named(&app, s, "Other").await.status, 201);
+    let loaded = crate::util::call(&app, "PUT", "/__understudy/state", &[], Some(&dump.text)).await;
+    assert_eq!(loaded.status, 200, "{}", loaded.text);
+    assert_eq!(create_named(&app, s, "Taken").await.status, 409, "loaded records count");
+    assert_eq!(create_named(&app, s, "Other").await.status, 201, "the replaced data does not");
+    // A rename onto the taken name clashes too; once the holder is deleted, the name is free.
+    let path = format!("{ARIZE}?limit=100");
+    let list = crate::util::call_as(&app, Some("dev-token"), s, "GET", &path, None).await;
+    let id_of = |name: &str| {
+        list.json["integrations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["name"] == name)
+            .map(|i| i["id"].as_str().unwrap().to_owned())
+            .unwrap()
+    };
+    let (taken, other) = (id_of("Taken"), id_of("Other"));
+    let rename = r#"{"type": "llm", "name": "Taken"}"#;
+    let renamed = crate::util::call_as(
+        &app,
+        Some("dev-token"),
+        s,
+        "PATCH",
+        &format!("{ARIZE}/{other}"),
+        Some(rename),
+    )
+    .await;
+    assert_eq!(renamed.status, 409, "{}", renamed.text);
+    let deleted = crate::util::call_as(
+        &app,
+        Some("dev-token"),
+        s,
+        "DELETE",
+        &format!("{ARIZE}/{taken}"),
+        None,
+    )
+    .await;
+    assert!(deleted.status.is_success(), "{}", deleted.text);
+    let renamed = crate::util::call_as(
+        &app,
+        Some("dev-token"),
+        s,
+        "PATCH",
+        &format!("{ARIZE}/{other}"),
+        Some(rename),
+    )
+    .await;
+    assert_eq!(renamed.status, 200, "{}", renamed.text);
+}
+
+// See: #13 (3). 1,000 requests with distinct 200 KB bogus tokens grew RSS by 377 MiB: each
+// bogus token got a counter of its own, kept forever.
+#[tokio::test]
+async fn bogus_tokens_share_their_addresss_counter_and_the_limiter_stays_bounded() {
+    let app = crate::util::app_with_scenario("gitbook", "rate-limited");
+    let server = crate::util::TestServer::start(app.clone()).await;
+    let address = server.address;
+    let statuses = tokio::task::spawn_blocking(move || {
+        (0..8)
+            .map(|n| {
+                let bogus = format!("Bearer bogus-{n}-{}", "x".repeat(100_000));
+                let path = "/gitbook/v1/spaces/NoK4wQzHOEVavmwBhb3l/integrations";
+                crate::util::http(address, "GET", path, &[("Authorization", &bogus)], "").0
+            })
+            .collect::<Vec<u16>>()
+    })
+    .await
+    .unwrap();
+    server.stop().await;
+    // Five a minute per client: the bogus tokens are one client, the address they came from.
+    assert_eq!(statuses, [401, 401, 401, 401, 401, 429, 429, 429]);
+    assert_eq!(app.state().limiter().counters("gitbook"), 1);
+    // And a token the scenario knows still has a counter of its own.
+    let answer = crate::util::authed(
+        &app,
+        "GET",
+        "/gitbook/v1/spaces/NoK4wQzHOEVavmwBhb3l/integrations",
+        None,
+    )
+    .await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(app.state().limiter().counters("gitbook"), 2);
+}
+
+// See: #13 (3). 1,000 rejected 1 MiB bodies grew RSS by 1 GiB: the journal was capped in
+// entries only, and kept every body whole.
+#[tokio::test]
+async fn the_journal_byte_cap_holds_with_megabyte_bodies_and_cut_bodies_carry_the_marker() {
+    let journal = understudy::mock::journal::JournalLimits { entries: 1000, bytes: 2 << 20 };
+    let settings = understudy::Settings { journal, body_limit: 2 << 20, ..Default::default() };
+    let app = bounded_app(Default::default(), settings);
+    let body = serde_json::json!({"type": "nope", "name": "n".repeat(1 << 20)}).to_string();
+    for _ in 0..40 {
+        let answer =
+            crate::util::call_as(&app, Some("dev-token"), None, "POST", ARIZE, Some(&body)).await;
+        assert_eq!(answer.status, 400);
+        let (_, bytes) = app.state().journal().usage();
+        assert!(bytes <= journal.bytes, "{bytes}");
+    }
+    let (entries, _) = app.state().journal().usage();
+    assert!((20..40).contains(&entries), "the byte cap decides, not the entry cap: {entries}");
+    let shown = crate::util::call(&app, "GET", "/__understudy/journal?limit=1", &[], None).await;
+    let newest = &shown.json["entries"][0];
+    let request = &newest["request"];
+    assert_eq!(request["truncated"]["size"], body.len());
+    assert_eq!(request["truncated"]["kept"], 64 << 10);
+    let text = request["body"].as_str().unwrap();
+    assert!(
+        text.ends_with(&format!("bytes, the first {} shown]", 64 << 10)),
+        "{}",
+        &text[text.len() - 80..]
+    );
+    assert!(text.contains(&format!("truncated by understudy: {} bytes", body.len())));
+    // The entry keeps its shape: everything a reader of the journal used is still there.
+    for field in ["seq", "time", "api", "session", "operation", "request", "response", "ms"] {
+        assert!(newest.get(field).is_some(), "{field}");
+    }
+    assert_eq!(newest["response"]["status"], 400);
+}

@@ -31,7 +31,11 @@ fn app(dynamic: bool) -> App {
     };
     let catalog = Arc::new(Catalog::load(&options).expect("the document loads"));
     let settings = Settings { dynamic, ..Settings::default() };
-    App::new(catalog, Store::new(StoreOptions { seed: Some(5), clock: None }), settings)
+    App::new(
+        catalog,
+        Store::new(StoreOptions { seed: Some(5), ..StoreOptions::default() }),
+        settings,
+    )
 }
 
 async fn get(app: &App, path: &str, prefer: Option<&str>) -> Answer {

@@ -51,7 +51,7 @@ pub fn catalog(dialect: Dialect) -> Arc<Catalog> {
 pub fn app(dialect: Dialect) -> App {
     App::new(
         catalog(dialect),
-        Store::new(StoreOptions { seed: Some(42), clock: None }),
+        Store::new(StoreOptions { seed: Some(42), ..StoreOptions::default() }),
         Settings::default(),
     )
 }

@@ -278,16 +278,12 @@ fn create(
     }
     let candidate = apply_set(call, behaviour, tx, Value::Object(candidate));
     if let Some(upsert) = &behaviour.upsert {
-        let existing = tx
-            .records(&resource.name)
-            .filter(|r| scope.belongs(r))
-            .find(|r| {
-                upsert
-                    .fields
-                    .iter()
-                    .all(|f| r.pointer(f).is_some() && r.pointer(f) == candidate.pointer(f))
-            })
-            .cloned();
+        // The first record (in insertion order) holding the candidate's values, from the index.
+        let values: Option<Vec<&Value>> =
+            upsert.fields.iter().map(|f| candidate.pointer(f)).collect();
+        let first =
+            values.and_then(|v| tx.matching(&scope.lookup(&upsert.fields), &v).into_iter().next());
+        let existing = first.and_then(|key| tx.get(&resource.name, &key).cloned());
         if let Some(old) = existing {
             let key = resource.key_of(&old);
             let record = merged(call, behaviour, scope, tx, old, body, upsert.merge, &upsert.paths);

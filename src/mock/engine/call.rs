@@ -13,6 +13,7 @@ use crate::contract::Operation;
 use crate::contract::validate::Validated;
 use crate::json::text::key_text;
 use crate::mock::auth::Principal;
+use crate::mock::index::Lookup;
 use crate::mock::respond::Failure;
 use crate::mock::store::Tx;
 use crate::request::Request;
@@ -113,6 +114,11 @@ impl Scope<'_> {
             Some((field, id)) => key_text(record.get(field)) == id,
             None => true,
         }
+    }
+
+    /// An index lookup of `fields` among the records of this scope.
+    pub(crate) fn lookup<'f>(&'f self, fields: &'f [String]) -> Lookup<'f> {
+        Lookup { resource: &self.resource.name, fields, scope: self.parent }
     }
 
     pub(crate) fn find(&self, tx: &Tx<'_>, key: &str) -> Result<Value, Failure> {

@@ -1,7 +1,8 @@
 //! The rules a scenario puts on writes, checked inside the store's lock: `require-any` (400),
 //! `immutable` fields (422), `only-with` (body fields that apply only to some values of a
-//! record's field: 422), `precondition`s on the stored record (403), and `unique` fields (409).
-//! Each refusal carries the rule's own message when the scenario gives one.
+//! record's field: 422), `precondition`s on the stored record (403), and `unique` fields (409,
+//! looked up in the session's index: `mock/index.rs`). Each refusal carries the rule's own
+//! message when the scenario gives one.
 //!
 //! A status the scenario gives is answered as it is. One the engine chooses (those above, and
 //! 409 for a key that exists) is answered only when the operation documents it: otherwise the
@@ -159,26 +160,29 @@ pub(crate) fn check_preconditions(
     Ok(())
 }
 
+/// The `unique` rules: no other record (of the scope) may hold the same values. A lookup in
+/// the session's index, never a scan.
 pub(crate) fn check_unique(
     operation: &Operation,
     behaviour: &OperationBehaviour,
     scope: &Scope<'_>,
-    tx: &Tx<'_>,
+    tx: &mut Tx<'_>,
     record: &Value,
     own_key: Option<&str>,
 ) -> Result<(), Failure> {
     for rule in &behaviour.unique {
-        let values: Vec<Option<&Value>> = rule.fields.iter().map(|f| record.pointer(f)).collect();
-        if values.iter().any(Option::is_none) {
+        let Some(values) =
+            rule.fields.iter().map(|f| record.pointer(f)).collect::<Option<Vec<_>>>()
+        else {
             continue;
-        }
-        let clash = tx.records(&scope.resource.name).filter(|r| scope.belongs(r)).any(|other| {
-            own_key != Some(scope.resource.key_of(other).as_str())
-                && rule.fields.iter().zip(&values).all(|(f, v)| other.pointer(f) == *v)
-        });
+        };
+        let clash = tx
+            .matching(&scope.lookup(&rule.fields), &values)
+            .iter()
+            .any(|k| Some(k.as_str()) != own_key);
         if clash {
             let names: Vec<String> = rule.fields.iter().map(|f| field_name(f)).collect();
-            let shown: Vec<String> = values.iter().flatten().map(|v| as_text(v)).collect();
+            let shown: Vec<String> = values.iter().map(|v| as_text(v)).collect();
             let default = format!(
                 "A record with {} `{}` already exists",
                 names.join(" and "),
