@@ -9,34 +9,39 @@
 //! PUT    /__understudy/state                      the same shape, loaded back (sessions replaced)
 //! GET    /__understudy/journal[?api=&session=&operation=&method=&status=&since=&limit=]
 //! DELETE /__understudy/journal
+//! GET    /__understudy/journal/stream[?since=N&api=...]  the journal as server-sent events (stream.rs)
 //! GET    /__understudy/scenario/A                 the active scenario and the others
 //! PUT    /__understudy/scenario/A                 {"scenario": "empty"}: switch, and reset A's data
+//! PUT    /__understudy/state/A/S/R/K              one record, checked against the contract (edit.rs)
+//! DELETE /__understudy/state/A/S/R/K              remove one record
+//! GET    /__understudy/apis                       APIs, versions, mounts, scenarios, tokens, operations (inspect.rs)
+//! GET    /__understudy/limits                     every rate-limit window's count, per token
+//! GET    /__understudy/  (Accept: text/html)      the dashboard, and its files under /ui/ (dashboard.rs)
 //! ```
 //!
-//! With an admin token configured, every route but health needs `Authorization: Bearer <it>`.
+//! With an admin token configured, every route but health and the dashboard's files needs
+//! `Authorization: Bearer <it>`.
 //! Answers are plain JSON (`{"error": ...}` on failure): these routes belong to understudy,
 //! not to any vendor.
 
 use std::collections::BTreeMap;
 
-use bytes::Bytes;
 use http::{Method, StatusCode};
-use http_body_util::Full;
 use serde_json::{Value, json};
 
 use crate::catalog::{Api, Version};
-use crate::mock::RequestBody;
 use crate::mock::journal::Query;
 use crate::mock::respond::Reply;
 use crate::mock::state::State;
 use crate::mock::store::Data;
+use crate::mock::{Body, RequestBody};
 use crate::request::{ADMIN_PREFIX, Authorization, ReadError, Request};
 
 /// Reads an admin request (body limits and timeout as for the APIs) and answers it.
 pub(crate) async fn answer(
     state: &State,
     request: http::Request<RequestBody>,
-) -> http::Response<Full<Bytes>> {
+) -> http::Response<Body> {
     let method = request.method().clone();
     let version =
         request.extensions().get::<crate::server::ClientAddress>().map(|_| request.version());
@@ -48,7 +53,11 @@ pub(crate) async fn answer(
                 StatusCode::FORBIDDEN,
                 "the admin routes answer only pages of their own origin (set cors.admin to allow others)",
             ),
-            Ok(()) => handle(state, &request),
+            Ok(()) => match live(state, &request) {
+                Ok(response) => return response,
+                Err(None) => handle(state, &request),
+                Err(Some(reply)) => reply,
+            },
             Err(problem) => error(StatusCode::BAD_REQUEST, &problem.to_string()),
         },
         Err(failed) => match failed.0 {
@@ -64,12 +73,60 @@ pub(crate) async fn answer(
             }
         },
     };
-    reply.into_http(&method)
+    reply.into_http(&method).map(Body::from)
+}
+
+/// The admin path without the prefix and a trailing `/` (`""` for the dashboard's page).
+fn route_of(request: &Request) -> &str {
+    request.path.strip_prefix(ADMIN_PREFIX).unwrap_or_default().trim_end_matches('/')
+}
+
+/// `GET /journal/stream`: the live journal (`Err(None)`: another route; `Err(Some)`: refused).
+fn live(app: &State, request: &Request) -> Result<http::Response<Body>, Option<Reply>> {
+    if route_of(request) != "/journal/stream" {
+        return Err(None);
+    }
+    if request.method != Method::GET {
+        return Err(Some(not_allowed("GET")));
+    }
+    if let Some(refused) = unauthorized(app, request) {
+        return Err(Some(refused));
+    }
+    let query: BTreeMap<String, String> = request.query_pairs().iter().cloned().collect();
+    let (query, since) = journal_query(&query).map_err(Some)?;
+    let body = crate::mock::stream::journal(app, query, since.unwrap_or(0));
+    let mut response = http::Response::new(body);
+    let headers = response.headers_mut();
+    headers.insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("text/event-stream"));
+    headers.insert(http::header::CACHE_CONTROL, http::HeaderValue::from_static("no-store"));
+    // Proxies that buffer (nginx) would hold the events back.
+    headers.insert("x-accel-buffering", http::HeaderValue::from_static("no"));
+    Ok(response)
+}
+
+/// The 401 for a request without the admin token, when one is set.
+fn unauthorized(app: &State, request: &Request) -> Option<Reply> {
+    let token = app.settings().admin_token.as_ref()?;
+    let presented = match request.authorization() {
+        Authorization::Credential { scheme, token } if scheme.eq_ignore_ascii_case("bearer") => {
+            Some(token)
+        }
+        _ => None,
+    };
+    if presented.is_some_and(|presented| same(presented.as_bytes(), token.as_bytes())) {
+        return None;
+    }
+    let mut reply = error(
+        StatusCode::UNAUTHORIZED,
+        "the admin routes need `Authorization: Bearer <admin token>`",
+    );
+    reply.insert_header("www-authenticate", "Bearer");
+    Some(reply)
 }
 
 /// Answers an admin request.
 fn handle(app: &State, request: &Request) -> Reply {
-    let route = request.path.strip_prefix(ADMIN_PREFIX).unwrap_or_default().trim_end_matches('/');
+    let route = route_of(request);
     let method = &request.method;
     if route == "/health" {
         return match *method {
@@ -77,23 +134,15 @@ fn handle(app: &State, request: &Request) -> Reply {
             _ => not_allowed("GET"),
         };
     }
-    if let Some(token) = &app.settings().admin_token {
-        let presented = match request.authorization() {
-            Authorization::Credential { scheme, token }
-                if scheme.eq_ignore_ascii_case("bearer") =>
-            {
-                Some(token)
-            }
-            _ => None,
-        };
-        if !presented.is_some_and(|presented| same(presented.as_bytes(), token.as_bytes())) {
-            let mut reply = error(
-                StatusCode::UNAUTHORIZED,
-                "the admin routes need `Authorization: Bearer <admin token>`",
-            );
-            reply.insert_header("www-authenticate", "Bearer");
-            return reply;
-        }
+    // The page and its files hold no data: no token needed to load them.
+    if let Some(reply) = crate::mock::dashboard::answer(route, request) {
+        return reply;
+    }
+    if let Some(refused) = unauthorized(app, request) {
+        return refused;
+    }
+    if let Some(rest) = route.strip_prefix("/state/") {
+        return crate::mock::edit::answer(app, request, rest);
     }
     let query: BTreeMap<String, String> = request.query_pairs().iter().cloned().collect();
     let api = query.get("api").map(String::as_str);
@@ -143,6 +192,16 @@ fn handle(app: &State, request: &Request) -> Reply {
             Reply::empty(StatusCode::NO_CONTENT)
         }
         ("/journal", _) => not_allowed("GET, DELETE"),
+        ("/apis", &Method::GET) => Reply::json(
+            StatusCode::OK,
+            crate::mock::inspect::apis(&app.catalog()),
+            "application/json",
+        ),
+        ("/apis", _) => not_allowed("GET"),
+        ("/limits", &Method::GET) => {
+            Reply::json(StatusCode::OK, crate::mock::inspect::limits(app), "application/json")
+        }
+        ("/limits", _) => not_allowed("GET"),
         (route, method) if route.starts_with("/scenario/") => {
             let name = &route["/scenario/".len()..];
             match *method {
@@ -287,17 +346,27 @@ fn load_state(app: &State, request: &Request) -> Reply {
 }
 
 fn journal(app: &State, query: &BTreeMap<String, String>) -> Reply {
+    let query = match journal_query(query) {
+        Ok((query, _)) => query,
+        Err(reply) => return reply,
+    };
+    let entries = app.journal().entries(&query);
+    Reply::json(StatusCode::OK, json!({"entries": entries}), "application/json")
+}
+
+/// The journal's filters from the query string, and `since`.
+fn journal_query(query: &BTreeMap<String, String>) -> Result<(Query, Option<u64>), Reply> {
     let number = |name: &str| {
         query.get(name).map(|v| v.parse::<u64>().map_err(|_| name.to_owned())).transpose()
     };
     let (status, since, limit) = match (number("status"), number("since"), number("limit")) {
         (Ok(status), Ok(since), Ok(limit)) => (status, since, limit),
         (Err(name), ..) | (_, Err(name), _) | (.., Err(name)) => {
-            return error(StatusCode::BAD_REQUEST, &format!("`{name}` must be a number"));
+            return Err(error(StatusCode::BAD_REQUEST, &format!("`{name}` must be a number")));
         }
     };
     if status.is_some_and(|s| !(100..=599).contains(&s)) {
-        return error(StatusCode::BAD_REQUEST, "`status` must be an HTTP status (100 to 599)");
+        return Err(error(StatusCode::BAD_REQUEST, "`status` must be an HTTP status (100 to 599)"));
     }
     let query = Query {
         api: query.get("api").cloned(),
@@ -308,8 +377,7 @@ fn journal(app: &State, query: &BTreeMap<String, String>) -> Reply {
         since,
         limit: Some(limit.map_or(100, |l| l as usize)),
     };
-    let entries = app.journal().entries(&query);
-    Reply::json(StatusCode::OK, json!({"entries": entries}), "application/json")
+    Ok((query, since))
 }
 
 /// `GET /scenario/A`: the active scenario and the others, of `api` (its default version, and

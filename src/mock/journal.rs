@@ -4,12 +4,19 @@
 //! long-running sidecar keeps a fixed amount of memory. What it shows hides secrets:
 //! credential headers (`Authorization`, `X-Api-Key`, cookies) are masked, secret-looking body
 //! fields (`api_key`, `client_secret`, `password`...) and query parameters redacted.
+//!
+//! Each entry also says which step of the pipeline answered (`step`) and, for a refusal, why
+//! (`why`: the message, the scenario rule, every violation with its pointer and contract
+//! location), for the dashboard. Watchers (the dashboard's live stream) learn the newest
+//! sequence number through a `watch` channel and read the entries from the ring: nothing is
+//! queued per watcher, so a slow one costs no memory (it may miss entries that fell off).
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
 use serde::Serialize;
 use serde_json::Value;
+use tokio::sync::watch;
 
 /// How many exchanges the journal keeps by default.
 pub const DEFAULT_CAPACITY: usize = 1000;
@@ -36,6 +43,45 @@ pub struct Entry {
     pub response: Exchange,
     /// Milliseconds spent answering.
     pub ms: f64,
+    /// The step of the pipeline that answered: `read`, `route`, `limit`, `auth`, `tokens`,
+    /// `prefer`, `validate`, `cache`, `engine` or `self-check` (see `service.rs`).
+    pub step: &'static str,
+    /// Why a request was refused (absent for an answer that is not a refusal).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<Box<Why>>,
+}
+
+/// Why a request was refused: what understudy says, the scenario rule, and the violations.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Why {
+    /// understudy's own words (also in the response, or its `X-Understudy-Reason`).
+    pub message: String,
+    /// The scenario rule that refused it (`operations.updateIntegration.immutable: /type`,
+    /// `tokens.readonly-token: read-only`, `limits: 5 requests per 60 s`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// Every violation of the contract, by the request (validation) or the response
+    /// (self-check).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub violations: Vec<Problem>,
+}
+
+/// One violation, as the journal shows it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Problem {
+    /// `path`, `query`, `header`, `cookie`, `body` or `response`.
+    pub location: &'static str,
+    /// The parameter or header (absent for a body).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parameter: Option<String>,
+    /// JSON pointer into the value (`/config/name`; empty for the whole value).
+    pub pointer: String,
+    /// What is wrong.
+    pub message: String,
+    /// Where the contract says so: the file and the JSON pointer of the schema keyword or
+    /// parameter that the value breaks (`openapi.yaml#/components/schemas/X/properties/name/type`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contract: Option<String>,
 }
 
 /// One side of an exchange.
@@ -178,6 +224,8 @@ pub struct Journal {
     /// A `std::sync::Mutex`: nothing awaits while holding it.
     state: Mutex<(u64, VecDeque<Entry>)>,
     capacity: usize,
+    /// The newest sequence number, for watchers (one value, however many watch).
+    latest: watch::Sender<u64>,
 }
 
 impl Default for Journal {
@@ -189,7 +237,13 @@ impl Default for Journal {
 impl Journal {
     /// A journal keeping the last `capacity` exchanges (0 keeps none).
     pub fn new(capacity: usize) -> Journal {
-        Journal { state: Mutex::new((0, VecDeque::new())), capacity }
+        Journal { state: Mutex::new((0, VecDeque::new())), capacity, latest: watch::Sender::new(0) }
+    }
+
+    /// Tells when entries arrive: the receiver sees the newest sequence number (read the
+    /// entries with [`Journal::entries`] and `since`).
+    pub fn watch(&self) -> watch::Receiver<u64> {
+        self.latest.subscribe()
     }
 
     /// Records an exchange; its `seq` is assigned here.
@@ -202,7 +256,15 @@ impl Journal {
         entry.seq = state.0;
         let oldest = if state.1.len() == self.capacity { state.1.pop_front() } else { None };
         state.1.push_back(entry);
+        let seq = state.0;
         drop(state);
+        // Outside the lock; an older number arriving late changes nothing (watchers read
+        // everything after what they have seen).
+        self.latest.send_if_modified(|latest| {
+            let newer = seq > *latest;
+            *latest = (*latest).max(seq);
+            newer
+        });
         // The oldest entry is freed after the lock is released.
         drop(oldest);
     }
@@ -227,6 +289,11 @@ impl Journal {
             .take(query.limit.unwrap_or(usize::MAX))
             .cloned()
             .collect()
+    }
+
+    /// The sequence number of the oldest entry kept (`None` when empty).
+    pub fn first_seq(&self) -> Option<u64> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner()).1.front().map(|e| e.seq)
     }
 
     /// Forgets everything.
@@ -292,6 +359,8 @@ mod tests {
                 body: Body::default(),
             },
             ms: 0.0,
+            step: "engine",
+            why: None,
         }
     }
 

@@ -144,6 +144,33 @@ impl Limiter {
         }
     }
 
+    /// The counters of `api` now, by token: per window (in the order of `windows`), the
+    /// requests used and the seconds until it ends; a window that has ended counts 0.
+    pub fn counts(&self, api: &str, windows: &[Window]) -> Vec<(String, Vec<(u64, u64)>)> {
+        let now = Instant::now();
+        let state = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(tokens) = state.get(api) else { return Vec::new() };
+        let mut out: Vec<(String, Vec<(u64, u64)>)> = tokens
+            .iter()
+            .map(|(token, counts)| {
+                let shown = counts
+                    .iter()
+                    .zip(windows)
+                    .map(|(count, window)| {
+                        let ends = count.started + Duration::from_secs(window.seconds);
+                        match ends.checked_duration_since(now) {
+                            Some(left) => (count.used, left.as_secs_f64().ceil() as u64),
+                            None => (0, 0),
+                        }
+                    })
+                    .collect();
+                (token.clone(), shown)
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
     /// Forgets the counters of `api` (all APIs when `None`).
     pub fn reset(&self, api: Option<&str>) {
         let mut state = self.windows.lock().unwrap_or_else(|p| p.into_inner());
@@ -175,8 +202,13 @@ mod tests {
         // Other tokens and APIs have counters of their own.
         assert!(limiter.check("api", "other", &windows).allowed);
         assert!(limiter.check("other", "t", &windows).allowed);
+        let counts = limiter.counts("api", &windows);
+        assert_eq!(counts.len(), 2, "{counts:?}");
+        assert_eq!((counts[1].0.as_str(), counts[1].1[0].0), ("t", 2));
+        assert!((59..=60).contains(&counts[1].1[0].1), "{counts:?}");
         limiter.reset(Some("api"));
         assert!(limiter.check("api", "t", &windows).allowed);
+        assert!(limiter.counts("nothing", &windows).is_empty());
     }
 
     #[test]

@@ -31,7 +31,10 @@ mod admin;
 pub(crate) mod auth;
 pub(crate) mod cache;
 pub mod cors;
+mod dashboard;
+mod edit;
 pub(crate) mod engine;
+mod inspect;
 pub mod journal;
 pub mod limit;
 pub(crate) mod prefer;
@@ -39,7 +42,9 @@ pub(crate) mod respond;
 mod service;
 pub mod state;
 pub mod store;
+pub mod stream;
 mod trace;
+mod verdict;
 pub mod watch;
 
 use std::convert::Infallible;
@@ -50,7 +55,6 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http_body_util::BodyExt as _;
-use http_body_util::Full;
 use http_body_util::combinators::UnsyncBoxBody;
 use tower::util::BoxCloneSyncService;
 use tower::{Service, ServiceBuilder, ServiceExt as _};
@@ -58,6 +62,7 @@ use tower::{Service, ServiceBuilder, ServiceExt as _};
 use crate::catalog::Catalog;
 use crate::mock::state::{Settings, State};
 use crate::mock::store::Store;
+pub use crate::mock::stream::Body;
 use crate::request::ADMIN_PREFIX;
 
 /// An error a request body may fail with, whatever the body type.
@@ -73,9 +78,10 @@ pub type RequestBody = UnsyncBoxBody<Bytes, BodyError>;
 #[error("{0}")]
 pub struct BodyError(String);
 
-/// The body of the stack's responses (the trace layer's wrapper around the bytes).
+/// The body of the stack's responses (the trace layer's wrapper around the answer, whole or
+/// live).
 pub type ResponseBody = tower_http::trace::ResponseBody<
-    Full<Bytes>,
+    Body,
     tower_http::classify::NeverClassifyEos<tower_http::classify::ServerErrorsFailureClass>,
     (),
     (),
@@ -203,8 +209,7 @@ where
 }
 
 /// An inner service of the app: a request in, an answer out.
-type Inner =
-    BoxCloneSyncService<http::Request<RequestBody>, http::Response<Full<Bytes>>, Infallible>;
+type Inner = BoxCloneSyncService<http::Request<RequestBody>, http::Response<Body>, Infallible>;
 
 /// Below the trace span: understudy's own routes, or the mock (each behind its own CORS).
 #[derive(Clone)]
@@ -214,7 +219,7 @@ struct Route {
 }
 
 impl Service<http::Request<RequestBody>> for Route {
-    type Response = http::Response<Full<Bytes>>;
+    type Response = http::Response<Body>;
     type Error = Infallible;
     type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
 
@@ -248,7 +253,7 @@ struct Admin {
 macro_rules! answering {
     ($service:ident, $answer:path) => {
         impl Service<http::Request<RequestBody>> for $service {
-            type Response = http::Response<Full<Bytes>>;
+            type Response = http::Response<Body>;
             type Error = Infallible;
             type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
 
@@ -258,7 +263,7 @@ macro_rules! answering {
 
             fn call(&mut self, request: http::Request<RequestBody>) -> Self::Future {
                 let state = self.state.clone();
-                Box::pin(async move { Ok($answer(&state, request).await) })
+                Box::pin(async move { Ok($answer(&state, request).await.map(Body::from)) })
             }
         }
     };

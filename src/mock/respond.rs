@@ -171,6 +171,16 @@ pub enum Failure {
         /// The message; the envelope's default for the status when `None`.
         message: Option<String>,
     },
+    /// A rule of the scenario's operation refused a write (unique → 409, immutable and
+    /// only-with → 422, precondition → 403, require-any → 400); the journal names the rule.
+    Scenario {
+        /// The rule, as the scenario writes it (`immutable: /type`).
+        rule: String,
+        /// The status.
+        status: StatusCode,
+        /// The message.
+        message: String,
+    },
 }
 
 impl Failure {
@@ -187,7 +197,9 @@ impl Failure {
             Failure::Rejected(_) | Failure::BadPrefer { .. } => StatusCode::BAD_REQUEST,
             Failure::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Failure::SelfCheck(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            Failure::Forced { status } | Failure::Rule { status, .. } => *status,
+            Failure::Forced { status }
+            | Failure::Rule { status, .. }
+            | Failure::Scenario { status, .. } => *status,
         }
     }
 
@@ -208,13 +220,14 @@ impl Failure {
             Failure::NotFound { .. } => ErrorKind::NotFound,
             Failure::PayloadTooLarge { .. } => ErrorKind::PayloadTooLarge,
             Failure::SelfCheck(_) => ErrorKind::SelfCheck,
-            Failure::Forced { status } | Failure::Rule { status, .. } => {
-                ErrorKind::of_status(status.as_u16())
-            }
+            Failure::Forced { status }
+            | Failure::Rule { status, .. }
+            | Failure::Scenario { status, .. } => ErrorKind::of_status(status.as_u16()),
         }
     }
 
-    fn violations(&self) -> &[Violation] {
+    /// The violations it lists (validation and self-check; none for the others).
+    pub(crate) fn violations(&self) -> &[Violation] {
         match self {
             Failure::Rejected(Rejection::Invalid(violations)) | Failure::SelfCheck(violations) => {
                 violations
@@ -271,7 +284,9 @@ impl Failure {
             Failure::Forced { status } | Failure::Rule { status, message: None } => {
                 (json!({}), status.canonical_reason().unwrap_or("Error").to_owned())
             }
-            Failure::Rule { message: Some(message), .. } => (json!({}), message.clone()),
+            Failure::Rule { message: Some(message), .. } | Failure::Scenario { message, .. } => {
+                (json!({}), message.clone())
+            }
             Failure::SelfCheck(violations) => (
                 json!({}),
                 format!(
@@ -311,7 +326,9 @@ pub(crate) fn failure(errors: &Errors, failure: &Failure, request: &Request) -> 
     merge_into(&mut context, extra);
     // A rule's own message wins; otherwise the scenario's message for the kind, else ours.
     let message = match (failure, errors.messages.get(&kind)) {
-        (Failure::Rule { message: Some(_), .. }, _) | (_, None) => default_message,
+        (Failure::Rule { message: Some(_), .. } | Failure::Scenario { .. }, _) | (_, None) => {
+            default_message
+        }
         (_, Some(template)) => template.render_text(&context),
     };
     let code = errors
@@ -414,12 +431,14 @@ mod tests {
                 parameter: None,
                 pointer: "/enable".into(),
                 message: "\"yes\" is not of type \"boolean\"".into(),
+                schema: None,
             },
             Violation {
                 location: Location::Query,
                 parameter: Some("limit".into()),
                 pointer: String::new(),
                 message: "is required".into(),
+                schema: None,
             },
         ];
         let reply =
@@ -442,6 +461,7 @@ mod tests {
             parameter: None,
             pointer: "/name".into(),
             message: "bad".into(),
+            schema: None,
         }];
         let reply = failure(
             &Errors::default(),

@@ -45,6 +45,7 @@ use crate::mock::prefer::{self, Prefer};
 use crate::mock::respond::{self, Failure, Reply};
 use crate::mock::state::State;
 use crate::mock::trace::Logged;
+use crate::mock::verdict::{self, Refusal, Step};
 use crate::mock::{DropConnection, auth};
 use crate::request::{ReadError, Request};
 
@@ -53,16 +54,35 @@ use crate::request::{ReadError, Request};
 struct Decision<'a> {
     /// The operation the request routed to (`None`: it routed nowhere, or was refused first).
     operation: Option<&'a Operation>,
-    /// The answer, or why there is none.
-    outcome: Result<Reply, Failure>,
+    /// The answer and the step that gave it, or the refusal.
+    outcome: Result<(Reply, Step), Refusal>,
     /// Whether the answer came from the response cache, or may go into it.
     cached: Cached,
 }
 
 impl Decision<'_> {
-    /// Refused before routing (rate limits).
-    fn refused(failure: Failure) -> Self {
-        Decision { operation: None, outcome: Err(failure), cached: Cached::No }
+    /// Refused before an operation was found (rate limits, routing).
+    fn refused(refusal: Refusal) -> Self {
+        Decision { operation: None, outcome: Err(refusal), cached: Cached::No }
+    }
+}
+
+/// What the journal says of an answer: the step that gave it, and why it refused.
+#[derive(Debug, Default)]
+struct Verdict {
+    step: Option<Step>,
+    why: Option<Box<journal::Why>>,
+}
+
+impl Verdict {
+    fn refused(
+        version: &Version,
+        operation: Option<&Operation>,
+        refusal: &Refusal,
+        request: &Request,
+    ) -> Verdict {
+        let why = verdict::why(version, operation, refusal, request);
+        Verdict { step: Some(refusal.step), why: Some(Box::new(why)) }
     }
 }
 
@@ -106,7 +126,9 @@ pub(crate) async fn answer(
         let failure =
             Failure::Rule { status: StatusCode::BAD_REQUEST, message: Some(problem.to_string()) };
         let mut reply = respond::failure(&version.scenario.errors, &failure, &request);
-        record_exchange(state, version, None, &request, &mut reply, time, started);
+        let refusal = Refusal::at(Step::Read, failure);
+        let verdict = Verdict::refused(version, None, &refusal, &request);
+        record_exchange(state, version, None, &request, &mut reply, verdict, time, started);
         return reply.into_http(&request.method);
     }
     // `Prefer` is read once: the pipeline uses it (and reports a bad one at its step), and a
@@ -118,17 +140,19 @@ pub(crate) async fn answer(
         .as_ref()
         .map(|limits| (limits, state.limiter().count(&version.key, limits, &request)));
     let decision = match &limited {
-        Some((_, verdict)) if !verdict.allowed => {
-            Decision::refused(verdict.refusal(&version.scenario.errors))
-        }
+        Some((limits, verdict)) if !verdict.allowed => Decision::refused(Refusal {
+            step: Step::Limit,
+            failure: verdict.refusal(&version.scenario.errors),
+            rule: Some(verdict::limit_rule(limits, verdict.limit)),
+        }),
         _ => decide(state, version, mounted.path, &request, &prefer),
     };
     let operation = decision.operation;
-    let mut reply = finish(state, version, &request, decision);
+    let (mut reply, journaled) = finish(state, version, &request, decision);
     if let Some((limits, verdict)) = &limited {
         verdict.set_headers(limits, &mut reply);
     }
-    record_exchange(state, version, operation, &request, &mut reply, time, started);
+    record_exchange(state, version, operation, &request, &mut reply, journaled, time, started);
     // `Prefer: delay=MS` first, then the scenario's (canned answer, operation), then the
     // global latency. Slept here, after every lock is released.
     let delay = prefer
@@ -183,7 +207,8 @@ async fn read(
         }
     };
     let mut reply = respond::failure(&version.scenario.errors, &failure, &head);
-    record_exchange(state, version, None, &head, &mut reply, time, started);
+    let verdict = Verdict::refused(version, None, &Refusal::at(Step::Read, failure), &head);
+    record_exchange(state, version, None, &head, &mut reply, verdict, time, started);
     Err(reply.into_http(&head.method))
 }
 
@@ -200,14 +225,19 @@ fn decide<'a>(
     let (index, params) = match routed {
         RouteMatch::Found { operation, params } => (operation, params),
         RouteMatch::MethodNotAllowed { allowed } => {
-            return Decision::refused(Failure::MethodNotAllowed { allowed });
+            return Decision::refused(Refusal::at(
+                Step::Route,
+                Failure::MethodNotAllowed { allowed },
+            ));
         }
-        RouteMatch::NotFound => return Decision::refused(Failure::RouteNotFound),
+        RouteMatch::NotFound => {
+            return Decision::refused(Refusal::at(Step::Route, Failure::RouteNotFound));
+        }
     };
     let operation = &version.contract.operations[index];
     let (outcome, cached) = match operate(state, version, operation, request, &params, prefer) {
-        Ok((reply, cached)) => (Ok(reply), cached),
-        Err(failure) => (Err(failure), Cached::No),
+        Ok((reply, step, cached)) => (Ok((reply, step)), cached),
+        Err(refusal) => (Err(refusal), Cached::No),
     };
     Decision { operation: Some(operation), outcome, cached }
 }
@@ -220,18 +250,26 @@ fn operate(
     request: &Request,
     params: &[(String, String)],
     prefer: &Result<Prefer, Failure>,
-) -> Result<(Reply, Cached), Failure> {
-    let principal = auth::authenticate(&version.contract, operation, request)?;
-    let principal = auth::authorize(&version.scenario, operation, request, params, principal)?;
-    let prefer = prefer.as_ref().map_err(Clone::clone)?;
+) -> Result<(Reply, Step, Cached), Refusal> {
+    let principal = auth::authenticate(&version.contract, operation, request)
+        .map_err(|failure| Refusal::at(Step::Auth, failure))?;
+    let principal = auth::authorize(&version.scenario, operation, request, params, principal)
+        .map_err(|failure| {
+            let rule = match failure {
+                Failure::Unauthorized { .. } => None,
+                _ => verdict::token_rule(version, request),
+            };
+            Refusal { step: Step::Tokens, failure, rule }
+        })?;
+    let prefer = prefer.as_ref().map_err(|failure| Refusal::at(Step::Prefer, failure.clone()))?;
     let mut validated = validate::request(operation, request, params, prefer::QUERY_KEYS)
-        .map_err(Failure::Rejected)?;
+        .map_err(|rejection| Refusal::at(Step::Validate, Failure::Rejected(rejection)))?;
     // A read answered before from the same data is sent as it was.
     let behaviour = version.scenario.operations.get(&operation.id);
     let key = ResponseCache::key(version, operation, behaviour, request, state.store());
     if let Some(mut reply) = key.as_deref().and_then(|key| state.cache().get(key)) {
         reply.delay = behaviour.and_then(|b| b.delay).map(|d| d.draw());
-        return Ok((reply, Cached::Hit));
+        return Ok((reply, Step::Cache, Cached::Hit));
     }
     let call = Call {
         version,
@@ -243,17 +281,34 @@ fn operate(
         principal: &principal,
         dynamic: prefer.dynamic.unwrap_or(state.settings().dynamic),
     };
-    let reply = engine::decide(call, prefer, state.store())?;
-    Ok((reply, key.map_or(Cached::No, Cached::Miss)))
+    let step = if prefer.is_set() { Step::Prefer } else { Step::Engine };
+    let reply = engine::decide(call, prefer, state.store()).map_err(|failure| Refusal {
+        step: if matches!(failure, Failure::Forced { .. }) { Step::Prefer } else { Step::Engine },
+        failure,
+        rule: None,
+    })?;
+    Ok((reply, step, key.map_or(Cached::No, Cached::Miss)))
 }
 
 /// The reply for a decision: the failure rendered in the API's envelope, the answer checked
-/// against the contract (unless it came checked from the cache), and kept for later reads.
-fn finish(state: &State, version: &Version, request: &Request, decision: Decision<'_>) -> Reply {
+/// against the contract (unless it came checked from the cache), and kept for later reads;
+/// and what the journal says of it.
+fn finish(
+    state: &State,
+    version: &Version,
+    request: &Request,
+    decision: Decision<'_>,
+) -> (Reply, Verdict) {
     let succeeded = decision.outcome.is_ok();
+    let mut verdict = Verdict::default();
     let mut reply = match decision.outcome {
-        Ok(reply) => reply,
-        Err(failure) => {
+        Ok((reply, step)) => {
+            verdict.step = Some(step);
+            reply
+        }
+        Err(refusal) => {
+            verdict = Verdict::refused(version, decision.operation, &refusal, request);
+            let failure = refusal.failure;
             let envelope = respond::failure(&version.scenario.errors, &failure, request);
             // Our envelope where the contract allows it (it says why); else the operation's
             // documented answer for the status, with the reason in a header.
@@ -269,7 +324,11 @@ fn finish(state: &State, version: &Version, request: &Request, decision: Decisio
         && !reply.drop
         && !matches!(decision.cached, Cached::Hit)
     {
-        reply = self_check(state, version, operation, request, reply);
+        let checked = self_check(state, version, operation, request, reply);
+        reply = checked.0;
+        if let Some(refusal) = checked.1 {
+            verdict = Verdict::refused(version, Some(operation), &refusal, request);
+        }
     }
     if let Cached::Miss(key) = decision.cached
         && succeeded
@@ -277,7 +336,7 @@ fn finish(state: &State, version: &Version, request: &Request, decision: Decisio
     {
         state.cache().put(key, &mut reply);
     }
-    reply
+    (reply, verdict)
 }
 
 /// A failure answered as the operation documents it, when it documents the status with a body;
@@ -323,6 +382,8 @@ fn contract_violations(version: &Version, operation: &Operation, reply: &Reply) 
             if version.contracts.len() > 1 {
                 violation.message = format!("{} (per {})", violation.message, contract.file_name);
             }
+            // Where, in this dialect's file (the journal shows it).
+            violation.schema = violation.schema.map(|s| format!("{}#{s}", contract.file_name));
             if !violations.contains(&violation) {
                 violations.push(violation);
             }
@@ -332,17 +393,17 @@ fn contract_violations(version: &Version, operation: &Operation, reply: &Reply) 
 }
 
 /// Checks a reply against every contract version of the API; in strict mode a violation
-/// replaces the reply by a 500 that names it.
+/// replaces the reply by a 500 that names it (and the refusal says so).
 fn self_check(
     state: &State,
     version: &Version,
     operation: &Operation,
     request: &Request,
     reply: Reply,
-) -> Reply {
+) -> (Reply, Option<Refusal>) {
     let violations = contract_violations(version, operation, &reply);
     if violations.is_empty() {
-        return reply;
+        return (reply, None);
     }
     let summary: Vec<String> = violations.iter().map(ToString::to_string).collect();
     if !state.settings().strict {
@@ -352,7 +413,7 @@ fn self_check(
             violations = %summary.join("; "),
             "response breaks the contract"
         );
-        return reply;
+        return (reply, None);
     }
     tracing::error!(
         api = %version.key,
@@ -363,17 +424,21 @@ fn self_check(
     );
     let violations =
         violations.into_iter().map(|v| Violation { location: Location::Response, ..v }).collect();
-    respond::failure(&version.scenario.errors, &Failure::SelfCheck(violations), request)
+    let failure = Failure::SelfCheck(violations);
+    let reply = respond::failure(&version.scenario.errors, &failure, request);
+    (reply, Some(Refusal::at(Step::SelfCheck, failure)))
 }
 
 /// Keeps the exchange in the journal. Serializes the reply's body (once: the journal and the
 /// client share the bytes).
+#[allow(clippy::too_many_arguments)]
 fn record_exchange(
     state: &State,
     version: &Version,
     operation: Option<&Operation>,
     request: &Request,
     reply: &mut Reply,
+    verdict: Verdict,
     time: jiff::Timestamp,
     started: Instant,
 ) {
@@ -404,6 +469,8 @@ fn record_exchange(
             body: journal::Body(body),
         },
         ms: started.elapsed().as_secs_f64() * 1000.0,
+        step: verdict.step.unwrap_or(Step::Engine).as_str(),
+        why: verdict.why,
     });
 }
 

@@ -95,6 +95,9 @@ struct Inner {
     cache: ResponseCache,
     journal: Journal,
     settings: Settings,
+    /// Set once the server shuts down: live streams (the dashboard's journal) end, so they
+    /// do not hold up a graceful stop.
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 impl State {
@@ -108,6 +111,7 @@ impl State {
                 cache: ResponseCache::default(),
                 journal: Journal::new(settings.journal_capacity),
                 settings,
+                closing: tokio::sync::watch::Sender::new(false),
             }),
         }
     }
@@ -199,5 +203,16 @@ impl State {
     /// The settings.
     pub fn settings(&self) -> &Settings {
         &self.inner.settings
+    }
+
+    /// Ends every live stream, now and from now on: call it when the server starts shutting
+    /// down (a stream would otherwise keep its connection busy until the grace period ends).
+    pub fn close_streams(&self) {
+        self.inner.closing.send_replace(true);
+    }
+
+    /// Tells live streams when to end (see [`State::close_streams`]).
+    pub fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.inner.closing.subscribe()
     }
 }

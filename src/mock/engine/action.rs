@@ -254,7 +254,7 @@ fn create(
             "{} `{key}` already exists",
             resource.name.trim_end_matches('s').replace('_', " ")
         );
-        return Err(rule_failure(409, message));
+        return Err(rule_failure(format!("key: {key} is taken"), 409, message));
     }
     tx.put(&resource.name, key.clone(), record.clone());
     create_children(tx, &call.version.scenario, resource, &key);

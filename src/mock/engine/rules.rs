@@ -21,10 +21,12 @@ fn rule_message(rule: &Rule, field: &str, values: &[String], default: String) ->
     }
 }
 
-pub(crate) fn rule_failure(status: u16, message: String) -> Failure {
-    Failure::Rule {
+/// A refusal by the rule `rule` (named as the scenario writes it: `unique: /name`).
+pub(crate) fn rule_failure(rule: String, status: u16, message: String) -> Failure {
+    Failure::Scenario {
+        rule,
         status: StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
-        message: Some(message),
+        message,
     }
 }
 
@@ -43,7 +45,11 @@ pub(crate) fn check_require_any(
     }
     let names: Vec<String> = rule.fields.iter().map(|f| field_name(f)).collect();
     let default = format!("At least one of {} must be provided", names.join(", "));
-    Err(rule_failure(rule.status, rule_message(rule, &names.join(", "), &[], default)))
+    Err(rule_failure(
+        format!("require-any: {}", rule.fields.join(", ")),
+        rule.status,
+        rule_message(rule, &names.join(", "), &[], default),
+    ))
 }
 
 pub(crate) fn check_immutable(
@@ -63,6 +69,7 @@ pub(crate) fn check_immutable(
                     as_text(sent)
                 );
                 return Err(rule_failure(
+                    format!("immutable: {field}"),
                     rule.status,
                     rule_message(rule, &name, &[as_text(sent)], default),
                 ));
@@ -93,7 +100,9 @@ pub(crate) fn check_only_with(
                 format!("`{name}` does not apply when {} is `{value}`", field_name(&rule.field))
             }
         };
-        return Err(rule_failure(rule.status, message));
+        let allowed: Vec<String> = rule.values.iter().map(as_text).collect();
+        let named = format!("only-with: {sent} when {} is {}", rule.field, allowed.join(" or "));
+        return Err(rule_failure(named, rule.status, message));
     }
     Ok(())
 }
@@ -116,7 +125,9 @@ pub(crate) fn check_preconditions(
                     as_text(&condition.equals)
                 ),
             };
-            return Err(rule_failure(condition.status, message));
+            let named =
+                format!("precondition: {} is {}", condition.field, as_text(&condition.equals));
+            return Err(rule_failure(named, condition.status, message));
         }
     }
     Ok(())
@@ -147,6 +158,7 @@ pub(crate) fn check_unique(
                 shown.join("` and `")
             );
             return Err(rule_failure(
+                format!("unique: {}", rule.fields.join(", ")),
                 rule.status,
                 rule_message(rule, &names.join(", "), &shown, default),
             ));
