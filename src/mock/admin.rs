@@ -12,6 +12,7 @@
 //! GET    /__understudy/journal/stream[?since=N&api=...]  the journal as server-sent events (stream.rs)
 //! GET    /__understudy/scenario/A                 the active scenario and the others
 //! PUT    /__understudy/scenario/A                 {"scenario": "empty"}: switch, and reset A's data
+//! PUT    /__understudy/version/A                  {"version": "2026-07-10"}: A's default version
 //! PUT    /__understudy/state/A/S/R/K              one record, checked against the contract (edit.rs)
 //! DELETE /__understudy/state/A/S/R/K              remove one record
 //! GET    /__understudy/apis                       APIs, versions, mounts, scenarios, tokens, operations (inspect.rs)
@@ -202,6 +203,13 @@ fn handle(app: &State, request: &Request) -> Reply {
             Reply::json(StatusCode::OK, crate::mock::inspect::limits(app), "application/json")
         }
         ("/limits", _) => not_allowed("GET"),
+        (route, method) if route.starts_with("/version/") => {
+            let name = &route["/version/".len()..];
+            match *method {
+                Method::PUT => switch_version(app, name, request),
+                _ => not_allowed("PUT"),
+            }
+        }
         (route, method) if route.starts_with("/scenario/") => {
             let name = &route["/scenario/".len()..];
             match *method {
@@ -417,6 +425,23 @@ fn switch(app: &State, api: &str, request: &Request) -> Reply {
         Ok(()) => {
             tracing::info!(api, scenario = %wanted, "scenario switched; the API's data was reset");
             Reply::json(StatusCode::OK, json!({"api": api, "active": wanted}), "application/json")
+        }
+        Err(problem) => error(StatusCode::NOT_FOUND, &problem.to_string()),
+    }
+}
+
+/// `PUT /version/A` `{"version": "2026-07-10"}`: the default version of A from now on.
+fn switch_version(app: &State, api: &str, request: &Request) -> Reply {
+    let wanted = serde_json::from_slice::<Value>(&request.body)
+        .ok()
+        .and_then(|v| v.get("version").and_then(Value::as_str).map(str::to_owned));
+    let Some(wanted) = wanted else {
+        return error(StatusCode::BAD_REQUEST, "send {\"version\": \"<name>\"}");
+    };
+    match app.switch_version(api, &wanted) {
+        Ok(()) => {
+            tracing::info!(api, version = %wanted, "default version switched");
+            Reply::json(StatusCode::OK, json!({"api": api, "default": wanted}), "application/json")
         }
         Err(problem) => error(StatusCode::NOT_FOUND, &problem.to_string()),
     }

@@ -77,6 +77,16 @@ pub enum SwitchError {
         /// The API's scenarios.
         available: Vec<String>,
     },
+    /// The API has no version of that name.
+    #[error("API `{api}` has no version `{version}` (versions: {})", if available.is_empty() { "none".to_owned() } else { available.join(", ") })]
+    NoVersion {
+        /// The API.
+        api: String,
+        /// The version asked for.
+        version: String,
+        /// The API's versions.
+        available: Vec<String>,
+    },
 }
 
 /// Everything a running mock remembers. Cheap to clone; every clone sees the same state.
@@ -149,6 +159,28 @@ impl State {
         // rcu: a concurrent switch of another API is not lost.
         self.inner.catalog.rcu(|catalog| Arc::new(catalog.with_scenario(selector, scenario)));
         self.reset(Some(selector), None);
+        self.inner.cache.clear();
+        Ok(())
+    }
+
+    /// Makes `version` the default version of `api` (its data stays: each version keeps
+    /// its own).
+    pub fn switch_version(&self, api: &str, version: &str) -> Result<(), SwitchError> {
+        let current = self.catalog();
+        let Some(found) = current.api(api) else {
+            return Err(SwitchError::NoApi(api.to_owned()));
+        };
+        if found.version(version).is_none() {
+            return Err(SwitchError::NoVersion {
+                api: api.to_owned(),
+                version: version.to_owned(),
+                available: found.versions.iter().filter_map(|v| v.name.clone()).collect(),
+            });
+        }
+        // rcu: a concurrent switch of another API is not lost.
+        self.inner.catalog.rcu(|catalog| {
+            Arc::new(catalog.with_default_version(api, version).unwrap_or_else(|| (**catalog).clone()))
+        });
         self.inner.cache.clear();
         Ok(())
     }
