@@ -179,7 +179,9 @@ impl State {
         }
         // rcu: a concurrent switch of another API is not lost.
         self.inner.catalog.rcu(|catalog| {
-            Arc::new(catalog.with_default_version(api, version).unwrap_or_else(|| (**catalog).clone()))
+            Arc::new(
+                catalog.with_default_version(api, version).unwrap_or_else(|| (**catalog).clone()),
+            )
         });
         self.inner.cache.clear();
         Ok(())

@@ -57,7 +57,7 @@ function versionBlock(api, version, versioned) {
     "div",
     { class: "version", dataset: { key: version.key } },
     versioned ? el("h3", {}, version.key, version.default ? el("span", { class: "tag" }, "default") : null) : null,
-    versioned && version.description ? el("p", { class: "muted small" }, version.description) : null,
+    versioned && version.description ? el("p", { class: "muted small version-description", title: version.description }, version.description) : null,
     el("div", { class: "k" }, "scenario"),
     el(
       "div",
@@ -70,10 +70,15 @@ function versionBlock(api, version, versioned) {
         ),
       ),
     ),
-    el("p", { class: "muted small scenario-description" }, (version.scenarios.find((s) => s.name === version.scenario) || {}).description || ""),
+    scenarioDescription(version),
     version.tokens.length ? tokens(version) : el("p", { class: "muted" }, "No tokens: any well-formed credential is accepted."),
     version.limits ? el("div", { class: "limits", dataset: { key: version.key } }, el("div", { class: "k" }, "rate limits"), el("div", { class: "limit-body" }, windows(version.limits.windows))) : null,
   );
+}
+
+function scenarioDescription(version) {
+  const text = (version.scenarios.find((s) => s.name === version.scenario) || {}).description || "";
+  return el("p", { class: "muted small scenario-description", title: text }, text);
 }
 
 function tokens(version) {
