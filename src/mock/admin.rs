@@ -55,9 +55,9 @@ pub(crate) async fn answer(
                 "the admin routes answer only pages of their own origin (set cors.admin to allow others)",
             ),
             Ok(()) => match live(state, &request) {
-                Ok(response) => return response,
-                Err(None) => handle(state, &request),
-                Err(Some(reply)) => reply,
+                Live::Stream(response) => return response,
+                Live::Refused(reply) => reply,
+                Live::Elsewhere => handle(state, &request),
             },
             Err(problem) => error(StatusCode::BAD_REQUEST, &problem.to_string()),
         },
@@ -82,19 +82,32 @@ fn route_of(request: &Request) -> &str {
     request.path.strip_prefix(ADMIN_PREFIX).unwrap_or_default().trim_end_matches('/')
 }
 
-/// `GET /journal/stream`: the live journal (`Err(None)`: another route; `Err(Some)`: refused).
-fn live(app: &State, request: &Request) -> Result<http::Response<Body>, Option<Reply>> {
+/// What `GET /journal/stream` answers.
+enum Live {
+    /// The stream.
+    Stream(http::Response<Body>),
+    /// A refusal (method, token, filters).
+    Refused(Reply),
+    /// Another route.
+    Elsewhere,
+}
+
+/// `GET /journal/stream`: the live journal.
+fn live(app: &State, request: &Request) -> Live {
     if route_of(request) != "/journal/stream" {
-        return Err(None);
+        return Live::Elsewhere;
     }
     if request.method != Method::GET {
-        return Err(Some(not_allowed("GET")));
+        return Live::Refused(not_allowed("GET"));
     }
     if let Some(refused) = unauthorized(app, request) {
-        return Err(Some(refused));
+        return Live::Refused(refused);
     }
     let query: BTreeMap<String, String> = request.query_pairs().iter().cloned().collect();
-    let (query, since) = journal_query(&query).map_err(Some)?;
+    let (query, since) = match journal_query(&query) {
+        Ok(found) => found,
+        Err(problem) => return Live::Refused(error(StatusCode::BAD_REQUEST, &problem)),
+    };
     let body = crate::mock::stream::journal(app, query, since.unwrap_or(0));
     let mut response = http::Response::new(body);
     let headers = response.headers_mut();
@@ -102,7 +115,7 @@ fn live(app: &State, request: &Request) -> Result<http::Response<Body>, Option<R
     headers.insert(http::header::CACHE_CONTROL, http::HeaderValue::from_static("no-store"));
     // Proxies that buffer (nginx) would hold the events back.
     headers.insert("x-accel-buffering", http::HeaderValue::from_static("no"));
-    Ok(response)
+    Live::Stream(response)
 }
 
 /// The 401 for a request without the admin token, when one is set.
@@ -356,25 +369,25 @@ fn load_state(app: &State, request: &Request) -> Reply {
 fn journal(app: &State, query: &BTreeMap<String, String>) -> Reply {
     let query = match journal_query(query) {
         Ok((query, _)) => query,
-        Err(reply) => return reply,
+        Err(problem) => return error(StatusCode::BAD_REQUEST, &problem),
     };
     let entries = app.journal().entries(&query);
     Reply::json(StatusCode::OK, json!({"entries": entries}), "application/json")
 }
 
-/// The journal's filters from the query string, and `since`.
-fn journal_query(query: &BTreeMap<String, String>) -> Result<(Query, Option<u64>), Reply> {
+/// The journal's filters from the query string, and `since` (or what is wrong with them).
+fn journal_query(query: &BTreeMap<String, String>) -> Result<(Query, Option<u64>), String> {
     let number = |name: &str| {
         query.get(name).map(|v| v.parse::<u64>().map_err(|_| name.to_owned())).transpose()
     };
     let (status, since, limit) = match (number("status"), number("since"), number("limit")) {
         (Ok(status), Ok(since), Ok(limit)) => (status, since, limit),
         (Err(name), ..) | (_, Err(name), _) | (.., Err(name)) => {
-            return Err(error(StatusCode::BAD_REQUEST, &format!("`{name}` must be a number")));
+            return Err(format!("`{name}` must be a number"));
         }
     };
     if status.is_some_and(|s| !(100..=599).contains(&s)) {
-        return Err(error(StatusCode::BAD_REQUEST, "`status` must be an HTTP status (100 to 599)"));
+        return Err("`status` must be an HTTP status (100 to 599)".to_owned());
     }
     let query = Query {
         api: query.get("api").cloned(),

@@ -210,3 +210,20 @@ fn refused(violations: &[Violation]) -> Reply {
 fn error(status: StatusCode, message: &str) -> Reply {
     Reply::json(status, json!({"error": message}), "application/json")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacted_fields_keep_their_stored_values_at_any_depth() {
+        let stored = json!({"a": "secret", "b": [{"k": "one"}, {"k": "two"}], "c": 1});
+        let mut sent =
+            json!({"a": REDACTED, "b": [{"k": "new"}, {"k": REDACTED}], "c": 2, "d": REDACTED});
+        keep_hidden(&mut sent, &stored);
+        assert_eq!(
+            sent,
+            json!({"a": "secret", "b": [{"k": "new"}, {"k": "two"}], "c": 2, "d": REDACTED})
+        );
+    }
+}

@@ -8,7 +8,7 @@
 //! preflight  an answered CORS preflight is 204, not tower-http's 200   (cors.rs)
 //! CORS       browsers on other origins may call; off with --no-cors    (cors.rs)
 //! route      /__understudy/... → admin, anything else → the mock service
-//!   admin    health, reset, state, journal, scenario                   (admin.rs)
+//!   admin    health, reset, state, journal, scenario, the dashboard    (admin.rs)
 //!   mock     mount → read → limit → route → auth → prefer → validate → engine → check
 //!            → journal → delay                                         (service.rs)
 //! ```
@@ -26,6 +26,10 @@
 //! * `respond`: the `Reply` and the one mapping of failures to the API's
 //!   error envelope.
 //! * `cors`, `trace`: the outer layers; `watch`: hot reload of contracts and scenarios.
+//! * `verdict`: the step that answered and why a request was refused, for the journal.
+//! * `stream`: the response [`Body`] (whole or live) and the journal as server-sent events.
+//! * `dashboard` (and its files in `dashboard/`), `inspect`, `edit`: the browser dashboard,
+//!   the catalog and rate-limit views it reads, and its record edits (admin routes).
 
 mod admin;
 pub(crate) mod auth;

@@ -283,7 +283,10 @@ fn operate(
     };
     let step = if prefer.is_set() { Step::Prefer } else { Step::Engine };
     let reply = engine::decide(call, prefer, state.store()).map_err(|failure| Refusal {
-        step: if matches!(failure, Failure::Forced { .. }) { Step::Prefer } else { Step::Engine },
+        step: match failure {
+            Failure::Forced { .. } | Failure::BadPrefer { .. } => Step::Prefer,
+            _ => Step::Engine,
+        },
         failure,
         rule: None,
     })?;

@@ -91,13 +91,65 @@ pub(crate) fn why(
         (Failure::Scenario { rule, .. }, None) => Some(rule.clone()),
         _ => refusal.rule.clone(),
     };
+    let secrets = secret_values(request);
     let violations = refusal
         .failure
         .violations()
         .iter()
-        .map(|violation| problem(version, operation, violation))
+        .map(|violation| {
+            let mut problem = problem(version, operation, violation);
+            problem.message = scrub(problem.message, &secrets);
+            problem
+        })
         .collect();
-    Why { message: respond::message(&refusal.failure, request), rule, violations }
+    let message = scrub(respond::message(&refusal.failure, request), &secrets);
+    Why { message, rule, violations }
+}
+
+/// The values of the secret-looking fields of a JSON request body, as a message may quote
+/// them (a schema error shows the instance it failed on, parents included).
+fn secret_values(request: &Request) -> Vec<String> {
+    fn walk(value: &serde_json::Value, out: &mut Vec<String>, depth: usize) {
+        match value {
+            serde_json::Value::Object(fields) if depth < 64 => {
+                for (name, child) in fields {
+                    let text = match child {
+                        serde_json::Value::String(text) => Some(text.clone()),
+                        serde_json::Value::Number(number) => Some(number.to_string()),
+                        _ => None,
+                    };
+                    match text {
+                        // Short values would hide unrelated text of the message.
+                        Some(text) if crate::json::secret::is_secret_name(name) => {
+                            if text.chars().count() >= 4 {
+                                out.push(text);
+                            }
+                        }
+                        _ => walk(child, out, depth + 1),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) if depth < 64 => {
+                items.iter().for_each(|item| walk(item, out, depth + 1));
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if let Ok(body) = serde_json::from_slice::<serde_json::Value>(&request.body) {
+        walk(&body, &mut out, 0);
+    }
+    out
+}
+
+/// `message` with every secret value replaced by `‹redacted›`.
+fn scrub(mut message: String, secrets: &[String]) -> String {
+    for secret in secrets {
+        if message.contains(secret.as_str()) {
+            message = message.replace(secret.as_str(), crate::json::secret::REDACTED);
+        }
+    }
+    message
 }
 
 /// One violation for the journal, with its place in the contract; the message of a value
@@ -165,5 +217,27 @@ pub(crate) fn limit_rule(limits: &Limits, limit: u64) -> String {
     match limits.windows.iter().find(|w| w.requests == limit) {
         Some(window) => format!("limits: {} requests per {} s", window.requests, window.seconds),
         None => format!("limits: {limit} requests per window"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_values_of_the_body_are_scrubbed_from_messages() {
+        let body = br#"{"name": "n", "config": {"api_key": "sk-live-123", "max_tokens": 12, "token": "abc"}, "list": [{"password": 987654}]}"#;
+        let request = Request::new(http::Method::POST, "/x", http::HeaderMap::new(), &body[..]);
+        let secrets = secret_values(&request);
+        assert_eq!(
+            secrets,
+            ["sk-live-123", "987654"],
+            "short values are left: they would hide other text"
+        );
+        let message = r#"/config: {"api_key":"sk-live-123"} is not valid; 987654 is not a string"#;
+        assert_eq!(
+            scrub(message.to_owned(), &secrets),
+            r#"/config: {"api_key":"‹redacted›"} is not valid; ‹redacted› is not a string"#
+        );
     }
 }
