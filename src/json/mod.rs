@@ -8,6 +8,8 @@
 //! Nothing here knows about OpenAPI or scenarios: `$ref`s are the contract wing's
 //! (`contract/document.rs`), templates the scenario wing's.
 
+#[cfg(test)]
+pub(crate) mod arbitrary;
 pub(crate) mod pointer;
 pub(crate) mod secret;
 pub(crate) mod text;

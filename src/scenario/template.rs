@@ -515,4 +515,57 @@ mod tests {
         let t = Template::parse(&json!({"a": "{{record.id}}", "b": "x {{status}} y"})).unwrap();
         assert_eq!(t.variables(), ["record.id", "status"]);
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+        use crate::json::arbitrary;
+
+        /// Values whose strings hold no `{{`: templates that are plain JSON.
+        fn plain() -> impl Strategy<Value = Value> {
+            arbitrary::value().prop_filter("no placeholder", |v| !v.to_string().contains("{{"))
+        }
+
+        proptest! {
+            #[test]
+            fn any_json_parses_or_is_refused_and_renders_without_panicking(
+                template in arbitrary::value(),
+                context in arbitrary::value(),
+            ) {
+                if let Ok(parsed) = Template::parse(&template) {
+                    let _ = parsed.render(&context);
+                    let _ = parsed.render_text(&context);
+                    let _ = parsed.variables();
+                    let _ = parsed.render_owned(context);
+                }
+            }
+
+            #[test]
+            fn json_without_placeholders_renders_as_itself(template in plain(), context in arbitrary::value()) {
+                let parsed = Template::parse(&template).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                prop_assert_eq!(parsed.render(&context), template);
+            }
+
+            #[test]
+            fn a_whole_placeholder_keeps_its_value_and_type(value in arbitrary::value()) {
+                prop_assume!(!value.is_null());
+                let parsed = Template::parse(&json!({"x": "{{record.v}}"})).unwrap();
+                let context = json!({"record": {"v": value.clone()}});
+                prop_assert_eq!(parsed.render(&context), json!({"x": value}));
+            }
+
+            #[test]
+            fn placeholders_inside_text_are_interpolated_as_text(
+                before in "[a-z ]{1,6}",
+                after in "[a-z ]{0,6}",
+                value in arbitrary::value(),
+            ) {
+                prop_assume!(!value.is_null());
+                let parsed = Template::parse(&json!(format!("{before}{{{{v}}}}{after}"))).unwrap();
+                let rendered = parsed.render(&json!({"v": value.clone()}));
+                prop_assert_eq!(rendered, json!(format!("{before}{}{after}", as_text(&value))));
+            }
+        }
+    }
 }

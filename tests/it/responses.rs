@@ -32,6 +32,23 @@ async fn prefer_code_answers_the_documented_status_in_the_envelope() {
 }
 
 #[tokio::test]
+async fn a_documented_answer_satisfies_every_dialect_of_the_version() {
+    // GitBook is described by three documents that require different members of a space
+    // integration (`urls.publicContentEndpoint` in the client's, `owner.permissions.
+    // ingestConversations` in 3.0): the sample built from the 3.1 document is completed with
+    // what the others require, static or varied, so the strict self-check passes.
+    let app = app(Dialect::V31);
+    let list = "/gitbook/v1/spaces/NoK4wQzHOEVavmwBhb3l/integrations";
+    for prefer in ["code=200", "code=200, dynamic=true"] {
+        let answer =
+            call(&app, "GET", list, &[("authorization", TOKEN), ("prefer", prefer)], None).await;
+        assert_eq!(answer.status.as_u16(), 200, "{prefer}: {}", answer.text);
+        let first = &answer.json["items"][0];
+        assert!(first["urls"]["publicContentEndpoint"].is_string(), "{prefer}: {}", answer.text);
+    }
+}
+
+#[tokio::test]
 async fn prefer_example_answers_that_example() {
     let app = app(Dialect::V31);
     let headers = [

@@ -4,6 +4,10 @@
 //! the sample is. Documented headers go out with their example or sample values, but never
 //! those that describe the body (`Content-Length`...: the contract leaves them out of
 //! [`HeaderSpec::sample`](crate::contract::HeaderSpec)). The store is not touched.
+//!
+//! A version described by several dialects (GitBook's 3.1, 3.0 and client documents) answers
+//! what all of them accept: the body built from the main one is completed with what the
+//! others' samples hold and it lacks (a property only one dialect requires).
 
 use http::StatusCode;
 
@@ -19,6 +23,7 @@ use crate::mock::respond::{Failure, Reply};
 /// from their schemas instead (a named example is still that example).
 pub(crate) fn documented(
     operation: &Operation,
+    others: &[&Operation],
     prefer: &Prefer,
     mut varied: Option<Varied<'_>>,
 ) -> Result<Reply, Failure> {
@@ -62,6 +67,20 @@ pub(crate) fn documented(
         (None, Some(name)) => return Err(unknown_example(operation, name, Some(status))),
         (None, None) => None,
     };
+    let body = body.map(|mut body| {
+        if let Some(media) = media {
+            for other in others {
+                if let Some(sample) = other
+                    .response(status)
+                    .and_then(|spec| spec.content.iter().find(|m| m.media == media.media))
+                    .and_then(|m| m.sample.as_ref())
+                {
+                    complete(&mut body, sample);
+                }
+            }
+        }
+        body
+    });
     // An error status without an example is rendered in the API's envelope.
     if status >= 400 && body.is_none() {
         return Err(Failure::Forced { status: status_code });
@@ -114,6 +133,31 @@ fn served(
         "the documented example breaks its own schema; answering the generated sample"
     );
     media.sample.clone().unwrap_or_else(|| example.value.clone())
+}
+
+/// Adds to `body`, at every depth, the members `other` has and it lacks (each array item is
+/// completed from `other`'s first item): a body built from one dialect then holds what
+/// another one requires.
+fn complete(body: &mut serde_json::Value, other: &serde_json::Value) {
+    use serde_json::Value;
+    match (body, other) {
+        (Value::Object(body), Value::Object(other)) => {
+            for (key, value) in other {
+                match body.get_mut(key) {
+                    Some(mine) => complete(mine, value),
+                    None => {
+                        body.insert(key.clone(), value.clone());
+                    }
+                }
+            }
+        }
+        (Value::Array(items), Value::Array(other)) => {
+            if let Some(first) = other.first() {
+                items.iter_mut().for_each(|item| complete(item, first));
+            }
+        }
+        _ => {}
+    }
 }
 
 fn status_of(key: StatusKey) -> u16 {

@@ -141,4 +141,105 @@ mod tests {
             json!({"enable": true, "config": {"llmProviders": [1, 2], "chat": "a"}, "scopings": [3]})
         );
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+        use crate::json::arbitrary;
+
+        /// RFC 7396 §2, the pseudo-code as written.
+        fn merge_patch(target: Option<Value>, patch: Value) -> Value {
+            let Value::Object(patch) = patch else { return patch };
+            let mut target = match target {
+                Some(Value::Object(target)) => target,
+                _ => serde_json::Map::new(),
+            };
+            for (name, value) in patch {
+                if value.is_null() {
+                    target.shift_remove(&name);
+                } else {
+                    let old = target.shift_remove(&name);
+                    target.insert(name, merge_patch(old, value));
+                }
+            }
+            Value::Object(target)
+        }
+
+        fn strategy() -> impl Strategy<Value = Merge> {
+            prop::sample::select(vec![
+                Merge::Replace,
+                Merge::Merge,
+                Merge::DeepMerge,
+                Merge::MergePatch,
+                Merge::Append,
+                Merge::IgnoreNull,
+            ])
+        }
+
+        /// Member names the per-pointer strategies may name, so that some of them apply.
+        fn paths() -> impl Strategy<Value = BTreeMap<String, Merge>> {
+            let pointer = prop::sample::select(vec!["/a", "/b", "/a/b", "/a/a", "/c/0", ""]);
+            prop::collection::btree_map(pointer.prop_map(str::to_owned), strategy(), 0..3)
+        }
+
+        fn small_object() -> impl Strategy<Value = Value> {
+            let key = prop::sample::select(vec!["a", "b", "c"]).prop_map(str::to_owned);
+            let leaf = prop_oneof![Just(Value::Null), any::<i8>().prop_map(Value::from)];
+            let tree = leaf.prop_recursive(3, 16, 3, move |inner| {
+                prop::collection::vec((key.clone(), inner), 0..3)
+                    .prop_map(|pairs| Value::Object(pairs.into_iter().collect()))
+            });
+            prop_oneof![tree, arbitrary::object()]
+        }
+
+        proptest! {
+            #[test]
+            fn merge_patch_is_rfc_7396(old in small_object(), patch in small_object()) {
+                let ours = apply(Some(old.clone()), patch.clone(), "", Merge::MergePatch, &BTreeMap::new());
+                prop_assert_eq!(ours.unwrap_or(Value::Null), merge_patch(Some(old), patch));
+            }
+
+            #[test]
+            fn merge_patch_applied_twice_changes_nothing_more(old in small_object(), patch in small_object()) {
+                let none = BTreeMap::new();
+                let once = apply(Some(old), patch.clone(), "", Merge::MergePatch, &none);
+                let twice = apply(once.clone(), patch, "", Merge::MergePatch, &none);
+                prop_assert_eq!(once, twice);
+            }
+
+            #[test]
+            fn deep_merge_keeps_every_value_the_body_sends(old in small_object(), new in small_object()) {
+                let merged = apply(Some(old), new.clone(), "", Merge::DeepMerge, &BTreeMap::new());
+                let merged = merged.unwrap_or(Value::Null);
+                fn leaves(value: &Value, at: String, out: &mut Vec<(String, Value)>) {
+                    match value {
+                        Value::Object(map) if !map.is_empty() => {
+                            for (k, v) in map {
+                                leaves(v, crate::json::pointer::push_token(&at, k), out);
+                            }
+                        }
+                        other => out.push((at, other.clone())),
+                    }
+                }
+                let mut sent = Vec::new();
+                leaves(&new, String::new(), &mut sent);
+                for (pointer, value) in sent {
+                    if !value.is_object() {
+                        prop_assert_eq!(merged.pointer(&pointer), Some(&value), "at {}", pointer);
+                    }
+                }
+            }
+
+            #[test]
+            fn every_strategy_takes_any_json_without_panicking(
+                old in prop::option::of(arbitrary::value()),
+                new in arbitrary::value(),
+                default in strategy(),
+                paths in paths(),
+            ) {
+                let _ = apply(old, new, "", default, &paths);
+            }
+        }
+    }
 }

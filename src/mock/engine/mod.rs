@@ -41,6 +41,8 @@ mod rules;
 pub(crate) use call::Call;
 pub(crate) use render::view;
 
+use std::sync::Arc;
+
 use crate::contract::sample::Varied;
 use crate::mock::prefer::Prefer;
 use crate::mock::respond::{Failure, Reply};
@@ -54,7 +56,7 @@ pub(crate) fn decide(mut call: Call<'_>, prefer: &Prefer, store: &Store) -> Resu
         call.dynamic.then(|| Varied::new(document, store.fork_rng()))
     };
     if prefer.is_set() {
-        return documented::documented(call.operation, prefer, varied());
+        return documented::documented(call.operation, &other_dialects(&call), prefer, varied());
     }
     match call.version.scenario.operations.get(&call.operation.id) {
         Some(behaviour) => match behaviour.respond.iter().find(|c| canned::matches(&c.when, &call))
@@ -62,6 +64,13 @@ pub(crate) fn decide(mut call: Call<'_>, prefer: &Prefer, store: &Store) -> Resu
             Some(canned) => Ok(canned::canned_reply(&call, canned)),
             None => action::act(&mut call, behaviour, store),
         },
-        None => documented::documented(call.operation, prefer, varied()),
+        None => documented::documented(call.operation, &other_dialects(&call), prefer, varied()),
     }
+}
+
+/// The operation in the version's other dialects, whose samples complete a documented body.
+fn other_dialects<'a>(call: &Call<'a>) -> Vec<&'a crate::contract::Operation> {
+    let version = call.version;
+    let others = version.contracts.iter().filter(|c| !Arc::ptr_eq(c, &version.contract));
+    others.filter_map(|c| c.operation(&call.operation.id)).collect()
 }
