@@ -81,7 +81,7 @@ impl Browser {
             json!({
                 "binary": binary,
                 "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                         "--window-size=1440,900", "--force-color-profile=srgb", "--hide-scrollbars"],
+                         "--window-size=1280,800", "--force-color-profile=srgb", "--hide-scrollbars"],
             }),
         );
         let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
