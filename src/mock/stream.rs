@@ -2,10 +2,11 @@
 //! the journal as server-sent events (`GET /__understudy/journal/stream`), which the
 //! dashboard shows as requests arrive.
 //!
-//! The stream keeps nothing per watcher but the last sequence number it sent: it wakes when
-//! the journal's newest number changes (a `watch` channel, one value however many watch),
-//! reads what is new from the journal's ring, and writes it. A watcher that reads slowly
-//! holds no queue; if entries fell off the ring before it read them, it is told how many
+//! The stream keeps nothing per watcher but the last sequence number it sent and the events
+//! of its last read (at most what the journal holds, which is bounded): it wakes when the
+//! journal's newest number changes (a `watch` channel, one value however many watch), reads
+//! what is new from the journal's ring, and writes it. A watcher that reads slowly makes no
+//! queue grow; if entries fell off the ring before it read them, it is told how many
 //! (`event: lagged`). The stream ends when the server shuts down ([`State::close_streams`]),
 //! so an open dashboard never holds up a graceful stop.
 //!

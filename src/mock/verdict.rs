@@ -96,14 +96,32 @@ pub(crate) fn why(
         .failure
         .violations()
         .iter()
+        .take(MAX_VIOLATIONS)
         .map(|violation| {
             let mut problem = problem(version, operation, violation);
-            problem.message = scrub(problem.message, &secrets);
+            problem.message = shorten(scrub(problem.message, &secrets), MAX_MESSAGE);
             problem
         })
         .collect();
-    let message = scrub(respond::message(&refusal.failure, request), &secrets);
+    let message =
+        shorten(scrub(respond::message(&refusal.failure, request), &secrets), 4 * MAX_MESSAGE);
     Why { message, rule, violations }
+}
+
+/// Violations kept per entry: the journal is bounded, and a schema error quotes the value it
+/// failed on (a large body's, whole).
+const MAX_VIOLATIONS: usize = 100;
+
+/// Characters kept of one violation's message (the response has it whole).
+const MAX_MESSAGE: usize = 1000;
+
+/// `text` cut to `max` characters, marked `…` when cut.
+fn shorten(mut text: String, max: usize) -> String {
+    if let Some((cut, _)) = text.char_indices().nth(max) {
+        text.truncate(cut);
+        text.push('…');
+    }
+    text
 }
 
 /// The values of the secret-looking fields of a JSON request body, as a message may quote
@@ -223,6 +241,12 @@ pub(crate) fn limit_rule(limits: &Limits, limit: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_messages_are_cut() {
+        assert_eq!(shorten("abcdef".into(), 3), "abc…");
+        assert_eq!(shorten("é€".into(), 3), "é€");
+    }
 
     #[test]
     fn secret_values_of_the_body_are_scrubbed_from_messages() {
