@@ -209,3 +209,67 @@ impl Feed {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use http_body_util::BodyExt as _;
+
+    use super::*;
+    use crate::mock::journal::{self, Entry, Exchange, Time};
+
+    fn entry() -> Entry {
+        let side = |status| Exchange {
+            method: None,
+            path: None,
+            status,
+            headers: Default::default(),
+            body: journal::Body::default(),
+        };
+        Entry {
+            seq: 0,
+            time: Time(jiff::Timestamp::UNIX_EPOCH),
+            api: "a".into(),
+            version: None,
+            session: "default".into(),
+            operation: "op".into(),
+            request: side(None),
+            response: side(Some(200)),
+            ms: 0.0,
+            step: "engine",
+            why: None,
+        }
+    }
+
+    async fn next(body: &mut Body) -> String {
+        let frame = tokio::time::timeout(Duration::from_secs(2), body.frame()).await;
+        let frame = frame.expect("a frame in time").expect("open").unwrap();
+        String::from_utf8(frame.into_data().unwrap().to_vec()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_slow_reader_is_told_how_many_entries_it_missed_and_the_stream_ends_on_close() {
+        let settings = crate::mock::state::Settings { journal_capacity: 3, ..Default::default() };
+        let catalog = std::sync::Arc::new(crate::catalog::Catalog { apis: Vec::new() });
+        let state = State::new(catalog, crate::mock::store::Store::default(), settings);
+        state.journal().record(entry());
+        let mut body = journal(&state, Query::default(), 0);
+        assert_eq!(next(&mut body).await, "retry: 2000\n\n");
+        let backlog = next(&mut body).await;
+        assert!(
+            backlog.starts_with("id: 1\n")
+                && backlog.ends_with("event: ready\ndata: {\"seq\":1}\n\n"),
+            "{backlog}"
+        );
+        // Five more while the reader reads nothing: the ring keeps three.
+        for _ in 0..5 {
+            state.journal().record(entry());
+        }
+        let caught_up = next(&mut body).await;
+        assert!(caught_up.starts_with("event: lagged\ndata: {\"missed\":2}\n\n"), "{caught_up}");
+        let ids: Vec<&str> = caught_up.lines().filter_map(|l| l.strip_prefix("id: ")).collect();
+        assert_eq!(ids, ["4", "5", "6"]);
+        state.close_streams();
+        let end = tokio::time::timeout(Duration::from_secs(2), body.frame()).await.unwrap();
+        assert!(end.is_none(), "the stream ends when the server shuts down");
+    }
+}
