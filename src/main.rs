@@ -127,10 +127,13 @@ fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         };
         // The first SIGINT/SIGTERM drains; a second one stops at once.
         let (first, second) = signals();
+        // Live streams (the dashboard's journal) end at the first signal: they would hold
+        // their connections open through the whole grace period.
+        let state = app.state().clone();
         let stopped = understudy::server::run_until(
             listener,
             app,
-            async { let _ = first.await; },
+            async move { let _ = first.await; state.close_streams(); },
             async { let _ = second.await; },
             config.server_options(),
         )

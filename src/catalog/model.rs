@@ -126,6 +126,16 @@ impl Catalog {
         catalog
     }
 
+    /// A copy in which `version` is the default version of `api` (served at `/<api>` when
+    /// neither the path, the version header nor the client's headers decide); `None` when the
+    /// API has no version of that name.
+    pub fn with_default_version(&self, api: &str, version: &str) -> Option<Catalog> {
+        let mut catalog = self.clone();
+        let found = catalog.apis.iter_mut().find(|a| a.name == api)?;
+        found.default = found.versions.iter().position(|v| v.name.as_deref() == Some(version))?;
+        Some(catalog)
+    }
+
     /// Finds the API a request path belongs to: the longest matching mount (`/<api>` or
     /// `/<api>@<version>`), or the only API when just one is served.
     pub fn mount<'a>(&'a self, path: &'a str) -> Option<Mounted<'a>> {

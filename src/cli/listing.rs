@@ -36,6 +36,7 @@ pub fn banner(catalog: &Catalog, address: SocketAddr) -> String {
             );
         }
     }
+    let _ = writeln!(out, "  {:<10} http://{address}/__understudy/", "dashboard");
     out
 }
 

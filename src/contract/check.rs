@@ -147,6 +147,7 @@ pub fn findings(
             parameter: None,
             pointer: pointer.to_owned(),
             message,
+            schema: None,
         },
     };
     let mut findings = Vec::new();
@@ -201,12 +202,14 @@ pub fn findings(
                     Some(declared) => {
                         if let Some(schema) = &declared.schema {
                             for error in schema.errors(body) {
-                                findings.push(finding(
+                                let mut found = finding(
                                     Check::BodyConforms,
                                     Severity::Error,
                                     &error.pointer,
                                     error.message,
-                                ));
+                                );
+                                found.violation.schema = Some(error.keyword);
+                                findings.push(found);
                             }
                         }
                     }
@@ -226,6 +229,7 @@ pub fn findings(
                 parameter: Some(header.name.clone()),
                 pointer,
                 message,
+                schema: None,
             },
         };
         match headers.get(header.name.as_str()).and_then(|v| v.to_str().ok()) {

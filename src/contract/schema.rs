@@ -351,6 +351,9 @@ pub struct SchemaError {
     pub pointer: String,
     /// A readable message.
     pub message: String,
+    /// JSON pointer, in the contract document, of the schema keyword the value breaks
+    /// (`/components/schemas/Integration/properties/name/type`).
+    pub keyword: String,
 }
 
 impl Schema {
@@ -372,7 +375,7 @@ impl Schema {
                     }
                     _ => error.to_string(),
                 };
-                SchemaError { pointer, message }
+                SchemaError { pointer, message, keyword: error.schema_path().to_string() }
             })
             .collect()
     }

@@ -79,6 +79,9 @@ pub struct Violation {
     pub pointer: String,
     /// What is wrong.
     pub message: String,
+    /// Where the contract says so: the JSON pointer, in the contract document, of the schema
+    /// keyword the value breaks (`None` when no schema keyword does: a missing parameter).
+    pub schema: Option<String>,
 }
 
 impl Violation {
@@ -231,6 +234,7 @@ pub fn request(
                     parameter: Some(parameter.name.clone()),
                     pointer: String::new(),
                     message: "is required".into(),
+                    schema: None,
                 });
             }
             continue;
@@ -243,6 +247,7 @@ pub fn request(
                     parameter: Some(parameter.name.clone()),
                     pointer: error.pointer,
                     message: error.message,
+                    schema: Some(error.keyword),
                 });
             }
         }
@@ -286,6 +291,7 @@ pub fn request(
                             parameter: None,
                             pointer: String::new(),
                             message: format!("the multipart body cannot be read: {error}"),
+                            schema: None,
                         }]));
                     }
                 }
@@ -300,6 +306,7 @@ pub fn request(
                             parameter: None,
                             pointer: error.pointer,
                             message: error.message,
+                            schema: Some(error.keyword),
                         });
                     }
                 }
@@ -471,6 +478,7 @@ mod tests {
             parameter: None,
             pointer: pointer.into(),
             message: "m".into(),
+            schema: None,
         }
     }
 
@@ -493,6 +501,7 @@ mod tests {
             parameter: Some("limit".into()),
             pointer: String::new(),
             message: "500 is greater than the maximum of 100".into(),
+            schema: None,
         };
         assert_eq!(
             query.to_string(),

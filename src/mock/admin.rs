@@ -11,35 +11,41 @@
 //!                                                 violations, nothing loaded)
 //! GET    /__understudy/journal[?api=&session=&operation=&method=&status=&since=&limit=]
 //! DELETE /__understudy/journal
+//! GET    /__understudy/journal/stream[?since=N&api=...]  the journal as server-sent events (stream.rs)
 //! GET    /__understudy/scenario/A                 the active scenario and the others
 //! PUT    /__understudy/scenario/A                 {"scenario": "empty"}: switch, and reset A's data
+//! PUT    /__understudy/version/A                  {"version": "2026-07-10"}: A's default version
+//! PUT    /__understudy/state/A/S/R/K              one record, checked against the contract (edit.rs)
+//! DELETE /__understudy/state/A/S/R/K              remove one record
+//! GET    /__understudy/apis                       APIs, versions, mounts, scenarios, tokens, operations (inspect.rs)
+//! GET    /__understudy/limits                     every rate-limit window's count, per token
+//! GET    /__understudy/  (Accept: text/html)      the dashboard, and its files under /ui/ (dashboard.rs)
 //! ```
 //!
-//! With an admin token configured, every route but health needs `Authorization: Bearer <it>`.
+//! With an admin token configured, every route but health and the dashboard's files needs
+//! `Authorization: Bearer <it>`.
 //! Answers are plain JSON (`{"error": ...}` on failure): these routes belong to understudy,
 //! not to any vendor.
 
 use std::collections::BTreeMap;
 
-use bytes::Bytes;
 use http::{Method, StatusCode};
-use http_body_util::Full;
 use serde_json::{Value, json};
 
 use crate::catalog::{Api, Version};
-use crate::mock::RequestBody;
 use crate::mock::journal::Query;
 use crate::mock::records;
 use crate::mock::respond::Reply;
 use crate::mock::state::State;
 use crate::mock::store::Data;
+use crate::mock::{Body, RequestBody};
 use crate::request::{ADMIN_PREFIX, Authorization, ReadError, Request};
 
 /// Reads an admin request (body limits and timeout as for the APIs) and answers it.
 pub(crate) async fn answer(
     state: &State,
     request: http::Request<RequestBody>,
-) -> http::Response<Full<Bytes>> {
+) -> http::Response<Body> {
     let method = request.method().clone();
     let version =
         request.extensions().get::<crate::server::ClientAddress>().map(|_| request.version());
@@ -51,7 +57,11 @@ pub(crate) async fn answer(
                 StatusCode::FORBIDDEN,
                 "the admin routes answer only pages of their own origin (set cors.admin to allow others)",
             ),
-            Ok(()) => handle(state, &request),
+            Ok(()) => match live(state, &request) {
+                Live::Stream(response) => return response,
+                Live::Refused(reply) => reply,
+                Live::Elsewhere => handle(state, &request),
+            },
             Err(problem) => error(StatusCode::BAD_REQUEST, &problem.to_string()),
         },
         Err(failed) => match failed.0 {
@@ -67,12 +77,73 @@ pub(crate) async fn answer(
             }
         },
     };
-    reply.into_http(&method)
+    reply.into_http(&method).map(Body::from)
+}
+
+/// The admin path without the prefix and a trailing `/` (`""` for the dashboard's page).
+fn route_of(request: &Request) -> &str {
+    request.path.strip_prefix(ADMIN_PREFIX).unwrap_or_default().trim_end_matches('/')
+}
+
+/// What `GET /journal/stream` answers.
+enum Live {
+    /// The stream.
+    Stream(http::Response<Body>),
+    /// A refusal (method, token, filters).
+    Refused(Reply),
+    /// Another route.
+    Elsewhere,
+}
+
+/// `GET /journal/stream`: the live journal.
+fn live(app: &State, request: &Request) -> Live {
+    if route_of(request) != "/journal/stream" {
+        return Live::Elsewhere;
+    }
+    if request.method != Method::GET {
+        return Live::Refused(not_allowed("GET"));
+    }
+    if let Some(refused) = unauthorized(app, request) {
+        return Live::Refused(refused);
+    }
+    let query: BTreeMap<String, String> = request.query_pairs().iter().cloned().collect();
+    let (query, since) = match journal_query(&query) {
+        Ok(found) => found,
+        Err(problem) => return Live::Refused(error(StatusCode::BAD_REQUEST, &problem)),
+    };
+    let body = crate::mock::stream::journal(app, query, since.unwrap_or(0));
+    let mut response = http::Response::new(body);
+    let headers = response.headers_mut();
+    headers.insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("text/event-stream"));
+    headers.insert(http::header::CACHE_CONTROL, http::HeaderValue::from_static("no-store"));
+    // Proxies that buffer (nginx) would hold the events back.
+    headers.insert("x-accel-buffering", http::HeaderValue::from_static("no"));
+    Live::Stream(response)
+}
+
+/// The 401 for a request without the admin token, when one is set.
+fn unauthorized(app: &State, request: &Request) -> Option<Reply> {
+    let token = app.settings().admin_token.as_ref()?;
+    let presented = match request.authorization() {
+        Authorization::Credential { scheme, token } if scheme.eq_ignore_ascii_case("bearer") => {
+            Some(token)
+        }
+        _ => None,
+    };
+    if presented.is_some_and(|presented| same(presented.as_bytes(), token.as_bytes())) {
+        return None;
+    }
+    let mut reply = error(
+        StatusCode::UNAUTHORIZED,
+        "the admin routes need `Authorization: Bearer <admin token>`",
+    );
+    reply.insert_header("www-authenticate", "Bearer");
+    Some(reply)
 }
 
 /// Answers an admin request.
 fn handle(app: &State, request: &Request) -> Reply {
-    let route = request.path.strip_prefix(ADMIN_PREFIX).unwrap_or_default().trim_end_matches('/');
+    let route = route_of(request);
     let method = &request.method;
     if route == "/health" {
         return match *method {
@@ -80,23 +151,15 @@ fn handle(app: &State, request: &Request) -> Reply {
             _ => not_allowed("GET"),
         };
     }
-    if let Some(token) = &app.settings().admin_token {
-        let presented = match request.authorization() {
-            Authorization::Credential { scheme, token }
-                if scheme.eq_ignore_ascii_case("bearer") =>
-            {
-                Some(token)
-            }
-            _ => None,
-        };
-        if !presented.is_some_and(|presented| same(presented.as_bytes(), token.as_bytes())) {
-            let mut reply = error(
-                StatusCode::UNAUTHORIZED,
-                "the admin routes need `Authorization: Bearer <admin token>`",
-            );
-            reply.insert_header("www-authenticate", "Bearer");
-            return reply;
-        }
+    // The page and its files hold no data: no token needed to load them.
+    if let Some(reply) = crate::mock::dashboard::answer(route, request) {
+        return reply;
+    }
+    if let Some(refused) = unauthorized(app, request) {
+        return refused;
+    }
+    if let Some(rest) = route.strip_prefix("/state/") {
+        return crate::mock::edit::answer(app, request, rest);
     }
     let query: BTreeMap<String, String> = request.query_pairs().iter().cloned().collect();
     let api = query.get("api").map(String::as_str);
@@ -146,6 +209,23 @@ fn handle(app: &State, request: &Request) -> Reply {
             Reply::empty(StatusCode::NO_CONTENT)
         }
         ("/journal", _) => not_allowed("GET, DELETE"),
+        ("/apis", &Method::GET) => Reply::json(
+            StatusCode::OK,
+            crate::mock::inspect::apis(&app.catalog()),
+            "application/json",
+        ),
+        ("/apis", _) => not_allowed("GET"),
+        ("/limits", &Method::GET) => {
+            Reply::json(StatusCode::OK, crate::mock::inspect::limits(app), "application/json")
+        }
+        ("/limits", _) => not_allowed("GET"),
+        (route, method) if route.starts_with("/version/") => {
+            let name = &route["/version/".len()..];
+            match *method {
+                Method::PUT => switch_version(app, name, request),
+                _ => not_allowed("PUT"),
+            }
+        }
         (route, method) if route.starts_with("/scenario/") => {
             let name = &route["/scenario/".len()..];
             match *method {
@@ -283,17 +363,27 @@ fn load_state(app: &State, request: &Request) -> Reply {
 }
 
 fn journal(app: &State, query: &BTreeMap<String, String>) -> Reply {
+    let query = match journal_query(query) {
+        Ok((query, _)) => query,
+        Err(problem) => return error(StatusCode::BAD_REQUEST, &problem),
+    };
+    let entries = app.journal().entries(&query);
+    Reply::json(StatusCode::OK, json!({"entries": entries}), "application/json")
+}
+
+/// The journal's filters from the query string, and `since` (or what is wrong with them).
+fn journal_query(query: &BTreeMap<String, String>) -> Result<(Query, Option<u64>), String> {
     let number = |name: &str| {
         query.get(name).map(|v| v.parse::<u64>().map_err(|_| name.to_owned())).transpose()
     };
     let (status, since, limit) = match (number("status"), number("since"), number("limit")) {
         (Ok(status), Ok(since), Ok(limit)) => (status, since, limit),
         (Err(name), ..) | (_, Err(name), _) | (.., Err(name)) => {
-            return error(StatusCode::BAD_REQUEST, &format!("`{name}` must be a number"));
+            return Err(format!("`{name}` must be a number"));
         }
     };
     if status.is_some_and(|s| !(100..=599).contains(&s)) {
-        return error(StatusCode::BAD_REQUEST, "`status` must be an HTTP status (100 to 599)");
+        return Err("`status` must be an HTTP status (100 to 599)".to_owned());
     }
     let query = Query {
         api: query.get("api").cloned(),
@@ -304,8 +394,7 @@ fn journal(app: &State, query: &BTreeMap<String, String>) -> Reply {
         since,
         limit: Some(limit.map_or(100, |l| l as usize)),
     };
-    let entries = app.journal().entries(&query);
-    Reply::json(StatusCode::OK, json!({"entries": entries}), "application/json")
+    Ok((query, since))
 }
 
 /// `GET /scenario/A`: the active scenario and the others, of `api` (its default version, and
@@ -345,6 +434,23 @@ fn switch(app: &State, api: &str, request: &Request) -> Reply {
         Ok(()) => {
             tracing::info!(api, scenario = %wanted, "scenario switched; the API's data was reset");
             Reply::json(StatusCode::OK, json!({"api": api, "active": wanted}), "application/json")
+        }
+        Err(problem) => error(StatusCode::NOT_FOUND, &problem.to_string()),
+    }
+}
+
+/// `PUT /version/A` `{"version": "2026-07-10"}`: the default version of A from now on.
+fn switch_version(app: &State, api: &str, request: &Request) -> Reply {
+    let wanted = serde_json::from_slice::<Value>(&request.body)
+        .ok()
+        .and_then(|v| v.get("version").and_then(Value::as_str).map(str::to_owned));
+    let Some(wanted) = wanted else {
+        return error(StatusCode::BAD_REQUEST, "send {\"version\": \"<name>\"}");
+    };
+    match app.switch_version(api, &wanted) {
+        Ok(()) => {
+            tracing::info!(api, version = %wanted, "default version switched");
+            Reply::json(StatusCode::OK, json!({"api": api, "default": wanted}), "application/json")
         }
         Err(problem) => error(StatusCode::NOT_FOUND, &problem.to_string()),
     }

@@ -21,8 +21,9 @@ use crate::scenario::INFERRED;
 pub(crate) enum Checked {
     /// The answer to send: it conforms, or the check is lenient.
     Passed(Reply),
-    /// The answer broke the contract in strict mode: the 500 to send instead.
-    Failed(Reply),
+    /// The answer broke the contract in strict mode: the 500 to send instead, and the
+    /// failure it renders (for the journal's `why`).
+    Failed(Reply, Failure),
 }
 
 /// What a reply breaks of every dialect of the version (each violation once).
@@ -46,6 +47,8 @@ pub(crate) fn violations(
             if version.contracts.len() > 1 {
                 violation.message = format!("{} (per {})", violation.message, contract.file_name);
             }
+            // Where, in this dialect's file (the journal shows it).
+            violation.schema = violation.schema.map(|s| format!("{}#{s}", contract.file_name));
             if !violations.contains(&violation) {
                 violations.push(violation);
             }
@@ -89,11 +92,8 @@ pub(crate) fn self_check(
         violations.into_iter().map(|v| Violation { location: Location::Response, ..v }).collect();
     let inferred = version.scenario.name == INFERRED;
     let blame = Blame::of(reply.origin, inferred, &violations);
-    let mut failed = respond::failure(
-        &version.scenario.errors,
-        &Failure::SelfCheck { violations, blame },
-        request,
-    );
+    let failure = Failure::SelfCheck { violations, blame };
+    let mut failed = respond::failure(&version.scenario.errors, &failure, request);
     failed.checked = true;
-    Checked::Failed(failed)
+    Checked::Failed(failed, failure)
 }

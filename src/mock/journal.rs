@@ -11,12 +11,19 @@
 //! masked, secret-looking body fields (`api_key`, `client_secret`, `password`...) and query
 //! parameters redacted (a body is redacted before it is cut, since the cut text is no longer
 //! JSON that could be redacted when read).
+//!
+//! Each entry also says which step of the pipeline answered (`step`) and, for a refusal, why
+//! (`why`: the message, the scenario rule, every violation with its pointer and contract
+//! location), for the dashboard. Watchers (the dashboard's live stream) learn the newest
+//! sequence number through a `watch` channel and read the entries from the ring: nothing is
+//! queued per watcher, so a slow one costs no memory (it may miss entries that fell off).
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
 use serde::Serialize;
 use serde_json::Value;
+use tokio::sync::watch;
 
 use crate::mock::notice::Notice;
 
@@ -87,6 +94,45 @@ pub struct Entry {
     pub response: Exchange,
     /// Milliseconds spent answering.
     pub ms: f64,
+    /// The step of the pipeline that answered: `read`, `route`, `limit`, `auth`, `tokens`,
+    /// `prefer`, `validate`, `cache`, `engine` or `self-check` (see `service.rs`).
+    pub step: &'static str,
+    /// Why a request was refused (absent for an answer that is not a refusal).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<Box<Why>>,
+}
+
+/// Why a request was refused: what understudy says, the scenario rule, and the violations.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Why {
+    /// understudy's own words (also in the response, or its `X-Understudy-Reason`).
+    pub message: String,
+    /// The scenario rule that refused it (`operations.updateIntegration.immutable: /type`,
+    /// `tokens.readonly-token: read-only`, `limits: 5 requests per 60 s`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// Every violation of the contract, by the request (validation) or the response
+    /// (self-check).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub violations: Vec<Problem>,
+}
+
+/// One violation, as the journal shows it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Problem {
+    /// `path`, `query`, `header`, `cookie`, `body` or `response`.
+    pub location: &'static str,
+    /// The parameter or header (absent for a body).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parameter: Option<String>,
+    /// JSON pointer into the value (`/config/name`; empty for the whole value).
+    pub pointer: String,
+    /// What is wrong.
+    pub message: String,
+    /// Where the contract says so: the file and the JSON pointer of the schema keyword or
+    /// parameter that the value breaks (`openapi.yaml#/components/schemas/X/properties/name/type`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contract: Option<String>,
 }
 
 /// One side of an exchange.
@@ -307,6 +353,8 @@ pub struct Journal {
     /// A `std::sync::Mutex`: nothing awaits while holding it.
     state: Mutex<Ring>,
     limits: JournalLimits,
+    /// The newest sequence number, for watchers (one value, however many watch).
+    latest: watch::Sender<u64>,
 }
 
 /// The entries, with the last sequence number given and the bytes they hold.
@@ -326,7 +374,13 @@ impl Default for Journal {
 impl Journal {
     /// A journal keeping the last exchanges, within `limits`.
     pub fn new(limits: JournalLimits) -> Journal {
-        Journal { state: Mutex::new(Ring::default()), limits }
+        Journal { state: Mutex::new(Ring::default()), limits, latest: watch::Sender::new(0) }
+    }
+
+    /// Tells when entries arrive: the receiver sees the newest sequence number (read the
+    /// entries with [`Journal::entries`] and `since`).
+    pub fn watch(&self) -> watch::Receiver<u64> {
+        self.latest.subscribe()
     }
 
     /// Records an exchange; its `seq` is assigned here. Long bodies and paths are cut first;
@@ -370,7 +424,15 @@ impl Journal {
         }
         ring.bytes += size;
         ring.entries.push_back(entry);
+        let seq = ring.seq;
         drop(ring);
+        // Outside the lock; an older number arriving late changes nothing (watchers read
+        // everything after what they have seen).
+        self.latest.send_if_modified(|latest| {
+            let newer = seq > *latest;
+            *latest = (*latest).max(seq);
+            newer
+        });
         // The oldest entries are freed after the lock is released.
         drop(oldest);
         let (notice, bound) = match (by_count, by_bytes) {
@@ -408,6 +470,11 @@ impl Journal {
             .take(query.limit.unwrap_or(usize::MAX))
             .cloned()
             .collect()
+    }
+
+    /// The sequence number of the oldest entry kept (`None` when empty).
+    pub fn first_seq(&self) -> Option<u64> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner()).entries.front().map(|e| e.seq)
     }
 
     /// Forgets everything.
@@ -479,6 +546,8 @@ mod tests {
                 truncated: None,
             },
             ms: 0.0,
+            step: "engine",
+            why: None,
         }
     }
 

@@ -252,6 +252,50 @@ impl Limiter {
         apis.get(api).map_or(0, |c| c.by_client.len())
     }
 
+    /// The counters of `api` now, by client: per window (in the order of `windows`), the
+    /// requests used and the seconds until it ends; a window that has ended counts 0.
+    pub fn counts(&self, api: &str, windows: &[Window]) -> Vec<(Client, Vec<(u64, u64)>)> {
+        let now = Instant::now();
+        let apis = self.apis.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(counters) = apis.get(api) else { return Vec::new() };
+        counters
+            .by_client
+            .iter()
+            .map(|(client, counter)| {
+                let shown = counter
+                    .counts
+                    .iter()
+                    .zip(windows)
+                    .map(|(count, window)| {
+                        let ends = count.started + Duration::from_secs(window.seconds);
+                        match ends.checked_duration_since(now) {
+                            Some(left) => (count.used, left.as_secs_f64().ceil() as u64),
+                            None => (0, 0),
+                        }
+                    })
+                    .collect();
+                (*client, shown)
+            })
+            .collect()
+    }
+
+    /// How a client is shown (the dashboard's rate-limit view): a token the scenario lists by
+    /// itself (they are the scenario's own, not secrets), any other credential by a short
+    /// hash, an address as itself.
+    pub fn label(&self, client: Client, known: Option<&BTreeMap<String, Token>>) -> String {
+        match client {
+            Client::Token(hash) => known
+                .into_iter()
+                .flat_map(BTreeMap::keys)
+                .find(|token| self.hasher.hash_one(token.as_str()) == hash)
+                .cloned()
+                .unwrap_or_else(|| format!("token #{:04x}", hash >> 48)),
+            Client::Address(address) => format!("address {address}"),
+            Client::Anonymous => "anonymous".to_owned(),
+            Client::Overflow => "others (past the bound on counters)".to_owned(),
+        }
+    }
+
     /// Forgets the counters of `api` (all APIs when `None`).
     pub fn reset(&self, api: Option<&str>) {
         let mut apis = self.apis.lock().unwrap_or_else(|p| p.into_inner());
@@ -335,6 +379,25 @@ mod tests {
         std::thread::sleep(Duration::from_millis(1100));
         assert!(limiter.check("api", Client::Token(20), &windows).allowed);
         assert_eq!(limiter.counters("api"), 1);
+    }
+
+    #[test]
+    fn clients_are_shown_by_listed_token_hash_or_address_never_by_an_unlisted_secret() {
+        let limiter = Limiter::default();
+        let tokens = BTreeMap::from([("dev-token".to_owned(), Token::default())]);
+        let request = |token: &str| {
+            let mut headers = http::HeaderMap::new();
+            headers.insert("authorization", format!("Bearer {token}").parse().unwrap());
+            Request::new(http::Method::GET, "/", headers, bytes::Bytes::new())
+        };
+        let listed = limiter.client(Some(&tokens), &request("dev-token"), None);
+        assert_eq!(limiter.label(listed, Some(&tokens)), "dev-token");
+        // A scenario that lists no tokens accepts any: shown by a hash, not by itself.
+        let any = limiter.client(None, &request("sk-very-secret"), None);
+        let shown = limiter.label(any, None);
+        assert!(shown.starts_with("token #") && !shown.contains("sk-"), "{shown}");
+        let address = Client::Address([10, 0, 0, 1].into());
+        assert_eq!(limiter.label(address, Some(&tokens)), "address 10.0.0.1");
     }
 
     #[test]

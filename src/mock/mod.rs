@@ -8,7 +8,7 @@
 //! preflight  an answered CORS preflight is 204, not tower-http's 200   (cors.rs)
 //! CORS       browsers on other origins may call; off with --no-cors    (cors.rs)
 //! route      /__understudy/... → admin, anything else → the mock service
-//!   admin    health, reset, state, journal, scenario                   (admin.rs)
+//!   admin    health, reset, state, journal, scenario, the dashboard    (admin.rs)
 //!   mock     mount → read → limit → route → auth → prefer → validate → engine → check
 //!            → journal → delay                                         (service.rs)
 //! ```
@@ -30,14 +30,21 @@
 //! * `respond`: the `Reply` and the one mapping of failures to the API's
 //!   error envelope; `check`: the self-check of every answer against the contract.
 //! * `cors`, `trace`: the outer layers; `watch`: hot reload of contracts and scenarios.
+//! * `verdict`: the step that answered and why a request was refused, for the journal.
+//! * `stream`: the response [`Body`] (whole or live) and the journal as server-sent events.
+//! * `dashboard` (and its files in `dashboard/`), `inspect`, `edit`: the browser dashboard,
+//!   the catalog and rate-limit views it reads, and its record edits (admin routes).
 
 mod admin;
 pub(crate) mod auth;
 pub(crate) mod cache;
 pub(crate) mod check;
 pub mod cors;
+mod dashboard;
+mod edit;
 pub(crate) mod engine;
 pub mod index;
+mod inspect;
 pub mod journal;
 pub mod limit;
 pub(crate) mod notice;
@@ -48,7 +55,9 @@ mod service;
 pub(crate) mod sessions;
 pub mod state;
 pub mod store;
+pub mod stream;
 mod trace;
+mod verdict;
 pub mod watch;
 
 use std::convert::Infallible;
@@ -59,7 +68,6 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http_body_util::BodyExt as _;
-use http_body_util::Full;
 use http_body_util::combinators::UnsyncBoxBody;
 use tower::util::BoxCloneSyncService;
 use tower::{Service, ServiceBuilder, ServiceExt as _};
@@ -67,6 +75,7 @@ use tower::{Service, ServiceBuilder, ServiceExt as _};
 use crate::catalog::Catalog;
 use crate::mock::state::{Settings, State};
 use crate::mock::store::Store;
+pub use crate::mock::stream::Body;
 use crate::request::ADMIN_PREFIX;
 
 /// An error a request body may fail with, whatever the body type.
@@ -82,9 +91,10 @@ pub type RequestBody = UnsyncBoxBody<Bytes, BodyError>;
 #[error("{0}")]
 pub struct BodyError(String);
 
-/// The body of the stack's responses (the trace layer's wrapper around the bytes).
+/// The body of the stack's responses (the trace layer's wrapper around the answer, whole or
+/// live).
 pub type ResponseBody = tower_http::trace::ResponseBody<
-    Full<Bytes>,
+    Body,
     tower_http::classify::NeverClassifyEos<tower_http::classify::ServerErrorsFailureClass>,
     (),
     (),
@@ -212,8 +222,7 @@ where
 }
 
 /// An inner service of the app: a request in, an answer out.
-type Inner =
-    BoxCloneSyncService<http::Request<RequestBody>, http::Response<Full<Bytes>>, Infallible>;
+type Inner = BoxCloneSyncService<http::Request<RequestBody>, http::Response<Body>, Infallible>;
 
 /// Below the trace span: understudy's own routes, or the mock (each behind its own CORS).
 #[derive(Clone)]
@@ -223,7 +232,7 @@ struct Route {
 }
 
 impl Service<http::Request<RequestBody>> for Route {
-    type Response = http::Response<Full<Bytes>>;
+    type Response = http::Response<Body>;
     type Error = Infallible;
     type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
 
@@ -257,7 +266,7 @@ struct Admin {
 macro_rules! answering {
     ($service:ident, $answer:path) => {
         impl Service<http::Request<RequestBody>> for $service {
-            type Response = http::Response<Full<Bytes>>;
+            type Response = http::Response<Body>;
             type Error = Infallible;
             type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
 
@@ -267,7 +276,7 @@ macro_rules! answering {
 
             fn call(&mut self, request: http::Request<RequestBody>) -> Self::Future {
                 let state = self.state.clone();
-                Box::pin(async move { Ok($answer(&state, request).await) })
+                Box::pin(async move { Ok($answer(&state, request).await.map(Body::from)) })
             }
         }
     };

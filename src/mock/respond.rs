@@ -289,6 +289,16 @@ pub enum Failure {
         /// The message; the envelope's default for the status when `None`.
         message: Option<String>,
     },
+    /// A rule of the scenario's operation refused a write (unique → 409, immutable and
+    /// only-with → 422, precondition → 403, require-any → 400); the journal names the rule.
+    Scenario {
+        /// The rule, as the scenario writes it (`immutable: /type`).
+        rule: String,
+        /// The status.
+        status: StatusCode,
+        /// The message.
+        message: String,
+    },
 }
 
 impl Failure {
@@ -305,7 +315,9 @@ impl Failure {
             Failure::Rejected(_) | Failure::BadPrefer { .. } => StatusCode::BAD_REQUEST,
             Failure::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Failure::SelfCheck { .. } => StatusCode::INTERNAL_SERVER_ERROR,
-            Failure::Forced { status } | Failure::Rule { status, .. } => *status,
+            Failure::Forced { status }
+            | Failure::Rule { status, .. }
+            | Failure::Scenario { status, .. } => *status,
         }
     }
 
@@ -326,13 +338,14 @@ impl Failure {
             Failure::NotFound { .. } => ErrorKind::NotFound,
             Failure::PayloadTooLarge { .. } => ErrorKind::PayloadTooLarge,
             Failure::SelfCheck { .. } => ErrorKind::SelfCheck,
-            Failure::Forced { status } | Failure::Rule { status, .. } => {
-                ErrorKind::of_status(status.as_u16())
-            }
+            Failure::Forced { status }
+            | Failure::Rule { status, .. }
+            | Failure::Scenario { status, .. } => ErrorKind::of_status(status.as_u16()),
         }
     }
 
-    fn violations(&self) -> &[Violation] {
+    /// The violations it lists (validation and self-check; none for the others).
+    pub(crate) fn violations(&self) -> &[Violation] {
         match self {
             Failure::Rejected(Rejection::Invalid(violations))
             | Failure::SelfCheck { violations, .. } => violations,
@@ -388,7 +401,9 @@ impl Failure {
             Failure::Forced { status } | Failure::Rule { status, message: None } => {
                 (json!({}), status.canonical_reason().unwrap_or("Error").to_owned())
             }
-            Failure::Rule { message: Some(message), .. } => (json!({}), message.clone()),
+            Failure::Rule { message: Some(message), .. } | Failure::Scenario { message, .. } => {
+                (json!({}), message.clone())
+            }
             Failure::SelfCheck { violations, blame } => (json!({}), blame.message(violations)),
         }
     }
@@ -421,7 +436,9 @@ pub(crate) fn failure(errors: &Errors, failure: &Failure, request: &Request) -> 
     merge_into(&mut context, extra);
     // A rule's own message wins; otherwise the scenario's message for the kind, else ours.
     let message = match (failure, errors.messages.get(&kind)) {
-        (Failure::Rule { message: Some(_), .. }, _) | (_, None) => default_message,
+        (Failure::Rule { message: Some(_), .. } | Failure::Scenario { .. }, _) | (_, None) => {
+            default_message
+        }
         (_, Some(template)) => template.render_text(&context),
     };
     let code = errors
@@ -515,12 +532,14 @@ mod tests {
                 parameter: None,
                 pointer: "/enable".into(),
                 message: "\"yes\" is not of type \"boolean\"".into(),
+                schema: None,
             },
             Violation {
                 location: Location::Query,
                 parameter: Some("limit".into()),
                 pointer: String::new(),
                 message: "is required".into(),
+                schema: None,
             },
         ];
         let reply =
@@ -543,6 +562,7 @@ mod tests {
             parameter: None,
             pointer: "/name".into(),
             message: "bad".into(),
+            schema: None,
         }];
         let reply = failure(
             &Errors::default(),

@@ -47,6 +47,7 @@ use crate::mock::prefer::{self, Prefer};
 use crate::mock::respond::{self, Failure, Reply};
 use crate::mock::state::State;
 use crate::mock::trace::Logged;
+use crate::mock::verdict::{self, Refusal, Step};
 use crate::mock::{DropConnection, auth};
 use crate::request::{ReadError, Request};
 
@@ -55,16 +56,35 @@ use crate::request::{ReadError, Request};
 struct Decision<'a> {
     /// The operation the request routed to (`None`: it routed nowhere, or was refused first).
     operation: Option<&'a Operation>,
-    /// The answer, or why there is none.
-    outcome: Result<Reply, Failure>,
+    /// The answer and the step that gave it, or the refusal.
+    outcome: Result<(Reply, Step), Refusal>,
     /// Whether the answer came from the response cache, or may go into it.
     cached: Cached,
 }
 
 impl Decision<'_> {
-    /// Refused before routing (rate limits).
-    fn refused(failure: Failure) -> Self {
-        Decision { operation: None, outcome: Err(failure), cached: Cached::No }
+    /// Refused before an operation was found (rate limits, routing).
+    fn refused(refusal: Refusal) -> Self {
+        Decision { operation: None, outcome: Err(refusal), cached: Cached::No }
+    }
+}
+
+/// What the journal says of an answer: the step that gave it, and why it refused.
+#[derive(Debug, Default)]
+struct Verdict {
+    step: Option<Step>,
+    why: Option<Box<journal::Why>>,
+}
+
+impl Verdict {
+    fn refused(
+        version: &Version,
+        operation: Option<&Operation>,
+        refusal: &Refusal,
+        request: &Request,
+    ) -> Verdict {
+        let why = verdict::why(version, operation, refusal, request);
+        Verdict { step: Some(refusal.step), why: Some(Box::new(why)) }
     }
 }
 
@@ -109,7 +129,9 @@ pub(crate) async fn answer(
         let failure =
             Failure::Rule { status: StatusCode::BAD_REQUEST, message: Some(problem.to_string()) };
         let mut reply = respond::failure(&version.scenario.errors, &failure, &request);
-        record_exchange(state, version, None, &request, &mut reply, time, started);
+        let refusal = Refusal::at(Step::Read, failure);
+        let verdict = Verdict::refused(version, None, &refusal, &request);
+        record_exchange(state, version, None, &request, &mut reply, verdict, time, started);
         return reply.into_http(&request.method);
     }
     // `Prefer` is read once: the pipeline uses it (and reports a bad one at its step), and a
@@ -120,17 +142,19 @@ pub(crate) async fn answer(
         (limits, state.limiter().count(&version.key, limits, tokens, &request, client))
     });
     let decision = match &limited {
-        Some((_, verdict)) if !verdict.allowed => {
-            Decision::refused(verdict.refusal(&version.scenario.errors))
-        }
+        Some((limits, verdict)) if !verdict.allowed => Decision::refused(Refusal {
+            step: Step::Limit,
+            failure: verdict.refusal(&version.scenario.errors),
+            rule: Some(verdict::limit_rule(limits, verdict.limit)),
+        }),
         _ => decide(state, version, mounted.path, &request, &prefer),
     };
     let operation = decision.operation;
-    let mut reply = finish(state, version, &request, decision);
+    let (mut reply, journaled) = finish(state, version, &request, decision);
     if let Some((limits, verdict)) = &limited {
         verdict.set_headers(limits, &mut reply);
     }
-    record_exchange(state, version, operation, &request, &mut reply, time, started);
+    record_exchange(state, version, operation, &request, &mut reply, journaled, time, started);
     // `Prefer: delay=MS` first, then the scenario's (canned answer, operation), then the
     // global latency. Slept here, after every lock is released.
     let delay = prefer
@@ -185,7 +209,8 @@ async fn read(
         }
     };
     let mut reply = respond::failure(&version.scenario.errors, &failure, &head);
-    record_exchange(state, version, None, &head, &mut reply, time, started);
+    let verdict = Verdict::refused(version, None, &Refusal::at(Step::Read, failure), &head);
+    record_exchange(state, version, None, &head, &mut reply, verdict, time, started);
     Err(reply.into_http(&head.method))
 }
 
@@ -202,14 +227,19 @@ fn decide<'a>(
     let (index, params) = match routed {
         RouteMatch::Found { operation, params } => (operation, params),
         RouteMatch::MethodNotAllowed { allowed } => {
-            return Decision::refused(Failure::MethodNotAllowed { allowed });
+            return Decision::refused(Refusal::at(
+                Step::Route,
+                Failure::MethodNotAllowed { allowed },
+            ));
         }
-        RouteMatch::NotFound => return Decision::refused(Failure::RouteNotFound),
+        RouteMatch::NotFound => {
+            return Decision::refused(Refusal::at(Step::Route, Failure::RouteNotFound));
+        }
     };
     let operation = &version.contract.operations[index];
     let (outcome, cached) = match operate(state, version, operation, request, &params, prefer) {
-        Ok((reply, cached)) => (Ok(reply), cached),
-        Err(failure) => (Err(failure), Cached::No),
+        Ok((reply, step, cached)) => (Ok((reply, step)), cached),
+        Err(refusal) => (Err(refusal), Cached::No),
     };
     Decision { operation: Some(operation), outcome, cached }
 }
@@ -222,18 +252,26 @@ fn operate(
     request: &Request,
     params: &[(String, String)],
     prefer: &Result<Prefer, Failure>,
-) -> Result<(Reply, Cached), Failure> {
-    let principal = auth::authenticate(&version.contract, operation, request)?;
-    let principal = auth::authorize(&version.scenario, operation, request, params, principal)?;
-    let prefer = prefer.as_ref().map_err(Clone::clone)?;
+) -> Result<(Reply, Step, Cached), Refusal> {
+    let principal = auth::authenticate(&version.contract, operation, request)
+        .map_err(|failure| Refusal::at(Step::Auth, failure))?;
+    let principal = auth::authorize(&version.scenario, operation, request, params, principal)
+        .map_err(|failure| {
+            let rule = match failure {
+                Failure::Unauthorized { .. } => None,
+                _ => verdict::token_rule(version, request),
+            };
+            Refusal { step: Step::Tokens, failure, rule }
+        })?;
+    let prefer = prefer.as_ref().map_err(|failure| Refusal::at(Step::Prefer, failure.clone()))?;
     let mut validated = validate::request(operation, request, params, prefer::QUERY_KEYS)
-        .map_err(Failure::Rejected)?;
+        .map_err(|rejection| Refusal::at(Step::Validate, Failure::Rejected(rejection)))?;
     // A read answered before from the same data is sent as it was.
     let behaviour = version.scenario.operations.get(&operation.id);
     let key = ResponseCache::key(version, operation, behaviour, request, state.store());
     if let Some(mut reply) = key.as_deref().and_then(|key| state.cache().get(key)) {
         reply.delay = behaviour.and_then(|b| b.delay).map(|d| d.draw());
-        return Ok((reply, Cached::Hit));
+        return Ok((reply, Step::Cache, Cached::Hit));
     }
     let call = Call {
         version,
@@ -246,21 +284,48 @@ fn operate(
         dynamic: prefer.dynamic.unwrap_or(state.settings().dynamic),
         strict: state.settings().strict,
     };
-    let reply = engine::decide(call, prefer, state.store())?;
-    Ok((reply, key.map_or(Cached::No, Cached::Miss)))
+    let step = if prefer.is_set() { Step::Prefer } else { Step::Engine };
+    let reply = engine::decide(call, prefer, state.store()).map_err(|failure| Refusal {
+        step: match failure {
+            Failure::Forced { .. } | Failure::BadPrefer { .. } => Step::Prefer,
+            Failure::SelfCheck { .. } => Step::SelfCheck,
+            _ => Step::Engine,
+        },
+        failure,
+        rule: None,
+    })?;
+    Ok((reply, step, key.map_or(Cached::No, Cached::Miss)))
 }
 
 /// The reply for a decision: the failure rendered in the API's envelope, the answer checked
-/// against the contract (unless it came checked from the cache), and kept for later reads.
-fn finish(state: &State, version: &Version, request: &Request, decision: Decision<'_>) -> Reply {
+/// against the contract (unless it came checked from the cache), and kept for later reads;
+/// and what the journal says of it.
+fn finish(
+    state: &State,
+    version: &Version,
+    request: &Request,
+    decision: Decision<'_>,
+) -> (Reply, Verdict) {
     let succeeded = decision.outcome.is_ok();
+    let mut verdict = Verdict::default();
     let mut reply = match decision.outcome {
-        Ok(reply) => reply,
-        Err(failure) => {
-            let envelope = respond::failure(&version.scenario.errors, &failure, request);
+        Ok((reply, step)) => {
+            verdict.step = Some(step);
+            reply
+        }
+        Err(refusal) => {
+            verdict = Verdict::refused(version, decision.operation, &refusal, request);
+            let failure = refusal.failure;
+            let mut envelope = respond::failure(&version.scenario.errors, &failure, request);
+            // A write's answer that failed the self-check (the write taken back): its 500 is
+            // final, neither replaced by a documented answer nor checked again.
+            envelope.checked = matches!(failure, Failure::SelfCheck { .. });
             // Our envelope where the contract allows it (it says why); else the operation's
             // documented answer for the status, with the reason in a header.
-            match decision.operation.filter(|_| version.scenario.documented_errors) {
+            match decision
+                .operation
+                .filter(|_| version.scenario.documented_errors && !envelope.checked)
+            {
                 Some(op) if !check::violations(version, op, &envelope).is_empty() => {
                     documented_failure(op, envelope, &failure, request)
                 }
@@ -276,7 +341,12 @@ fn finish(state: &State, version: &Version, request: &Request, decision: Decisio
     {
         let strict = state.settings().strict;
         reply = match check::self_check(strict, version, operation, request, reply) {
-            Checked::Passed(reply) | Checked::Failed(reply) => reply,
+            Checked::Passed(reply) => reply,
+            Checked::Failed(reply, failure) => {
+                let refusal = Refusal::at(Step::SelfCheck, failure);
+                verdict = Verdict::refused(version, Some(operation), &refusal, request);
+                reply
+            }
         };
     }
     if let Cached::Miss(key) = decision.cached
@@ -285,7 +355,7 @@ fn finish(state: &State, version: &Version, request: &Request, decision: Decisio
     {
         state.cache().put(key, &mut reply);
     }
-    reply
+    (reply, verdict)
 }
 
 /// A failure answered as the operation documents it, when it documents the status with a body;
@@ -316,12 +386,14 @@ fn documented_failure(
 
 /// Keeps the exchange in the journal. Serializes the reply's body (once: the journal and the
 /// client share the bytes).
+#[allow(clippy::too_many_arguments)]
 fn record_exchange(
     state: &State,
     version: &Version,
     operation: Option<&Operation>,
     request: &Request,
     reply: &mut Reply,
+    verdict: Verdict,
     time: jiff::Timestamp,
     started: Instant,
 ) {
@@ -354,6 +426,8 @@ fn record_exchange(
             truncated: None,
         },
         ms: started.elapsed().as_secs_f64() * 1000.0,
+        step: verdict.step.unwrap_or(Step::Engine).as_str(),
+        why: verdict.why,
     });
 }
 

@@ -80,6 +80,16 @@ pub enum SwitchError {
         /// The API's scenarios.
         available: Vec<String>,
     },
+    /// The API has no version of that name.
+    #[error("API `{api}` has no version `{version}` (versions: {})", if available.is_empty() { "none".to_owned() } else { available.join(", ") })]
+    NoVersion {
+        /// The API.
+        api: String,
+        /// The version asked for.
+        version: String,
+        /// The API's versions.
+        available: Vec<String>,
+    },
 }
 
 /// Everything a running mock remembers. Cheap to clone; every clone sees the same state.
@@ -98,6 +108,9 @@ struct Inner {
     cache: ResponseCache,
     journal: Journal,
     settings: Settings,
+    /// Set once the server shuts down: live streams (the dashboard's journal) end, so they
+    /// do not hold up a graceful stop.
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 impl State {
@@ -111,6 +124,7 @@ impl State {
                 cache: ResponseCache::default(),
                 journal: Journal::new(settings.journal),
                 settings,
+                closing: tokio::sync::watch::Sender::new(false),
             }),
         }
     }
@@ -148,6 +162,30 @@ impl State {
         // rcu: a concurrent switch of another API is not lost.
         self.inner.catalog.rcu(|catalog| Arc::new(catalog.with_scenario(selector, scenario)));
         self.reset(Some(selector), None);
+        self.inner.cache.clear();
+        Ok(())
+    }
+
+    /// Makes `version` the default version of `api` (its data stays: each version keeps
+    /// its own).
+    pub fn switch_version(&self, api: &str, version: &str) -> Result<(), SwitchError> {
+        let current = self.catalog();
+        let Some(found) = current.api(api) else {
+            return Err(SwitchError::NoApi(api.to_owned()));
+        };
+        if found.version(version).is_none() {
+            return Err(SwitchError::NoVersion {
+                api: api.to_owned(),
+                version: version.to_owned(),
+                available: found.versions.iter().filter_map(|v| v.name.clone()).collect(),
+            });
+        }
+        // rcu: a concurrent switch of another API is not lost.
+        self.inner.catalog.rcu(|catalog| {
+            Arc::new(
+                catalog.with_default_version(api, version).unwrap_or_else(|| (**catalog).clone()),
+            )
+        });
         self.inner.cache.clear();
         Ok(())
     }
@@ -202,5 +240,16 @@ impl State {
     /// The settings.
     pub fn settings(&self) -> &Settings {
         &self.inner.settings
+    }
+
+    /// Ends every live stream, now and from now on: call it when the server starts shutting
+    /// down (a stream would otherwise keep its connection busy until the grace period ends).
+    pub fn close_streams(&self) {
+        self.inner.closing.send_replace(true);
+    }
+
+    /// Tells live streams when to end (see [`State::close_streams`]).
+    pub fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.inner.closing.subscribe()
     }
 }

@@ -45,3 +45,5 @@ mod hardening;
 mod foreign;
 // Values generated from schemas: static samples that fit, dynamic ones that vary, seeds.
 mod values;
+// The admin routes behind the dashboard: step and why, the live stream, record edits.
+mod dashboard_api;

@@ -111,18 +111,17 @@ pub(crate) fn act(
             return Ok(Done::Unchecked(outcome, context));
         }
         let reply = render(call, behaviour, resource, outcome, context)?;
-        Ok(Done::Checked(
-            match check::self_check(true, version, call.operation, call.request, reply) {
-                Checked::Passed(mut reply) => {
-                    reply.checked = true;
-                    reply
-                }
-                Checked::Failed(failed) => {
-                    tx.rollback();
-                    failed
-                }
-            },
-        ))
+        match check::self_check(true, version, call.operation, call.request, reply) {
+            Checked::Passed(mut reply) => {
+                reply.checked = true;
+                Ok(Done::Checked(reply))
+            }
+            // Taken back; the service answers the failure (and the journal says why).
+            Checked::Failed(_, failure) => {
+                tx.rollback();
+                Err(failure)
+            }
+        }
     })?;
 
     match done {
@@ -135,8 +134,8 @@ pub(crate) fn act(
 enum Done {
     /// What it found, to render (and check) once the lock is released: nothing was written.
     Unchecked(Outcome, Value),
-    /// The answer to a write, rendered and checked under the lock (the 500 of a failed check,
-    /// the write then taken back).
+    /// The answer to a write, rendered and checked under the lock (a failed check is an
+    /// error instead, the write taken back).
     Checked(Reply),
 }
 
@@ -299,7 +298,7 @@ fn create(
     check_unique(call.operation, behaviour, scope, tx, &record, None)?;
     if tx.get(&resource.name, &key).is_some() {
         let message = format!("{} `{key}` already exists", singular(&resource.name));
-        return Err(refusal(call.operation, None, 409, message));
+        return Err(refusal(call.operation, format!("key: {key} is taken"), None, 409, message));
     }
     tx.put(&resource.name, key.clone(), record.clone());
     create_children(tx, &call.version.scenario, resource, &key);

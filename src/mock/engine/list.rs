@@ -141,6 +141,7 @@ fn bad_query(name: &str, message: &str) -> Failure {
         parameter: Some(name.to_owned()),
         pointer: String::new(),
         message: message.to_owned(),
+        schema: None,
     }]))
 }
 

@@ -43,20 +43,20 @@ fn rule_message(rule: &Rule, field: &str, values: &[String], default: String) ->
     }
 }
 
-/// A refusal with `message`, its status as [`refusal_status`] says.
+/// A refusal by the rule `rule` (named as the scenario writes it: `unique: /name`) with
+/// `message`, its status as [`refusal_status`] says.
 pub(crate) fn refusal(
     operation: &Operation,
+    rule: String,
     given: Option<u16>,
     chosen: u16,
     message: String,
 ) -> Failure {
-    rule_failure(refusal_status(operation, given, chosen), message)
-}
-
-fn rule_failure(status: u16, message: String) -> Failure {
-    Failure::Rule {
+    let status = refusal_status(operation, given, chosen);
+    Failure::Scenario {
+        rule,
         status: StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
-        message: Some(message),
+        message,
     }
 }
 
@@ -76,7 +76,13 @@ pub(crate) fn check_require_any(
     }
     let names: Vec<String> = rule.fields.iter().map(|f| field_name(f)).collect();
     let default = format!("At least one of {} must be provided", names.join(", "));
-    Err(refusal(operation, rule.status, 400, rule_message(rule, &names.join(", "), &[], default)))
+    Err(refusal(
+        operation,
+        format!("require-any: {}", rule.fields.join(", ")),
+        rule.status,
+        400,
+        rule_message(rule, &names.join(", "), &[], default),
+    ))
 }
 
 pub(crate) fn check_immutable(
@@ -98,6 +104,7 @@ pub(crate) fn check_immutable(
                 );
                 return Err(refusal(
                     operation,
+                    format!("immutable: {field}"),
                     rule.status,
                     422,
                     rule_message(rule, &name, &[as_text(sent)], default),
@@ -130,7 +137,9 @@ pub(crate) fn check_only_with(
                 format!("`{name}` does not apply when {} is `{value}`", field_name(&rule.field))
             }
         };
-        return Err(refusal(operation, rule.status, 422, message));
+        let allowed: Vec<String> = rule.values.iter().map(as_text).collect();
+        let named = format!("only-with: {sent} when {} is {}", rule.field, allowed.join(" or "));
+        return Err(refusal(operation, named, rule.status, 422, message));
     }
     Ok(())
 }
@@ -154,7 +163,9 @@ pub(crate) fn check_preconditions(
                     as_text(&condition.equals)
                 ),
             };
-            return Err(refusal(operation, condition.status, 403, message));
+            let named =
+                format!("precondition: {} is {}", condition.field, as_text(&condition.equals));
+            return Err(refusal(operation, named, condition.status, 403, message));
         }
     }
     Ok(())
@@ -190,6 +201,7 @@ pub(crate) fn check_unique(
             );
             return Err(refusal(
                 operation,
+                format!("unique: {}", rule.fields.join(", ")),
                 rule.status,
                 409,
                 rule_message(rule, &names.join(", "), &shown, default),

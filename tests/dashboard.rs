@@ -1,0 +1,758 @@
+//! The dashboard in a real browser: headless Chromium (Debian's `chromium` and
+//! `chromium-driver`) driven over WebDriver, against the binary on a loopback port.
+//!
+//! Each test starts `understudy serve`, opens `/__understudy/` and sends requests to the mock
+//! from the test, then asserts what a person would see: requests appearing live with their
+//! verdicts, a record edit refused with its violations (and the state unchanged), a scenario
+//! switch taking effect, the token form, and a page of another origin unable to read the admin
+//! API. Screenshots of each view go to `target/dashboard-screenshots/`.
+//!
+//! Without Chromium these tests fail, saying how to install it (CI's `.ci/run` does).
+
+#[path = "util/mod.rs"]
+mod util;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use util::{http, spawn_binary};
+
+const TOKEN: &str = "Bearer dev-token";
+const TEABLE_PATCH: &str = "/teable/api/space/spcTeSYe43VZTSG4Uu3/integration/intH0sBtuGK6ikltC7E";
+/// The journal's rows in view (the virtualised list keeps hidden ones for reuse).
+const ROWS: &str = "document.querySelectorAll('.entry:not([hidden])')";
+
+// === The browser ===
+
+/// Where Chromium and its driver are; a clear failure when they are not installed.
+fn chromium() -> (PathBuf, PathBuf) {
+    let find = |names: &[&str]| {
+        names.iter().map(PathBuf::from).find(|path| path.exists()).or_else(|| {
+            names.iter().find_map(|name| {
+                let found = Command::new("which").arg(name).output().ok()?;
+                let path = String::from_utf8(found.stdout).ok()?.trim().to_owned();
+                (!path.is_empty()).then(|| PathBuf::from(path))
+            })
+        })
+    };
+    let browser = find(&["/usr/bin/chromium", "chromium", "chromium-browser"]);
+    let driver = find(&["/usr/bin/chromedriver", "chromedriver"]);
+    match (browser, driver) {
+        (Some(browser), Some(driver)) => (browser, driver),
+        _ => panic!(
+            "the dashboard tests need headless Chromium and its WebDriver: \
+             `apt-get install chromium chromium-driver` (Debian; .ci/run installs them)"
+        ),
+    }
+}
+
+/// A headless Chromium session, with its chromedriver (killed when dropped).
+struct Browser {
+    client: Option<Client>,
+    driver: Child,
+}
+
+impl Browser {
+    async fn open() -> Browser {
+        let (binary, driver_path) = chromium();
+        let port = free_port();
+        let mut driver = Command::new(&driver_path)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", driver_path.display()));
+        let url = format!("http://127.0.0.1:{port}");
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(started.elapsed() < Duration::from_secs(20), "chromedriver did not start");
+            if let Ok(Some(status)) = driver.try_wait() {
+                panic!("chromedriver exited at start: {status}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": binary,
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--window-size=1280,800", "--force-color-profile=srgb", "--hide-scrollbars"],
+            }),
+        );
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&url)
+            .await
+            .unwrap_or_else(|e| {
+                let _ = driver.kill();
+                panic!("cannot open a Chromium session through chromedriver: {e}")
+            });
+        Browser { client: Some(client), driver }
+    }
+
+    fn client(&self) -> &Client {
+        self.client.as_ref().expect("open")
+    }
+
+    async fn goto(&self, url: &str) {
+        self.client().goto(url).await.unwrap_or_else(|e| panic!("cannot open {url}: {e}"));
+    }
+
+    /// Runs a script (`return ...`) in the page.
+    async fn js(&self, script: &str) -> Value {
+        self.client().execute(script, vec![]).await.unwrap_or_else(|e| panic!("{script}: {e}"))
+    }
+
+    /// Waits until `expression` is truthy in the page, and returns its value.
+    async fn until(&self, what: &str, expression: &str) -> Value {
+        let started = Instant::now();
+        loop {
+            let value = self
+                .js(&format!("try {{ return ({expression}); }} catch (e) {{ return null; }}"))
+                .await;
+            if !matches!(value, Value::Null | Value::Bool(false))
+                && value != json!("")
+                && value != json!(0)
+            {
+                return value;
+            }
+            if started.elapsed() > Duration::from_secs(20) {
+                let text = self.js("return document.body.innerText.slice(0, 2000)").await;
+                panic!(
+                    "waited 20 s for {what} ({expression}); the page shows:\n{}",
+                    text.as_str().unwrap_or("")
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Clicks the element `selector` finds (again when the page redrew it meanwhile: views
+    /// refresh as requests arrive).
+    async fn click(&self, selector: &str) {
+        for attempt in 0.. {
+            let element = self
+                .client()
+                .wait()
+                .at_most(Duration::from_secs(20))
+                .for_element(Locator::Css(selector))
+                .await
+                .unwrap_or_else(|e| panic!("no {selector}: {e}"));
+            match element.click().await {
+                Ok(()) => return,
+                Err(e) if attempt < 5 && e.to_string().contains("stale element") => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("cannot click {selector}: {e}"),
+            }
+        }
+    }
+
+    /// Saves a screenshot as `target/dashboard-screenshots/<name>.png`.
+    async fn screenshot(&self, name: &str) {
+        // Toasts fade by themselves; a picture waits for nobody.
+        self.js("document.getElementById('toast').className = 'toast'; return 1").await;
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let png = self.client().screenshot().await.expect("a screenshot");
+        let dir = screenshots();
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+
+    async fn close(mut self) {
+        if let Some(client) = self.client.take() {
+            let _ = client.close().await;
+        }
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn screenshots() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap().join("dashboard-screenshots")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+// === The server ===
+
+/// `understudy serve` on a loopback port, killed when dropped.
+struct Server {
+    child: Child,
+    address: SocketAddr,
+}
+
+impl Server {
+    fn start(args: &[&str], envs: &[(&str, &str)]) -> Server {
+        let mut all = vec!["serve", "--port", "0", "--seed", "7"];
+        all.extend_from_slice(args);
+        let (child, address) = spawn_binary(&all, &std::env::temp_dir(), envs);
+        Server { child, address }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> (u16, String) {
+        http(self.address, method, path, headers, body)
+    }
+
+    fn json(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Value {
+        let (status, text) = self.send(method, path, headers, body);
+        assert!(status < 300, "{method} {path}: {status} {text}");
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}: {text}"))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn teable_patch(server: &Server, token: &str, body: &str) -> u16 {
+    let headers = [("authorization", token), ("content-type", "application/json")];
+    server.send("PATCH", TEABLE_PATCH, &headers, body).0
+}
+
+// === The tests ===
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_appear_live_with_their_verdicts_and_open_to_why() {
+    // Arrange
+    let server = Server::start(&[], &[]);
+    let browser = Browser::open().await;
+    browser.goto(&server.url("/__understudy/")).await;
+    browser
+        .until("the stream is live", "document.querySelector('#live').textContent === 'live'")
+        .await;
+
+    // Act: requests sent after the page is open, each refused at a different step.
+    assert_eq!(
+        teable_patch(&server, TOKEN, r#"{"enable": "yes", "config": {"llmProviders": 3}}"#),
+        400
+    );
+    assert_eq!(teable_patch(&server, "Bearer readonly-token", r#"{"enable": true}"#), 403);
+    let arize = server.send("GET", "/arize/v2/integrations", &[], "").0;
+    assert_eq!(arize, 401);
+    let ok = server
+        .send(
+            "GET",
+            "/gitbook/v1/spaces/NoK4wQzHOEVavmwBhb3l/integrations",
+            &[("authorization", TOKEN)],
+            "",
+        )
+        .0;
+    assert_eq!(ok, 200);
+    let (status, _) = server.send(
+        "PATCH",
+        TEABLE_PATCH,
+        &[
+            ("authorization", TOKEN),
+            ("content-type", "application/json"),
+            ("x-understudy-session", "alice"),
+        ],
+        r#"{"enable": false}"#,
+    );
+    assert_eq!(status, 200);
+
+    // Assert: newest first, each with its status and the step that answered.
+    browser.until("five entries", &format!("{ROWS}.length === 5")).await;
+    let rows = browser
+        .js(&format!("return [...{ROWS}].sort((a, b) => b.dataset.seq - a.dataset.seq).map(r => [r.querySelector('.pill').textContent, r.querySelector('.step').textContent])"))
+        .await;
+    assert_eq!(
+        rows,
+        json!([
+            ["200", "engine"],
+            ["200", "engine"],
+            ["401", "auth"],
+            ["403", "tokens"],
+            ["400", "validate"]
+        ])
+    );
+
+    // The validation refusal opens to every violation, its pointer and contract location.
+    browser.click(".entry[data-seq='1']").await;
+    let verdict =
+        browser.until("the verdict", "document.querySelector('.verdict')?.innerText").await;
+    let verdict = verdict.as_str().unwrap();
+    assert!(verdict.contains("Refused by validation against the contract"), "{verdict}");
+    let violations = browser
+        .js("return [...document.querySelectorAll('.violations tbody tr')].map(r => [...r.cells].map(c => c.innerText))")
+        .await;
+    let violations = violations.as_array().unwrap();
+    assert_eq!(violations.len(), 2, "{violations:?}");
+    let enable = violations.iter().find(|v| v[1] == "/enable").expect("a violation at /enable");
+    assert_eq!(enable[0], "body");
+    assert!(enable[2].as_str().unwrap().contains("is not of type \"boolean\""), "{enable}");
+    assert!(
+        enable[3].as_str().unwrap().starts_with("openapi.yaml#/paths/~1space~1{spaceId}")
+            && enable[3].as_str().unwrap().ends_with("/properties/enable/type"),
+        "{enable}"
+    );
+    assert!(violations.iter().any(|v| v[1] == "/config/llmProviders"), "{violations:?}");
+    let curl = browser.js("return document.querySelector('.curl-text').textContent").await;
+    let curl = curl.as_str().unwrap();
+    assert!(
+        curl.starts_with(&format!("curl -X PATCH 'http://{}{TEABLE_PATCH}'", server.address)),
+        "{curl}"
+    );
+    assert!(
+        curl.contains("-H 'authorization: Bearer dev-token'"),
+        "the scenario's token is put back: {curl}"
+    );
+    assert!(
+        curl.contains(r#"--data-raw '{"enable":"yes","config":{"llmProviders":3}}'"#),
+        "{curl}"
+    );
+    browser.screenshot("journal").await;
+
+    // The token refusal names the scenario rule.
+    browser.click(".entry[data-seq='2']").await;
+    let rule = browser.until("the rule", "document.querySelector('.why-rule')?.innerText").await;
+    assert!(rule.as_str().unwrap().contains("tokens.readonly-token: read-only"), "{rule}");
+
+    // Filters: only refusals, then one session.
+    browser.js("const s = document.querySelector('.filter-status'); s.value = 'refused'; s.dispatchEvent(new Event('change')); return 1").await;
+    browser.until("three refusals", &format!("{ROWS}.length === 3")).await;
+    browser.js("const s = document.querySelector('.filter-status'); s.value = ''; s.dispatchEvent(new Event('change')); const t = document.querySelector('.filter-text'); t.value = 'alice'; t.dispatchEvent(new Event('input')); return 1").await;
+    browser.until("alice's request", &format!("{ROWS}.length === 1")).await;
+    browser.js("const t = document.querySelector('.filter-text'); t.value = ''; t.dispatchEvent(new Event('input')); return 1").await;
+
+    // Pause holds new entries back; resume shows them; clear empties the journal.
+    browser.click("button.pause").await;
+    assert_eq!(
+        server.send("GET", "/arize/v2/integrations", &[("authorization", TOKEN)], "").0,
+        200
+    );
+    browser
+        .until(
+            "the held entry is counted",
+            "document.querySelector('#live').textContent === 'paused · 1 new'",
+        )
+        .await;
+    assert_eq!(browser.js(&format!("return {ROWS}.length")).await, json!(5));
+    browser.click("button.pause").await;
+    browser.until("six entries", &format!("{ROWS}.length === 6")).await;
+    browser.click("button.clear").await;
+    browser.until("an empty list", &format!("{ROWS}.length === 0")).await;
+    let journal = server.json("GET", "/__understudy/journal", &[], "");
+    assert_eq!(journal["entries"], json!([]));
+
+    // The page loads within its budget (Navigation Timing, request start to the load event):
+    // first in a fresh browser, then again (files revalidated by their ETag).
+    let timing = "const n = performance.getEntriesByType('navigation')[0]; return n.loadEventEnd > 0 && n.loadEventEnd - n.startTime";
+    let first = browser.js(timing).await;
+    browser.js("location.reload(); return 1").await;
+    browser.until("the page again", "document.querySelector('#live').textContent === 'live'").await;
+    let again = browser
+        .until("the load event", "(n => n.loadEventEnd > 0 && n.loadEventEnd - n.startTime)(performance.getEntriesByType('navigation')[0])")
+        .await;
+    eprintln!("dashboard page load in the browser: first {first} ms, again {again} ms");
+    assert!(again.as_f64().unwrap() < 1000.0, "the page took {again} ms to load");
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn editing_a_record_with_an_invalid_value_shows_the_violation_and_changes_nothing() {
+    // Arrange: the session exists once a request used it.
+    let server = Server::start(&[], &[]);
+    assert_eq!(teable_patch(&server, TOKEN, r#"{"enable": true}"#), 200);
+    let before = server.json("GET", "/__understudy/state?api=teable&secrets=true", &[], "");
+    let browser = Browser::open().await;
+    browser.goto(&server.url("/__understudy/#/state")).await;
+    browser.until("the teable table", "document.querySelector('.state-api')").await;
+    browser.js("const s = document.querySelector('.state-api'); s.value = 'teable'; s.dispatchEvent(new Event('change')); return 1").await;
+    browser
+        .until(
+            "the record",
+            "document.querySelector(\"tr[data-key='intH0sBtuGK6ikltC7E'] button.edit\")",
+        )
+        .await;
+    browser.screenshot("state").await;
+
+    // Act: `enable` is a boolean in the contract.
+    browser.click("tr[data-key='intH0sBtuGK6ikltC7E'] button.edit").await;
+    let edited = browser
+        .js("const a = document.querySelector('.record-editor'); const r = JSON.parse(a.value); r.enable = 'sometimes'; a.value = JSON.stringify(r, null, 2); a.dispatchEvent(new Event('input')); return r.config.llmProviders[0].apiKey")
+        .await;
+    assert_eq!(edited, json!("‹redacted›"), "the editor shows secrets hidden");
+    browser.click("button.save").await;
+
+    // Assert: the violation, with where the contract says so; the state is unchanged.
+    let refused =
+        browser.until("the refusal", "document.querySelector('.edit-refused')?.innerText").await;
+    let refused = refused.as_str().unwrap();
+    assert!(refused.contains("/enable"), "{refused}");
+    assert!(refused.contains("\"sometimes\" is not of type \"boolean\""), "{refused}");
+    assert!(
+        refused.contains("openapi.yaml#/components/schemas/IntegrationItem/properties/enable/type"),
+        "{refused}"
+    );
+    browser
+        .js("document.querySelector('.edit-refused').scrollIntoView({block: 'end'}); return 1")
+        .await;
+    browser.screenshot("state-refused").await;
+    let after = server.json("GET", "/__understudy/state?api=teable&secrets=true", &[], "");
+    assert_eq!(after, before, "a refused edit changes nothing");
+
+    // A valid edit is stored, and the hidden secret keeps its value.
+    browser
+        .js("const a = document.querySelector('.record-editor'); const r = JSON.parse(a.value); r.enable = false; a.value = JSON.stringify(r, null, 2); a.dispatchEvent(new Event('input')); return 1")
+        .await;
+    browser.click("button.save").await;
+    browser.until("the editor closes", "!document.querySelector('.record-editor')").await;
+    let stored = server.json("GET", "/__understudy/state?api=teable&secrets=true", &[], "");
+    let record = &stored["teable"]["default"]["collections"]["integrations"]["intH0sBtuGK6ikltC7E"];
+    let old = &before["teable"]["default"]["collections"]["integrations"]["intH0sBtuGK6ikltC7E"];
+    assert_eq!(record["enable"], json!(false));
+    assert_eq!(record["config"], old["config"], "the redacted key kept its stored value");
+    let (_, read) = server.send(
+        "GET",
+        "/teable/api/space/spcTeSYe43VZTSG4Uu3/integration",
+        &[("authorization", TOKEN)],
+        "",
+    );
+    assert!(read.contains("\"enable\":false"), "the mock answers the edited record: {read}");
+
+    // Reset puts the seed back.
+    browser.click("button.reset-session").await;
+    browser
+        .until(
+            "the session emptied",
+            "document.querySelector('main .empty')?.innerText.includes('no data yet')",
+        )
+        .await;
+    let reset = server.json("GET", "/__understudy/state?api=teable", &[], "");
+    assert_eq!(reset, json!({}), "the session is dropped, to be seeded at its next request");
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scenario_switch_from_the_page_takes_effect_and_operations_can_be_tried() {
+    let server = Server::start(&[], &[]);
+    let browser = Browser::open().await;
+    browser.goto(&server.url("/__understudy/#/scenarios")).await;
+    browser.until("the cards", "document.querySelector(\".api-card[data-api='teable']\")").await;
+    let (_, listed) = server.send(
+        "GET",
+        "/teable/api/space/spcTeSYe43VZTSG4Uu3/integration",
+        &[("authorization", TOKEN)],
+        "",
+    );
+    assert!(listed.contains("intH0sBtuGK6ikltC7E"), "{listed}");
+
+    // Act: one click on `rate-limited` for Teable.
+    browser
+        .click(".api-card[data-api='teable'] .scenario-button[data-scenario='rate-limited']")
+        .await;
+    browser
+        .until("the switch shown", "document.querySelector(\".api-card[data-api='teable'] .scenario-button.on\")?.dataset.scenario === 'rate-limited'")
+        .await;
+
+    // Assert: the server answers with the new scenario: 5 per minute, then 429, counted live.
+    let scenario = server.json("GET", "/__understudy/scenario/teable", &[], "");
+    assert_eq!(scenario["active"], "rate-limited");
+    let statuses: Vec<u16> = (0..6)
+        .map(|_| {
+            server
+                .send(
+                    "GET",
+                    "/teable/api/space/spcTeSYe43VZTSG4Uu3/integration",
+                    &[("authorization", TOKEN)],
+                    "",
+                )
+                .0
+        })
+        .collect();
+    assert_eq!(statuses, [200, 200, 200, 200, 200, 429]);
+    browser.until("the count", "document.querySelector(\".limits[data-key='teable'] .count-text\")?.textContent === '5/5'").await;
+    let tokens = browser
+        .js("return document.querySelector(\".api-card[data-api='teable'] .tokens\").innerText")
+        .await;
+    assert!(tokens.as_str().unwrap().contains("readonly-token"), "{tokens}");
+
+    // The default version of Arize, switched with one click.
+    browser.click(".api-card[data-api='arize'] .version-button[data-version='2026-07-10']").await;
+    browser
+        .until("the version shown", "document.querySelector(\".api-card[data-api='arize'] .version-button.on\")?.dataset.version === '2026-07-10'")
+        .await;
+    let (_, answer) = server.send("GET", "/arize/v2/integrations", &[("authorization", TOKEN)], "");
+    assert!(answer.contains("\"type\":\"llm\""), "answered in the 2026-07-10 format: {answer}");
+    browser.js("document.querySelector('main').scrollTop = 0; return 1").await;
+    browser.screenshot("scenarios").await;
+
+    // Contracts: the operations with their URL and statuses; "try it" answers through the mock.
+    browser.goto(&server.url("/__understudy/#/contracts")).await;
+    browser.until("the API picker", "document.querySelector('.contract-api')").await;
+    browser.js("const s = document.querySelector('.contract-api'); s.value = 'gitbook'; s.dispatchEvent(new Event('change')); return 1").await;
+    let blocks = ".operation[data-operation='listSpaceIntegrationsBlocks']";
+    browser.until("the operations", &format!("document.querySelector(\"{blocks}\")")).await;
+    let statuses = browser
+        .js(&format!("return document.querySelector(\"{blocks} .statuses\").innerText"))
+        .await;
+    assert_eq!(statuses.as_str().unwrap().split_whitespace().collect::<Vec<_>>(), ["200", "404"]);
+    let url = browser
+        .js(&format!("return document.querySelector(\"{blocks} .op-path\").textContent"))
+        .await;
+    assert_eq!(url, json!("/spaces/{spaceId}/integration-blocks"));
+    browser.click(&format!("{blocks} .op-head")).await;
+    browser.js("const i = document.querySelector('.param-spaceId'); i.value = 'NoK4wQzHOEVavmwBhb3l'; i.dispatchEvent(new Event('input')); return 1").await;
+    browser.click("button.send").await;
+    let status =
+        browser.until("the answer", "document.querySelector('.try-status')?.textContent").await;
+    assert_eq!(status, json!("200"));
+    browser.screenshot("contracts").await;
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_of_another_origin_cannot_read_or_reset_the_admin_api() {
+    // Arrange: a record changed, so that a reset would show.
+    let server = Server::start(&["--admin-token", "s3cret"], &[]);
+    assert_eq!(teable_patch(&server, TOKEN, r#"{"enable": false}"#), 200);
+    let admin = [("authorization", "Bearer s3cret")];
+    let before = server.json("GET", "/__understudy/state", &admin, "");
+    // Another origin: a page on another loopback port that tries the admin API, with and
+    // without the token (a page that somehow knew it).
+    let target = server.url("/__understudy");
+    let page = format!(
+        r#"<!doctype html><title>other</title><script>
+        const results = {{}};
+        const attempt = (name, promise) => promise.then(r => r.text().then(t => results[name] = 'read ' + r.status + ' ' + t.slice(0, 80)), e => results[name] = 'blocked ' + e.name);
+        Promise.all([
+          attempt('state', fetch('{target}/state')),
+          attempt('state-with-token', fetch('{target}/state', {{headers: {{authorization: 'Bearer s3cret'}}}})),
+          attempt('journal', fetch('{target}/journal', {{credentials: 'include'}})),
+          fetch('{target}/reset', {{method: 'POST', mode: 'no-cors'}}).then(() => results.reset = 'sent', e => results.reset = 'blocked ' + e.name),
+        ]).then(() => document.title = 'done ' + JSON.stringify(results));
+        </script>"#
+    );
+    let other = serve_page(page);
+
+    // Act
+    let browser = Browser::open().await;
+    browser.goto(&format!("http://localhost:{}/", other.port())).await;
+    let title =
+        browser.until("the attempts", "document.title.startsWith('done') && document.title").await;
+
+    // Assert: nothing was read, and the reset was refused by the server.
+    let results: Value =
+        serde_json::from_str(title.as_str().unwrap().trim_start_matches("done ")).unwrap();
+    for name in ["state", "state-with-token", "journal"] {
+        assert_eq!(results[name], "blocked TypeError", "{name}: {results}");
+    }
+    let after = server.json("GET", "/__understudy/state", &admin, "");
+    assert_eq!(after, before, "the cross-origin reset changed nothing");
+
+    // The dashboard itself asks for the token, keeps it for the tab, and then shows the journal.
+    browser.goto(&server.url("/__understudy/")).await;
+    browser.until("the token form", "document.querySelector('#login').open").await;
+    browser.screenshot("token").await;
+    browser.js("document.querySelector('#login input').value = 's3cret'; return 1").await;
+    browser.click("#login button[type=submit]").await;
+    browser
+        .until("the stream is live", "document.querySelector('#live').textContent === 'live'")
+        .await;
+    browser.until("the earlier request", &format!("{ROWS}.length === 1")).await;
+    let kept = browser.js("return sessionStorage.getItem('understudy.admin-token')").await;
+    assert_eq!(kept, json!("s3cret"));
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_entries_render_and_scroll_through_a_virtualised_list() {
+    // Arrange: 10,000 exchanges in the journal.
+    let server = Server::start(&[], &[("UNDERSTUDY_JOURNAL_SIZE", "10000")]);
+    fill_journal(server.address, 10_000).await;
+
+    // Act
+    let browser = Browser::open().await;
+    let started = Instant::now();
+    browser.goto(&server.url("/__understudy/")).await;
+    browser
+        .until("every entry", "document.querySelector('.count').textContent === '10000 requests'")
+        .await;
+    let shown = started.elapsed();
+    let scroll = browser
+        .js(r#"const list = document.querySelector('.entries');
+            const t0 = performance.now(); let frames = 0; let worst = 0; let last = t0;
+            return new Promise(done => { const step = () => {
+              const now = performance.now(); worst = Math.max(worst, now - last); last = now;
+              list.scrollTop += 1700; frames++;
+              if (frames < 60) requestAnimationFrame(step);
+              else done({frames, total: now - t0, worst, rows: list.querySelectorAll('.vlist-row').length, top: list.scrollTop});
+            }; requestAnimationFrame(step); });"#)
+        .await;
+    browser.js("const s = document.querySelector('.filter-text'); s.value = 'gitbook'; s.dispatchEvent(new Event('input')); return 1").await;
+    let filtered_in = Instant::now();
+    browser
+        .until("the filter", "document.querySelector('.count').textContent.startsWith('5000 of')")
+        .await;
+    let filtered = filtered_in.elapsed();
+
+    // Assert: only the rows in view exist in the page, and it keeps up.
+    eprintln!(
+        "10,000 entries: shown {} ms after opening (debug server); 60 scroll steps: {scroll}; filter: {} ms",
+        shown.as_millis(),
+        filtered.as_millis()
+    );
+    let rows = scroll["rows"].as_u64().unwrap();
+    assert!(rows < 100, "a virtualised list keeps few rows in the page, not {rows}");
+    assert!(scroll["top"].as_f64().unwrap() > 50_000.0, "{scroll}");
+    assert!(shown < Duration::from_secs(15), "10,000 entries took {shown:?} to show");
+    assert!(scroll["worst"].as_f64().unwrap() < 500.0, "a scroll frame took too long: {scroll}");
+    browser.close().await;
+}
+
+#[test]
+fn the_page_and_its_files_load_from_the_binary_within_100_ms() {
+    let server = Server::start(&[], &[]);
+    let files = [
+        "/__understudy/ui/style.css",
+        "/__understudy/ui/app.js",
+        "/__understudy/ui/util.js",
+        "/__understudy/ui/vlist.js",
+        "/__understudy/ui/journal.js",
+        "/__understudy/ui/state.js",
+        "/__understudy/ui/scenarios.js",
+        "/__understudy/ui/contracts.js",
+        "/__understudy/ui/icon.svg",
+    ];
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        let started = Instant::now();
+        let (status, page) = server.send("GET", "/__understudy/", &[("accept", "text/html")], "");
+        assert_eq!(status, 200);
+        assert!(page.contains("<script type=\"module\""));
+        for file in files {
+            assert_eq!(server.send("GET", file, &[], "").0, 200, "{file}");
+        }
+        times.push(started.elapsed());
+    }
+    times.sort();
+    eprintln!("page and {} files, one connection each, median of 5: {:?}", files.len(), times[2]);
+    assert!(times[2] < Duration::from_millis(100), "{times:?}");
+    // The JSON admin API is unchanged for clients that do not ask for HTML.
+    let (status, body) =
+        server.send("GET", "/__understudy/", &[("accept", "application/json")], "");
+    assert_eq!(status, 404, "{body}");
+}
+
+#[test]
+fn sigterm_ends_an_open_journal_stream_and_the_server_exits_0_at_once() {
+    use std::io::{Read, Write};
+    let mut server = Server::start(&[], &[]);
+    let mut stream = std::net::TcpStream::connect(server.address).unwrap();
+    write!(stream, "GET /__understudy/journal/stream HTTP/1.1\r\nHost: {}\r\n\r\n", server.address)
+        .unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut first = [0u8; 512];
+    let read = stream.read(&mut first).unwrap();
+    let head = String::from_utf8_lossy(&first[..read]);
+    assert!(head.contains("text/event-stream"), "{head}");
+
+    let started = Instant::now();
+    let killed =
+        Command::new("kill").args(["-TERM", &server.child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(started.elapsed() < Duration::from_secs(5), "the stream held up the shutdown");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status}");
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    let mut rest = Vec::new();
+    let _ = stream.read_to_end(&mut rest);
+    assert!(
+        rest.ends_with(b"0\r\n\r\n"),
+        "the stream ended cleanly: {:?}",
+        String::from_utf8_lossy(&rest)
+    );
+}
+
+// === Helpers ===
+
+/// A one-page HTTP server on another loopback port (another origin), serving `page`.
+fn serve_page(page: String) -> std::net::SocketAddr {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut buffer = [0u8; 4096];
+            let _ = stream.read(&mut buffer);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+                page.len()
+            );
+        }
+    });
+    address
+}
+
+/// Sends `count` requests (half GitBook lists, half Teable validation failures), 8 at a time.
+async fn fill_journal(address: SocketAddr, count: usize) {
+    let tasks: Vec<_> = (0..8)
+        .map(|worker| {
+            tokio::task::spawn_blocking(move || {
+                use std::io::{BufRead, BufReader, Read, Write};
+                let stream = std::net::TcpStream::connect(address).unwrap();
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut writer = stream;
+                for i in (worker..count).step_by(8) {
+                    let request = if i % 2 == 0 {
+                        format!("GET /gitbook/v1/spaces/NoK4wQzHOEVavmwBhb3l/integrations HTTP/1.1\r\nHost: {address}\r\nAuthorization: {TOKEN}\r\n\r\n")
+                    } else {
+                        let body = r#"{"enable": "yes"}"#;
+                        format!("PATCH {TEABLE_PATCH} HTTP/1.1\r\nHost: {address}\r\nAuthorization: {TOKEN}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len())
+                    };
+                    writer.write_all(request.as_bytes()).unwrap();
+                    // Read the head, then the body by its length.
+                    let mut length = 0;
+                    loop {
+                        let mut line = String::new();
+                        reader.read_line(&mut line).unwrap();
+                        if line == "\r\n" {
+                            break;
+                        }
+                        if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                            length = value.trim().parse().unwrap();
+                        }
+                    }
+                    let mut body = vec![0; length];
+                    reader.read_exact(&mut body).unwrap();
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+}
