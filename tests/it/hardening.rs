@@ -356,6 +356,11 @@ async fn a_write_whose_answer_fails_the_self_check_leaves_the_store_as_it_was() 
         assert!(reason.contains("self-check") && reason.contains("/title"), "{}", answer.text);
     }
     assert_eq!(ledger_state(&app).await, before, "the failed writes left a trace");
+    // The journal says which step refused them, and why.
+    let journal = crate::util::call(&app, "GET", "/__understudy/journal?limit=1", &[], None).await;
+    let newest = &journal.json["entries"][0];
+    assert_eq!(newest["step"], "self-check", "{}", journal.text);
+    assert!(newest["why"]["violations"][0]["pointer"].as_str().is_some(), "{}", journal.text);
     let list = ledger(&app, "GET", "/entries", None).await;
     assert_eq!(list.status, 200, "{}", list.text);
     assert_eq!(list.json.as_array().map(Vec::len), Some(2), "{}", list.text);
