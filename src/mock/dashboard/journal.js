@@ -489,5 +489,8 @@ function curlOf(entry) {
   if (request.body !== null && request.body !== undefined) {
     parts.push("--data-raw", shellQuote(typeof request.body === "string" ? request.body : JSON.stringify(request.body)));
   }
-  return parts.join(" ");
+  const command = parts.join(" ");
+  // A body the journal kept cut would be sent cut: said, in a line the shell ignores.
+  const cut = request.truncated;
+  return cut ? `# the journal kept ${cut.kept} of the body's ${cut.size} bytes: this sends only those\n${command}` : command;
 }
