@@ -880,7 +880,7 @@ async fn ten_thousand_entries_render_and_scroll_through_a_virtualised_list() {
     eprintln!("scroll: {scroll}");
     eprintln!("filter over 10,000: {filtered} ms; the oldest entry opened in {opened}");
     eprintln!(
-        "a new page with 10,000 entries (debug server): backlog received {backlog_ready} ms, shown {backlog_shown:.0} ms after navigation start; scroll {backlog_scroll}"
+        "a new page with 10,000 entries: backlog received {backlog_ready} ms, shown {backlog_shown:.0} ms after navigation start; scroll {backlog_scroll}"
     );
     for scroll in [&scroll, &backlog_scroll] {
         let rows = scroll["rows"].as_u64().unwrap();
