@@ -18,7 +18,7 @@
 //! PUT    /__understudy/state/A/S/R/K              one record, checked against the contract (edit.rs)
 //! DELETE /__understudy/state/A/S/R/K              remove one record
 //! GET    /__understudy/apis                       APIs, versions, mounts, scenarios, tokens, operations (inspect.rs)
-//! GET    /__understudy/limits                     every rate-limit window's count, per token
+//! GET    /__understudy/limits                     every rate-limit window's count, per client (inspect.rs)
 //! GET    /__understudy/  (Accept: text/html)      the dashboard, and its files under /ui/ (dashboard.rs)
 //! ```
 //!
@@ -341,7 +341,7 @@ fn load_state(app: &State, request: &Request) -> Reply {
         return Reply::json(
             StatusCode::BAD_REQUEST,
             json!({
-                "error": format!("the state breaks the contract in {count} places{shown}; nothing was loaded"),
+                "error": format!("the state breaks the contract in {count} place{}{shown}; nothing was loaded", if count == 1 { "" } else { "s" }),
                 "count": count,
                 "violations": listed,
             }),

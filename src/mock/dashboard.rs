@@ -1,6 +1,13 @@
 //! The dashboard: a page in the browser at `/__understudy/` (for a client that accepts HTML)
 //! with its scripts and styles under `/__understudy/ui/`, compiled into the binary.
 //!
+//! The page names its files under `/__understudy/ui/<build>/`, where `<build>` is a hash of
+//! them all: a browser keeps them for good (`immutable`) and a later load asks for the page
+//! alone, while a new binary, with new files, names a new folder. (The page's modules import
+//! each other by relative paths, so they all come from the same folder; every module is
+//! preloaded, so the browser asks for all of them at once rather than one level of imports
+//! after another.) The same files answer at `/__understudy/ui/<name>`, revalidated each time.
+//!
 //! Plain HTML, CSS and JavaScript modules (no build step, no framework, nothing fetched from
 //! elsewhere: it works offline). The files hold no data: everything the page shows comes from
 //! the JSON admin API, with the admin token when one is set (the page asks for it and keeps it
@@ -8,6 +15,8 @@
 //! site can make the browser send it). The files themselves are served without the token.
 //! A strict Content-Security-Policy allows the page's own scripts, styles and requests only,
 //! and no framing.
+
+use std::sync::OnceLock;
 
 use bytes::Bytes;
 use http::StatusCode;
@@ -28,7 +37,19 @@ const FILES: &[(&str, &str)] = &[
     ("icon.svg", include_str!("dashboard/icon.svg")),
 ];
 
+/// The page, naming its files under `/__understudy/ui/{build}/`.
 const INDEX: &str = include_str!("dashboard/index.html");
+
+/// The page with `{build}` filled in, and the build's hash.
+fn page() -> &'static (String, String) {
+    static PAGE: OnceLock<(String, String)> = OnceLock::new();
+    PAGE.get_or_init(|| {
+        let all: String =
+            FILES.iter().map(|(name, content)| format!("{name}\n{content}")).collect();
+        let build = etag(&all).trim_matches('"')[..12].to_owned();
+        (INDEX.replace("{build}", &build), build)
+    })
+}
 
 /// What the page may load and send: its own files and the admin API, nothing else.
 const POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
@@ -41,14 +62,21 @@ pub(crate) fn answer(route: &str, request: &Request) -> Option<Reply> {
     if !matches!(request.method, http::Method::GET | http::Method::HEAD) {
         return None;
     }
+    let mut immutable = false;
     let (content, media) = if route.is_empty() {
         let accepts_html = request.header_list("accept").contains("text/html");
         if !accepts_html {
             return None;
         }
-        (INDEX, "text/html; charset=utf-8")
+        (page().0.as_str(), "text/html; charset=utf-8")
     } else {
-        let name = route.strip_prefix("/ui/")?;
+        let mut name = route.strip_prefix("/ui/")?;
+        // `<build>/<name>`: kept for good when it is this build's; another build's folder
+        // (a page of an older binary) gets today's files, revalidated.
+        if let Some((folder, file)) = name.split_once('/') {
+            immutable = folder == page().1;
+            name = file;
+        }
         let content = FILES.iter().find(|(file, _)| *file == name).map(|(_, content)| *content);
         let Some(content) = content else {
             let mut reply = Reply::json(
@@ -72,8 +100,12 @@ pub(crate) fn answer(route: &str, request: &Request) -> Option<Reply> {
         reply
     };
     reply.insert_header("etag", &tag);
-    // Revalidated on every load (a new binary serves new files), answered 304 when unchanged.
-    reply.insert_header("cache-control", "no-cache");
+    if immutable {
+        reply.insert_header("cache-control", "public, max-age=31536000, immutable");
+    } else {
+        // Revalidated on every load (a new binary serves new files), answered 304 when unchanged.
+        reply.insert_header("cache-control", "no-cache");
+    }
     reply.insert_header("x-content-type-options", "nosniff");
     reply.insert_header("referrer-policy", "no-referrer");
     if route.is_empty() {
@@ -127,7 +159,32 @@ mod tests {
                 .unwrap()
                 .contains("frame-ancestors 'none'")
         );
-        assert!(String::from_utf8_lossy(&page.body_bytes()).contains("/__understudy/ui/app.js"));
+        let html = String::from_utf8_lossy(&page.body_bytes()).into_owned();
+        let build = &super::page().1;
+        assert!(html.contains(&format!("/__understudy/ui/{build}/app.js")), "{html}");
+        assert!(!html.contains("{build}"), "{html}");
+    }
+
+    #[test]
+    fn the_files_of_this_build_are_kept_for_good_and_every_module_is_preloaded() {
+        let build = &super::page().1;
+        let script = get(&format!("/ui/{build}/journal.js"), &[]).unwrap();
+        assert_eq!(script.status, StatusCode::OK);
+        assert_eq!(script.headers["cache-control"], "public, max-age=31536000, immutable");
+        // Another build's folder: today's files, revalidated.
+        let other = get("/ui/0123456789ab/journal.js", &[]).unwrap();
+        assert_eq!(other.headers["cache-control"], "no-cache");
+        assert_eq!(other.body_bytes(), script.body_bytes());
+        assert_eq!(
+            get(&format!("/ui/{build}/nothing.js"), &[]).unwrap().status,
+            StatusCode::NOT_FOUND
+        );
+        for (name, _) in FILES.iter().filter(|(name, _)| name.ends_with(".js") && *name != "app.js")
+        {
+            let link =
+                format!("<link rel=\"modulepreload\" href=\"/__understudy/ui/{{build}}/{name}\">");
+            assert!(INDEX.contains(&link), "the page preloads {name}");
+        }
     }
 
     #[test]

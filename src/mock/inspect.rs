@@ -2,7 +2,7 @@
 //! `GET /__understudy/apis` (every API, its versions, mounts, active scenario and the others,
 //! tokens, limits, resources, and each operation with its URL, documented statuses and an
 //! example body) and `GET /__understudy/limits` (the current count of every window, per
-//! version and token).
+//! version and client).
 //!
 //! Read-only views of what the catalog already holds; `admin.rs` routes to them.
 
@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use crate::catalog::{Api, Catalog, Version};
 use crate::contract::Operation;
+use crate::mock::limit::ClientKind;
 use crate::mock::state::State;
 
 /// `GET /apis`: everything the dashboard needs to know of the served APIs.
@@ -134,15 +135,17 @@ fn operation(version: &Version, mount: &str, op: &Operation) -> Value {
     })
 }
 
-/// `GET /limits`: per version with limits, every token's count in each window. Tokens the
-/// scenario does not list are shown by their first characters only.
+/// `GET /limits`: per version with limits, every client's count in each window. A client is
+/// a token the scenario lists (shown as itself, with its name), another credential the
+/// scenario accepts (by a short hash, never its text), or an address (requests without an
+/// accepted credential): `kind` says which.
 pub(crate) fn limits(state: &State) -> Value {
     let catalog = state.catalog();
     let mut out = serde_json::Map::new();
     for version in catalog.apis.iter().flat_map(|a| &a.versions) {
         let Some(limits) = &version.scenario.limits else { continue };
         let known = version.scenario.tokens.as_ref();
-        let mut counts: Vec<(String, Value)> = state
+        let mut clients: Vec<(String, Value)> = state
             .limiter()
             .counts(&version.key, &limits.windows)
             .into_iter()
@@ -155,12 +158,18 @@ pub(crate) fn limits(state: &State) -> Value {
                         json!({"requests": w.requests, "seconds": w.seconds, "used": used, "resets_in": left})
                     })
                     .collect();
-                (shown.clone(), json!({"token": shown, "windows": windows}))
+                let mut count = json!({"client": shown.label, "kind": shown.kind.as_str(), "windows": windows});
+                if shown.kind == ClientKind::Token
+                    && let Some(name) = known.and_then(|t| t.get(&shown.label)).and_then(|t| t.name.as_ref())
+                {
+                    count["name"] = json!(name);
+                }
+                (shown.label, count)
             })
             .collect();
-        counts.sort_by(|a, b| a.0.cmp(&b.0));
-        let counts: Vec<Value> = counts.into_iter().map(|(_, count)| count).collect();
-        out.insert(version.key.clone(), json!({"windows": limits.windows.iter().map(|w| json!({"requests": w.requests, "seconds": w.seconds})).collect::<Vec<_>>(), "tokens": counts}));
+        clients.sort_by(|a, b| a.0.cmp(&b.0));
+        let clients: Vec<Value> = clients.into_iter().map(|(_, count)| count).collect();
+        out.insert(version.key.clone(), json!({"windows": limits.windows.iter().map(|w| json!({"requests": w.requests, "seconds": w.seconds})).collect::<Vec<_>>(), "clients": clients}));
     }
     Value::Object(out)
 }

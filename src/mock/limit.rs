@@ -64,6 +64,44 @@ pub enum Client {
     Overflow,
 }
 
+/// A client as the rate-limit view shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shown {
+    /// What kind of client it is.
+    pub kind: ClientKind,
+    /// `dev-token`, `token #1a2b`, `address 127.0.0.1`...
+    pub label: String,
+}
+
+/// The kinds of [`Client`] a person tells apart: a token the scenario lists (shown as itself)
+/// and another credential (shown by a hash) are both [`Client::Token`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientKind {
+    /// A token the scenario lists.
+    Token,
+    /// Another credential the scenario accepts (any, when it lists none).
+    Credential,
+    /// Requests without an accepted credential, from one address.
+    Address,
+    /// Requests without an accepted credential nor an address.
+    Anonymous,
+    /// Clients past the bound on counters, together.
+    Overflow,
+}
+
+impl ClientKind {
+    /// Its name in the admin API's JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClientKind::Token => "token",
+            ClientKind::Credential => "credential",
+            ClientKind::Address => "address",
+            ClientKind::Anonymous => "anonymous",
+            ClientKind::Overflow => "overflow",
+        }
+    }
+}
+
 /// The counters of one API.
 #[derive(Debug)]
 struct Counters {
@@ -282,18 +320,25 @@ impl Limiter {
     /// How a client is shown (the dashboard's rate-limit view): a token the scenario lists by
     /// itself (they are the scenario's own, not secrets), any other credential by a short
     /// hash, an address as itself.
-    pub fn label(&self, client: Client, known: Option<&BTreeMap<String, Token>>) -> String {
-        match client {
-            Client::Token(hash) => known
-                .into_iter()
-                .flat_map(BTreeMap::keys)
-                .find(|token| self.hasher.hash_one(token.as_str()) == hash)
-                .cloned()
-                .unwrap_or_else(|| format!("token #{:04x}", hash >> 48)),
-            Client::Address(address) => format!("address {address}"),
-            Client::Anonymous => "anonymous".to_owned(),
-            Client::Overflow => "others (past the bound on counters)".to_owned(),
-        }
+    pub fn label(&self, client: Client, known: Option<&BTreeMap<String, Token>>) -> Shown {
+        let (kind, label) = match client {
+            Client::Token(hash) => {
+                match known
+                    .into_iter()
+                    .flat_map(BTreeMap::keys)
+                    .find(|token| self.hasher.hash_one(token.as_str()) == hash)
+                {
+                    Some(token) => (ClientKind::Token, token.clone()),
+                    None => (ClientKind::Credential, format!("token #{:04x}", hash >> 48)),
+                }
+            }
+            Client::Address(address) => (ClientKind::Address, format!("address {address}")),
+            Client::Anonymous => (ClientKind::Anonymous, "anonymous".to_owned()),
+            Client::Overflow => {
+                (ClientKind::Overflow, "others (past the bound on counters)".to_owned())
+            }
+        };
+        Shown { kind, label }
     }
 
     /// Forgets the counters of `api` (all APIs when `None`).
@@ -391,13 +436,16 @@ mod tests {
             Request::new(http::Method::GET, "/", headers, bytes::Bytes::new())
         };
         let listed = limiter.client(Some(&tokens), &request("dev-token"), None);
-        assert_eq!(limiter.label(listed, Some(&tokens)), "dev-token");
+        let shown = limiter.label(listed, Some(&tokens));
+        assert_eq!((shown.kind, shown.label.as_str()), (ClientKind::Token, "dev-token"));
         // A scenario that lists no tokens accepts any: shown by a hash, not by itself.
         let any = limiter.client(None, &request("sk-very-secret"), None);
         let shown = limiter.label(any, None);
-        assert!(shown.starts_with("token #") && !shown.contains("sk-"), "{shown}");
+        assert_eq!(shown.kind, ClientKind::Credential);
+        assert!(shown.label.starts_with("token #") && !shown.label.contains("sk-"), "{shown:?}");
         let address = Client::Address([10, 0, 0, 1].into());
-        assert_eq!(limiter.label(address, Some(&tokens)), "address 10.0.0.1");
+        let shown = limiter.label(address, Some(&tokens));
+        assert_eq!((shown.kind, shown.label.as_str()), (ClientKind::Address, "address 10.0.0.1"));
     }
 
     #[test]

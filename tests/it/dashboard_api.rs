@@ -141,8 +141,14 @@ async fn a_rate_limit_refusal_names_its_window() {
     );
     assert_eq!(entry["why"]["rule"], "limits: 5 requests per 60 s");
     let limits = call(&app, "GET", "/__understudy/limits", &[], None).await;
-    assert_eq!(limits.json["teable"]["tokens"][0]["token"], "dev-token", "{}", limits.text);
-    assert_eq!(limits.json["teable"]["tokens"][0]["windows"][0]["used"], 5, "{}", limits.text);
+    let dev = &limits.json["teable"]["clients"][0];
+    assert_eq!(
+        (&dev["client"], &dev["kind"]),
+        (&json!("dev-token"), &json!("token")),
+        "{}",
+        limits.text
+    );
+    assert_eq!(dev["windows"][0]["used"], 5, "{}", limits.text);
     // A token the scenario does not list is counted by the client's address (none here:
     // `anonymous`), and never shown.
     call_as(
@@ -155,11 +161,14 @@ async fn a_rate_limit_refusal_names_its_window() {
     )
     .await;
     let limits = call(&app, "GET", "/__understudy/limits", &[], None).await;
-    assert!(
-        limits.text.contains("\"anonymous\"") && !limits.text.contains("a-s"),
-        "{}",
-        limits.text
-    );
+    let kinds: Vec<_> = limits.json["teable"]["clients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["client"].as_str().unwrap(), c["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(kinds, [("anonymous", "anonymous"), ("dev-token", "token")], "{}", limits.text);
+    assert!(!limits.text.contains("a-s"), "{}", limits.text);
 }
 
 #[tokio::test]

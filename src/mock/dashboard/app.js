@@ -54,8 +54,15 @@ function setup() {
     toast("Admin token forgotten for this tab", "ok");
   });
   onNeedsToken(askToken);
+  // The state view follows the requests that change it, at most a few times a second (a
+  // flood of requests is not a flood of state dumps).
+  let refreshing = null;
   journal.onEntries(() => {
-    if (current() === "state") state.refresh();
+    if (current() !== "state" || refreshing) return;
+    refreshing = setTimeout(async () => {
+      await state.refresh().catch(() => {});
+      refreshing = null;
+    }, 300);
   });
   window.addEventListener("hashchange", show);
   journal.start();

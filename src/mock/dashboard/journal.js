@@ -8,6 +8,8 @@ import { VList } from "./vlist.js";
 /** Entries kept in the page (the oldest go first). */
 const KEEP = 20000;
 const ROW = 34;
+/** How long a hidden tab keeps its stream (switching tabs for a moment costs nothing). */
+const HIDDEN_GRACE = 10000;
 
 const STEPS = {
   read: "reading the request",
@@ -36,25 +38,49 @@ const journal = {
   root: null,
   listeners: new Set(),
   abort: null,
+  started: false,
   tokens: [],
 };
 
-/** Starts the stream once, for the whole life of the page (entries arrive in any view). */
+/** Starts the stream, for the whole life of the page (entries arrive in any view). */
 export function start() {
   if (journal.abort) return;
   connect();
+  if (journal.started) return;
+  journal.started = true;
   apis()
     .then((list) => {
       journal.tokens = versions(list).flatMap(({ api, version }) => version.tokens.map((t) => ({ api: api.name, token: t.token })));
     })
     .catch(() => {});
+  // A browser opens at most six connections to one host (HTTP/1.1, as browsers speak to a
+  // server without TLS), and a stream holds one for as long as it runs: with six dashboard
+  // tabs open, or six pages left in the back-forward cache, a seventh would wait. So a page
+  // that is left, or hidden for a while, lets its stream go, and takes it up again from the
+  // last entry it has when it is shown.
+  let hiding;
+  document.addEventListener("visibilitychange", () => {
+    clearTimeout(hiding);
+    if (!document.hidden) start();
+    else hiding = setTimeout(() => stop("asleep"), HIDDEN_GRACE);
+  });
+  window.addEventListener("pagehide", () => stop("asleep"));
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted) start();
+  });
 }
 
 /** Restarts the stream (after the token changed). */
 export function restart() {
+  stop("connecting");
+  start();
+}
+
+/** Lets the stream go; `start` takes it up again from the last entry received. */
+function stop(status) {
   if (journal.abort) journal.abort.abort();
   journal.abort = null;
-  start();
+  setStatus(status);
 }
 
 function setStatus(status) {
@@ -126,6 +152,8 @@ function event(block, batch) {
       /* a broken event is skipped */
     }
   } else if (name === "ready") {
+    // For profiling (and the browser tests): when the page has what the server held.
+    if (!performance.getEntriesByName("understudy:journal-ready").length) performance.mark("understudy:journal-ready");
     setStatus("live");
   } else if (name === "lagged") {
     const missed = JSON.parse(data).missed;
@@ -202,18 +230,19 @@ function updateCount() {
   if (node) node.textContent = journal.view.length === journal.all.length ? `${journal.all.length} requests` : `${journal.view.length} of ${journal.all.length} requests`;
 }
 
-const seen = { api: new Set(), version: new Set(), session: new Set() };
+const seen = { api: new Set(), version: new Set(), session: new Set(), status: new Set() };
 function updateFilterOptions(entries) {
   let changed = false;
   for (const entry of entries) {
-    for (const [name, value] of [["api", entry.api], ["version", entry.version], ["session", entry.session]]) {
+    const status = entry.response.status ? String(entry.response.status) : "";
+    for (const [name, value] of [["api", entry.api], ["version", entry.version], ["session", entry.session], ["status", status]]) {
       if (value && !seen[name].has(value)) {
         seen[name].add(value);
         changed = true;
       }
     }
   }
-  if (changed && journal.root) renderFilters();
+  if (changed) refreshOptions();
 }
 
 /** The journal view in `root`. */
@@ -238,11 +267,32 @@ export function render(root) {
   setStatus(journal.status);
 }
 
+/** The choices of each select filter: fixed ones, then the values seen so far. */
+function choices(name) {
+  const seenValues = [...seen[name]].sort().map((v) => [v, v]);
+  switch (name) {
+    case "api":
+      return [["", "all APIs"], ...seenValues];
+    case "version":
+      return [["", "all versions"], ...seenValues];
+    case "session":
+      return [["", "all sessions"], ...seenValues];
+    default:
+      return [["", "any status"], ["2xx", "2xx"], ["3xx", "3xx"], ["4xx", "4xx"], ["5xx", "5xx"], ["refused", "refused"], ...seenValues];
+  }
+}
+
+const SELECTS = [
+  ["api", "API"],
+  ["version", "version"],
+  ["session", "session"],
+  ["status", "status"],
+];
+
 function renderFilters() {
   const bar = journal.root && journal.root.querySelector("#journal-toolbar");
   if (!bar) return;
   const f = journal.filters;
-  const options = (name, label) => [["", label], ...[...seen[name]].sort().map((v) => [v, v])];
   const set = (name) => (value) => {
     f[name] = value;
     applyFilters();
@@ -251,15 +301,7 @@ function renderFilters() {
     el("input", { type: "search", placeholder, value: f[name], class: `filter-${name}`, oninput: (e) => set(name)(e.target.value) });
   fill(
     bar,
-    select(options("api", "all APIs"), f.api, set("api"), { class: "filter-api", "aria-label": "API" }),
-    select(options("version", "all versions"), f.version, set("version"), { class: "filter-version", "aria-label": "version" }),
-    select(options("session", "all sessions"), f.session, set("session"), { class: "filter-session", "aria-label": "session" }),
-    select(
-      [["", "any status"], ["2xx", "2xx"], ["3xx", "3xx"], ["4xx", "4xx"], ["5xx", "5xx"], ["refused", "refused"]],
-      f.status,
-      set("status"),
-      { class: "filter-status", "aria-label": "status" },
-    ),
+    SELECTS.map(([name, label]) => select(choices(name), f[name], set(name), { class: `filter-${name}`, "aria-label": label })),
     text("path", "path contains…"),
     text("text", "search everything…"),
     el("span", { class: "count" }),
@@ -268,6 +310,22 @@ function renderFilters() {
     el("button", { class: "clear", onclick: clear, title: "Forget every entry (here and on the server)" }, "Clear"),
   );
   updateCount();
+}
+
+/** New values seen: the select filters get them as choices, in place (focus and typing in
+ *  the text filters are not disturbed). */
+function refreshOptions() {
+  const bar = journal.root && journal.root.querySelector("#journal-toolbar");
+  if (!bar) return;
+  for (const [name] of SELECTS) {
+    const node = bar.querySelector(`select.filter-${name}`);
+    if (!node) continue;
+    const current = [...node.options].map((o) => o.value);
+    const wanted = choices(name);
+    if (current.length === wanted.length && current.every((v, i) => v === wanted[i][0])) continue;
+    node.replaceChildren(...wanted.map(([value, label]) => el("option", { value }, label)));
+    node.value = journal.filters[name];
+  }
 }
 
 function row(entry, node) {
@@ -310,7 +368,8 @@ function togglePause() {
     journal.held = [];
     add(held);
   }
-  renderFilters();
+  const button = journal.root && journal.root.querySelector("button.pause");
+  if (button) button.textContent = journal.paused ? "Resume" : "Pause";
   setStatus(journal.status);
 }
 
@@ -430,5 +489,8 @@ function curlOf(entry) {
   if (request.body !== null && request.body !== undefined) {
     parts.push("--data-raw", shellQuote(typeof request.body === "string" ? request.body : JSON.stringify(request.body)));
   }
-  return parts.join(" ");
+  const command = parts.join(" ");
+  // A body the journal kept cut would be sent cut: said, in a line the shell ignores.
+  const cut = request.truncated;
+  return cut ? `# the journal kept ${cut.kept} of the body's ${cut.size} bytes: this sends only those\n${command}` : command;
 }

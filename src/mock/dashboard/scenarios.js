@@ -1,6 +1,7 @@
 // The scenarios view: per API, the default version and each version's active scenario, both
 // switched with one click; the tokens of the active scenario and what each may do; the
-// rate-limit windows and the current count of every token in them.
+// rate-limit windows and the current count of every client in them (a token of the scenario,
+// another credential by a hash of it, or the address of requests without an accepted token).
 
 import { admin, apis, describeError, el, fill, toast } from "./util.js";
 
@@ -107,6 +108,26 @@ function may(token) {
   return parts.join("; ");
 }
 
+/** How each kind of client of `GET /limits` is shown, and what it means. */
+const CLIENTS = {
+  token: { note: (c) => c.name || "", title: "a token of the scenario" },
+  credential: { note: () => "unlisted", title: "a credential the scenario accepts but does not list, shown by a short hash of it (never its text)" },
+  address: { note: () => "no accepted token", title: "requests without a token the scenario accepts (none, or a wrong one), from this address: one counter for all of them" },
+  anonymous: { note: () => "no token, no address", title: "requests without a token the scenario accepts and without a client address" },
+  overflow: { note: () => "past the bound", title: "clients past --rate-limit-counters share this one counter until windows end" },
+};
+
+function client(c) {
+  const kind = CLIENTS[c.kind] || { note: () => "", title: "" };
+  const note = kind.note(c);
+  return el(
+    "span",
+    { class: `client client-${c.kind}`, title: kind.title },
+    c.kind === "token" || c.kind === "credential" ? el("code", {}, c.client) : el("span", {}, c.client),
+    note ? el("span", { class: "muted" }, ` ${note}`) : null,
+  );
+}
+
 function windows(list, counts = []) {
   return list.map((w, i) =>
     el(
@@ -116,7 +137,14 @@ function windows(list, counts = []) {
       counts.length
         ? counts.map((c) => {
             const used = c.windows[i].used;
-            return el("div", { class: "meter-row" }, el("code", {}, c.token), el("meter", { min: 0, max: w.requests, value: used, high: w.requests * 0.8, optimum: 0 }), el("span", { class: "count-text" }, `${used}/${w.requests}`), el("span", { class: "muted" }, c.windows[i].resets_in ? ` resets in ${c.windows[i].resets_in} s` : ""));
+            return el(
+              "div",
+              { class: "meter-row", dataset: { client: c.client, kind: c.kind } },
+              client(c),
+              el("meter", { min: 0, max: w.requests, value: used, low: w.requests * 0.5, high: w.requests * 0.8, optimum: 0 }),
+              el("span", { class: "count-text" }, `${used}/${w.requests}`),
+              el("span", { class: "muted resets" }, c.windows[i].resets_in ? `resets in ${c.windows[i].resets_in} s` : ""),
+            );
           })
         : el("span", { class: "muted" }, " no requests counted"),
     ),
@@ -132,7 +160,7 @@ async function limits() {
   }
   for (const node of view.root.querySelectorAll(".limits")) {
     const data = counts[node.dataset.key];
-    if (data) fill(node.querySelector(".limit-body"), windows(data.windows, data.tokens));
+    if (data) fill(node.querySelector(".limit-body"), windows(data.windows, data.clients));
   }
 }
 

@@ -4,7 +4,7 @@
 
 import { admin, AdminError, apis, describeError, el, fill, NeedsToken, prettyJson, select, toast, versions } from "./util.js";
 
-const view = { key: "", session: "default", mode: "table", data: null, root: null, editing: null };
+const view = { key: "", session: "default", mode: "table", data: null, root: null, editing: null, refused: null };
 
 export async function render(root) {
   view.root = root;
@@ -60,10 +60,11 @@ function draw(all) {
       el("div", { class: "segmented" }, ["table", "json"].map((mode) => el("button", { class: view.mode === mode ? "on" : "", onclick: () => { view.mode = mode; draw(all); } }, mode === "table" ? "Table" : "JSON"))),
       el("span", { class: "grow" }),
       el("button", { class: "reset-session", onclick: () => reset(all), title: "Back to the scenario's seed" }, "Reset session"),
-      el("button", { onclick: dump, title: "Download every API's state, secrets included, to load back later" }, "Dump…"),
-      el("label", { class: "button" }, "Load…", el("input", { type: "file", accept: "application/json,.json", class: "offscreen", onchange: (event) => loadFile(event, all) })),
+      el("button", { class: "dump", onclick: dump, title: "Download every API's state, secrets included, to load back later" }, "Dump…"),
+      el("label", { class: "button", title: "Load a dumped state file: checked against the contracts first, refused whole if any record breaks them" }, "Load…", el("input", { type: "file", accept: "application/json,.json", class: "offscreen load-file", onchange: (event) => loadFile(event, all) })),
     ),
     view.error ? el("p", { class: "error" }, view.error) : null,
+    view.refused ? refusedLoad(all) : null,
     body(found),
   );
 }
@@ -225,12 +226,47 @@ async function loadFile(event, all) {
   const file = event.target.files && event.target.files[0];
   event.target.value = "";
   if (!file) return;
+  view.refused = null;
   try {
     const result = await admin("/state", { method: "PUT", body: await file.text() });
-    toast(`Loaded ${result.loaded.length} session${result.loaded.length === 1 ? "" : "s"}`, "ok");
+    const count = result.loaded.length;
+    toast(`Loaded ${count} session${count === 1 ? "" : "s"} from ${file.name}`, "ok");
   } catch (error) {
-    toast(describeError(error), "error");
+    if (error instanceof AdminError) view.refused = { file: file.name, body: error.body || { error: error.message } };
+    else if (!(error instanceof NeedsToken)) toast(describeError(error), "error");
   }
   await load();
   draw(all);
+}
+
+/** A state file the server refused: its message and every violation (nothing was loaded). */
+function refusedLoad(all) {
+  const { file, body } = view.refused;
+  const list = body.violations || [];
+  return el(
+    "div",
+    { class: "verdict s4 load-refused" },
+    el("div", { class: "verdict-head" }, el("strong", {}, `${file} was not loaded`), el("span", { class: "grow" }), el("button", { class: "quiet", onclick: () => { view.refused = null; draw(all); } }, "Dismiss")),
+    el("p", { class: "why-message" }, body.error || "Refused"),
+    list.length
+      ? el(
+          "table",
+          { class: "violations" },
+          el("thead", {}, el("tr", {}, el("th", {}, "record"), el("th", {}, "pointer"), el("th", {}, "problem"))),
+          el(
+            "tbody",
+            {},
+            list.map((v) =>
+              el(
+                "tr",
+                {},
+                el("td", {}, [v.api, v.session, v.resource, v.key].filter((part) => part !== undefined && part !== null).join(" · ")),
+                el("td", {}, el("code", {}, v.pointer || "/")),
+                el("td", { class: "problem" }, v.message),
+              ),
+            ),
+          ),
+        )
+      : null,
+  );
 }
