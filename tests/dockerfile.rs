@@ -3,8 +3,14 @@
 //! with exactly the environment and command of the final image.
 //!
 //! The flags and the environment are read from the Dockerfile itself, so the test follows
-//! every change to it. The release build takes a few minutes; it goes to `target/dockerfile/`
-//! so it never disturbs the debug build.
+//! every change to it. What makes the binary static is the Dockerfile's `RUSTFLAGS`
+//! (`+crt-static`), and what it acts on is the final link; so the test does not compile the
+//! tree a second time (a release build of everything, minutes on a small machine): it asks
+//! `cargo rustc` for the binary of the profile `cargo test` just built, with those flags given
+//! to the binary's own crate only, over the dependencies already compiled. That is what the
+//! Dockerfile's explicit `--target` achieves too (its RUSTFLAGS skip build scripts and
+//! proc-macros). The release image itself, built once, is run in a real container engine by
+//! `scripts/container.sh` (`.ci/run` runs it).
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -63,15 +69,6 @@ fn json_array(text: &str) -> Vec<String> {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("`{text}` is not the exec form: {e}"))
 }
 
-fn host_triple() -> String {
-    let output = Command::new("rustc").arg("-vV").output().unwrap();
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .find_map(|l| l.strip_prefix("host: "))
-        .unwrap()
-        .to_owned()
-}
-
 /// Whether an ELF file has no program interpreter (statically linked, static-pie included).
 fn is_static_elf(path: &Path) -> bool {
     let bytes = std::fs::read(path).unwrap();
@@ -122,27 +119,31 @@ fn the_image_binary_is_static_and_serves_with_the_images_environment() {
     let entrypoint = json_array(values(image, "ENTRYPOINT")[0]);
     let command = json_array(values(image, "CMD")[0]);
 
-    // Build with the Dockerfile's flags.
+    // The Dockerfile's build: a release build with its RUSTFLAGS, for the host's triple.
     let run = values(build, "RUN")
         .into_iter()
         .find(|r| r.contains("cargo build"))
         .expect("a RUN with cargo build");
     let arguments = run.split("cargo build").nth(1).unwrap().split("&&").next().unwrap().trim();
     assert!(arguments.contains("--release") && arguments.contains("--locked"), "{arguments}");
-    let triple = host_triple();
-    let arguments: Vec<String> = arguments
-        .split_whitespace()
-        .map(|a| a.replace("\"$TARGET\"", &triple).replace("$TARGET", &triple))
-        .collect();
-    let target_dir = root().join("target/dockerfile");
+    assert!(arguments.contains("--target"), "RUSTFLAGS must skip build scripts: {arguments}");
+    let rustflags = env_of(build)
+        .into_iter()
+        .find(|(key, _)| key == "RUSTFLAGS")
+        .map(|(_, value)| value)
+        .expect("ENV RUSTFLAGS in the build stage");
+    assert!(rustflags.contains("+crt-static"), "{rustflags}");
+
+    // The same flags on the binary's crate, over the dependencies of this test run's profile.
+    let profile = if cfg!(debug_assertions) { "dev" } else { "release" };
     let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cargo.arg("build").args(&arguments).current_dir(root()).env("CARGO_TARGET_DIR", &target_dir);
-    for (key, value) in env_of(build) {
-        cargo.env(key, value);
-    }
+    cargo
+        .args(["rustc", "--locked", "--quiet", "--bin", "understudy", "--profile", profile, "--"])
+        .args(rustflags.split_whitespace())
+        .current_dir(root());
     let status = cargo.status().unwrap();
-    assert!(status.success(), "the Dockerfile's cargo build failed");
-    let binary: PathBuf = target_dir.join(&triple).join("release/understudy");
+    assert!(status.success(), "cargo rustc with the Dockerfile's RUSTFLAGS failed");
+    let binary: PathBuf = PathBuf::from(env!("CARGO_BIN_EXE_understudy"));
     assert!(is_static_elf(&binary), "{} is dynamically linked", binary.display());
 
     // Run it as the image does: the image's environment only, its entrypoint and command.

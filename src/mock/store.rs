@@ -324,6 +324,12 @@ impl Tx<'_> {
         });
     }
 
+    /// Whether changes are journaled (since a [`Tx::savepoint`]), so that a rollback can take
+    /// them back.
+    pub fn journaling(&self) -> bool {
+        self.undo.is_some()
+    }
+
     /// Whether anything was written or removed since the savepoint (or since the data was
     /// locked, without one).
     pub fn changed_since_savepoint(&self) -> bool {

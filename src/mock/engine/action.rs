@@ -211,13 +211,17 @@ fn update(
     check_immutable(call.operation, behaviour, old, &body)?;
     check_only_with(call.operation, behaviour, old, &body)?;
     // The record is taken out of the store and the body merged into it, both moved rather
-    // than copied; a copy is kept only to put back should a unique rule refuse the result.
+    // than copied. Should a unique rule refuse the result, the record is put back: by the
+    // rollback when the write is journaled (strict mode: `take` kept the one copy), else from
+    // a copy kept for that alone.
+    let journaled = tx.journaling();
     let old = tx.take(&resource.name, &key).unwrap_or_default();
-    let backup = (!behaviour.unique.is_empty()).then(|| old.clone());
+    let backup = (!behaviour.unique.is_empty() && !journaled).then(|| old.clone());
     let record = merged(call, behaviour, scope, tx, old, body, behaviour.merge, &behaviour.paths);
     if let Err(failure) = check_unique(call.operation, behaviour, scope, tx, &record, Some(&key)) {
-        if let Some(old) = backup {
-            tx.restore(&resource.name, &key, old);
+        match backup {
+            Some(old) => tx.restore(&resource.name, &key, old),
+            None => tx.rollback(),
         }
         return Err(failure);
     }
