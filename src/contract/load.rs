@@ -62,10 +62,15 @@ pub fn from_value(file: &TextFile, document: Value) -> Result<Contract, LoadErro
     } else if version.starts_with("3.1.") || version == "3.1" {
         Dialect::V31
     } else {
-        let shown = match document.get("openapi") {
-            Some(Value::String(v)) => v.clone(),
-            Some(other) => other.to_string(),
-            None => "(missing `openapi` field)".into(),
+        let shown = match (document.get("openapi"), document.get("swagger")) {
+            (Some(Value::String(v)), _) => v.clone(),
+            (Some(other), _) => other.to_string(),
+            // No well-kept Rust crate converts Swagger 2.0; the npm tool does.
+            (None, Some(swagger)) => format!(
+                "Swagger {}: convert it to OpenAPI 3 first, e.g. `npx swagger2openapi FILE -o openapi.yaml`",
+                swagger.as_str().map_or_else(|| swagger.to_string(), str::to_owned)
+            ),
+            (None, None) => "(missing `openapi` field)".into(),
         };
         return Err(LoadError::Version { file: name.to_owned(), version: shown });
     };
@@ -678,9 +683,11 @@ mod tests {
         let error = load(&file("old.yaml", "swagger: '2.0'\ninfo: {title: t, version: '1'}\n"))
             .unwrap_err();
         assert!(
-            error.to_string().contains("unsupported OpenAPI version `(missing `openapi` field)`"),
+            error.to_string().contains("`Swagger 2.0: convert it to OpenAPI 3 first"),
             "{error}"
         );
+        let error = load(&file("none.yaml", "info: {title: t, version: '1'}\n")).unwrap_err();
+        assert!(error.to_string().contains("`(missing `openapi` field)`"), "{error}");
         let error = load(&file("new.yaml", "openapi: 4.0.0\n")).unwrap_err();
         assert!(error.to_string().contains("`4.0.0`"), "{error}");
     }

@@ -6,12 +6,9 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
 
 use serde_json::{Value, json};
-use understudy::catalog::{Catalog, CatalogOptions};
-use understudy::files::Tree;
-use understudy::{App, Settings, Store, StoreOptions};
+use understudy::App;
 
 use crate::util::{Answer, call};
 
@@ -24,18 +21,7 @@ fn shop() -> PathBuf {
 }
 
 fn app() -> App {
-    let options = CatalogOptions {
-        contracts: Tree::documents(&[shop()]).unwrap(),
-        scenarios: Tree::embedded_scenarios(),
-        only: Vec::new(),
-        apis: Default::default(),
-    };
-    let catalog = Arc::new(Catalog::load(&options).expect("the document loads"));
-    App::new(
-        catalog,
-        Store::new(StoreOptions { seed: Some(3), ..StoreOptions::default() }),
-        Settings::default(),
-    )
+    crate::util::document_app("tests/data/any-contract/shop.yaml")
 }
 
 async fn send(app: &App, method: &str, path: &str, body: Option<&str>) -> Answer {
@@ -232,19 +218,7 @@ fn export_writes_the_embedded_files_as_written_and_never_overwrites() {
 }
 
 fn wrapped_app() -> App {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/any-contract/wrapped.yaml");
-    let options = CatalogOptions {
-        contracts: Tree::documents(&[file]).unwrap(),
-        scenarios: Tree::embedded_scenarios(),
-        only: Vec::new(),
-        apis: Default::default(),
-    };
-    let catalog = Arc::new(Catalog::load(&options).expect("the document loads"));
-    App::new(
-        catalog,
-        Store::new(StoreOptions { seed: Some(3), ..StoreOptions::default() }),
-        Settings::default(),
-    )
+    crate::util::document_app("tests/data/any-contract/wrapped.yaml")
 }
 
 // See: issue 12, the corpus (ReadMe's API v2 answers `{"data": record}`, keys records by `slug`
@@ -283,20 +257,7 @@ async fn wrapped_records_are_answered_in_their_wrapper_keyed_by_their_natural_ke
 // === Answers as their schema says (issue 12, the corpus) ===
 
 fn observatory() -> App {
-    let file =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/any-contract/observatory.yaml");
-    let options = CatalogOptions {
-        contracts: Tree::documents(&[file]).unwrap(),
-        scenarios: Tree::embedded_scenarios(),
-        only: Vec::new(),
-        apis: Default::default(),
-    };
-    let catalog = Arc::new(Catalog::load(&options).expect("the document loads"));
-    App::new(
-        catalog,
-        Store::new(StoreOptions { seed: Some(3), ..StoreOptions::default() }),
-        Settings::default(),
-    )
+    crate::util::document_app("tests/data/any-contract/observatory.yaml")
 }
 
 async fn observe(app: &App, method: &str, path: &str, body: Option<&str>) -> Answer {

@@ -374,20 +374,7 @@ async fn a_record_edit_is_checked_against_the_contract_and_a_refused_one_changes
 #[tokio::test]
 async fn records_of_an_inferred_resource_are_checked_against_its_read_operation() {
     // An inferred scenario names no schema for its records: the answer of `getPet` decides.
-    let shop =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/any-contract/shop.yaml");
-    let options = understudy::catalog::CatalogOptions {
-        contracts: understudy::files::Tree::documents(&[shop]).unwrap(),
-        scenarios: understudy::files::Tree::embedded_scenarios(),
-        only: Vec::new(),
-        apis: Default::default(),
-    };
-    let catalog = std::sync::Arc::new(understudy::catalog::Catalog::load(&options).unwrap());
-    let app = understudy::App::new(
-        catalog,
-        understudy::Store::default(),
-        understudy::Settings::default(),
-    );
+    let app = crate::util::document_app("tests/data/any-contract/shop.yaml");
     call(&app, "GET", "/shop/api/v1/pets", &[("authorization", "Bearer any")], None).await;
     let path = "/__understudy/state/shop/default/pets/7";
     let answer =

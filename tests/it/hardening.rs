@@ -574,20 +574,7 @@ async fn an_integer_out_of_its_int32_or_int64_range_is_a_400_in_the_apis_envelop
     assert!(answer.text.contains("-9223372036854775808") && answer.text.contains("2147483647"));
 
     // The corpus's case: the Swagger Petstore served with no scenario.
-    let petstore =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/petstore.json");
-    let options = understudy::catalog::CatalogOptions {
-        contracts: understudy::files::Tree::documents(&[petstore]).unwrap(),
-        scenarios: understudy::files::Tree::embedded_scenarios(),
-        only: Vec::new(),
-        apis: Default::default(),
-    };
-    let catalog = std::sync::Arc::new(understudy::catalog::Catalog::load(&options).unwrap());
-    let app = understudy::App::new(
-        catalog,
-        understudy::Store::new(understudy::StoreOptions::default()),
-        understudy::Settings::default(),
-    );
+    let app = crate::util::document_app("tests/corpus/petstore.json");
     let order = r#"{"petId": -9223372036854775809, "quantity": 1}"#;
     let headers = [("content-type", "application/json")];
     let answer =

@@ -340,6 +340,24 @@ pub fn fixture_app(dir: &str) -> App {
     App::new(catalog, Store::new(StoreOptions::default()), Settings::default())
 }
 
+/// A service over one OpenAPI document (a path below the repository) served as
+/// `understudy serve FILE` serves it: no scenario of its own (inferred), ids repeatable.
+pub fn document_app(relative: &str) -> App {
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);
+    let options = CatalogOptions {
+        contracts: understudy::files::Tree::documents(&[file]).expect("the document is readable"),
+        scenarios: understudy::files::Tree::embedded_scenarios(),
+        only: Vec::new(),
+        apis: BTreeMap::new(),
+    };
+    let catalog = Arc::new(Catalog::load(&options).expect("the document loads"));
+    App::new(
+        catalog,
+        Store::new(StoreOptions { seed: Some(3), ..StoreOptions::default() }),
+        Settings::default(),
+    )
+}
+
 /// `app(dialect)` with one API switched to another scenario.
 pub fn app_with_scenario(api: &str, scenario: &str) -> App {
     let app = app(Dialect::V31);
