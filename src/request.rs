@@ -264,3 +264,194 @@ pub fn media_essence(value: &str) -> Option<String> {
     let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
     (!essence.is_empty()).then_some(essence)
 }
+
+#[cfg(test)]
+mod tests {
+    //! Properties of reading a request's head: the query, the credential, the session and
+    //! the cookies. Each test's doc says what would make it fail.
+
+    use http::{HeaderMap, HeaderValue, Method, Version};
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::json::arbitrary;
+
+    fn with_headers(target: &str, headers: &[(&str, &[u8])]) -> Request {
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            let name = http::HeaderName::from_bytes(name.as_bytes()).unwrap();
+            map.append(name, HeaderValue::from_bytes(value).unwrap());
+        }
+        Request::new(Method::GET, target, map, Bytes::new())
+    }
+
+    /// Bytes a header value may hold (no CR, LF or NUL; `HeaderValue` refuses those).
+    fn header_bytes() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            "[A-Za-z0-9._~-]{0,70}".prop_map(String::into_bytes),
+            prop::collection::vec(
+                any::<u8>()
+                    .prop_filter("a header byte", |b| *b == b'\t' || (*b >= 0x20 && *b != 0x7f)),
+                0..70
+            ),
+        ]
+    }
+
+    /// `[A-Za-z0-9._~-]{1,64}`, written independently of `is_session_name`.
+    fn session_pattern() -> regex::Regex {
+        regex::Regex::new(r"\A[A-Za-z0-9._~-]{1,64}\z").unwrap()
+    }
+
+    proptest! {
+        /// Breaks if any pair, in any order and with any characters (`&`, `=`, `+`, `%`,
+        /// non-ASCII, empty), does not come back from the query exactly as a form encoder wrote
+        /// it, repeated names kept in order.
+        #[test]
+        fn a_query_decodes_to_the_pairs_it_was_encoded_from(
+            pairs in prop::collection::vec((arbitrary::text(), arbitrary::text()), 0..8),
+            path in "/[a-z/]{0,8}",
+        ) {
+            let mut encoder = form_urlencoded::Serializer::new(String::new());
+            for (k, v) in &pairs {
+                encoder.append_pair(k, v);
+            }
+            let request = with_headers(&format!("{path}?{}", encoder.finish()), &[]);
+            prop_assert_eq!(&request.path, &path);
+            prop_assert_eq!(request.query_pairs(), pairs.as_slice());
+            for (k, v) in &pairs {
+                let first = pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+                prop_assert_eq!(request.query_value(k), first, "{} (this one: {})", k, v);
+            }
+        }
+
+        /// Breaks if percent-encoding every byte (`%20` rather than `+`, UTF-8 sequences
+        /// split into bytes) decodes to anything but the text that was encoded.
+        #[test]
+        fn a_fully_percent_encoded_query_decodes_to_its_text(key in any::<String>(), value in any::<String>()) {
+            let encode = |text: &str| text.bytes().map(|b| format!("%{b:02X}")).collect::<String>();
+            let request = with_headers(&format!("/?{}={}", encode(&key), encode(&value)), &[]);
+            prop_assert_eq!(request.query_pairs(), &[(key, value)][..]);
+        }
+
+        /// Breaks if any query string (raw bytes as text, stray `%`, `=`, `&`) panics, or
+        /// yields a pair for an empty segment between `&`s.
+        #[test]
+        fn any_query_string_decodes_without_panicking(query in "[a-z%=&+;#?/0-9A-F\u{e9}]{0,40}") {
+            let request = with_headers(&format!("/?{query}"), &[]);
+            let segments = query.split('&').filter(|s| !s.is_empty()).count();
+            prop_assert_eq!(request.query_pairs().len(), segments);
+        }
+
+        /// Breaks if `<scheme> <credential>`, with any spaces around or between them, is not
+        /// read as that scheme and that credential, or if the credential is not the token
+        /// every step (rate limits, authentication, the admin token) reads.
+        #[test]
+        fn a_credential_is_its_scheme_and_its_token_whatever_the_spaces(
+            scheme in "[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]{0,12}",
+            token in "[!-~]{1,40}",
+            before in " {0,3}",
+            between in " {1,3}",
+            after in " {0,3}",
+        ) {
+            let header = format!("{before}{scheme}{between}{token}{after}");
+            let request = with_headers("/", &[("authorization", header.as_bytes())]);
+            let expected = Authorization::Credential { scheme: scheme.clone(), token: token.clone() };
+            prop_assert_eq!(request.authorization(), &expected);
+            prop_assert_eq!(request.authorization().token(), Some(token.as_str()));
+        }
+
+        /// Breaks if an `Authorization` header with bytes beyond ASCII is read as a
+        /// credential, or one without a space is taken for anything but malformed.
+        #[test]
+        fn a_header_that_is_not_a_credential_yields_no_token(value in header_bytes()) {
+            let request = with_headers("/", &[("authorization", &value)]);
+            let read = request.authorization();
+            match std::str::from_utf8(&value).ok().filter(|t| t.bytes().all(|b| b.is_ascii())) {
+                None => prop_assert_eq!(read, &Authorization::NotText),
+                Some(text) if !text.trim().contains(' ') => {
+                    prop_assert_eq!(read, &Authorization::Malformed(text.to_owned()));
+                    prop_assert_eq!(read.token(), None);
+                }
+                Some(_) => prop_assert!(read.token().is_some()),
+            }
+            let none = with_headers("/", &[]);
+            prop_assert_eq!(none.authorization(), &Authorization::Missing);
+        }
+
+        /// Breaks if a session header is accepted that is not 1 to 64 of `A-Z a-z 0-9 . _ ~
+        /// -` (it would land in another session, or the shared one), if one that is gets
+        /// refused, or if an accepted one is not the session the request uses.
+        #[test]
+        fn a_session_header_is_accepted_exactly_when_it_is_a_session_name(value in header_bytes()) {
+            let request = with_headers("/", &[("x-understudy-session", &value)]);
+            let text = std::str::from_utf8(&value).unwrap_or("\u{fffd}");
+            if session_pattern().is_match(text) {
+                prop_assert_eq!(request.check_head(None), Ok(()));
+                prop_assert_eq!(request.session(), text);
+            } else {
+                prop_assert_eq!(request.check_head(None), Err(HeadProblem::Session));
+            }
+        }
+
+        /// Breaks if two session headers, even two good ones, are not refused: which one
+        /// would win is anyone's guess.
+        #[test]
+        fn two_session_headers_are_refused_whatever_they_hold(a in header_bytes(), b in header_bytes()) {
+            let request = with_headers("/", &[("x-understudy-session", &a), ("x-understudy-session", &b)]);
+            prop_assert_eq!(request.check_head(None), Err(HeadProblem::Sessions));
+        }
+
+        /// Breaks if an HTTP/1.1 request with other than exactly one `Host` is answered, or
+        /// if the rule is applied where it does not hold (HTTP/2, requests built in-process).
+        #[test]
+        fn http_1_1_needs_exactly_one_host(hosts in prop::collection::vec("[a-z0-9.:]{1,12}", 0..4)) {
+            let headers: Vec<(&str, &[u8])> = hosts.iter().map(|h| ("host", h.as_bytes())).collect();
+            let request = with_headers("/", &headers);
+            let expected = if hosts.len() == 1 { Ok(()) } else { Err(HeadProblem::Host) };
+            prop_assert_eq!(request.check_head(Some(Version::HTTP_11)), expected);
+            prop_assert_eq!(request.check_head(Some(Version::HTTP_2)), Ok(()));
+            prop_assert_eq!(request.check_head(None), Ok(()));
+        }
+
+        /// Breaks if cookies spread over any number of `Cookie` headers, with any spacing
+        /// around `;` and `=`, do not come back as their names and values, in order.
+        #[test]
+        fn cookies_read_back_as_their_names_and_values(
+            headers in prop::collection::vec(
+                prop::collection::vec(("[A-Za-z0-9_-]{1,8}", "[A-Za-z0-9_.=-]{0,8}"), 1..4),
+                0..3,
+            ),
+            space in " {0,2}",
+        ) {
+            let lines: Vec<String> = headers
+                .iter()
+                .map(|pairs| {
+                    pairs
+                        .iter()
+                        .map(|(n, v)| format!("{space}{n}{space}={space}{v}"))
+                        .collect::<Vec<_>>()
+                        .join(";")
+                })
+                .collect();
+            let named: Vec<(&str, &[u8])> = lines.iter().map(|l| ("cookie", l.as_bytes())).collect();
+            let request = with_headers("/", &named);
+            let expected: Vec<(String, String)> = headers.into_iter().flatten().collect();
+            prop_assert_eq!(request.cookies(), expected.as_slice());
+        }
+
+        /// Breaks if a media type is not read as its type and subtype, lower-cased, without
+        /// parameters, whatever its case, spacing and parameters.
+        #[test]
+        fn a_content_type_is_read_as_its_lower_case_essence(
+            kind in "[A-Za-z]{1,10}",
+            subtype in "[A-Za-z0-9.+-]{1,16}",
+            parameters in "(; ?[a-z]{1,6}=[A-Za-z0-9-]{1,8}){0,2}",
+            space in " {0,2}",
+        ) {
+            let value = format!("{space}{kind}/{subtype}{space}{parameters}");
+            let request = with_headers("/", &[("content-type", value.as_bytes())]);
+            let expected = format!("{kind}/{subtype}").to_ascii_lowercase();
+            prop_assert_eq!(request.media_type(), Some(expected));
+        }
+    }
+}

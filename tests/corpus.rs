@@ -23,23 +23,23 @@
 //! Then the flow: the record a create makes is read back, listed, deleted, and gone.
 //! Everything runs against `127.0.0.1`; the documents' own servers are never contacted.
 
+#[path = "util/schemathesis.rs"]
+mod schemathesis;
 #[path = "util/mod.rs"]
 mod util;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
+use std::process::Command;
 
-use base64::Engine;
 use serde::Deserialize;
 use serde_json::Value;
+
+use schemathesis::{Expected, Mode, Server, Target, client_deps, count_operations};
 
 /// Test cases per operation and phase: enough to reach every operation's odd corners, few
 /// enough that the whole corpus runs in a minute or two on two cores.
 const MAX_EXAMPLES: u32 = 10;
-
-/// Schemathesis's seed and understudy's, so a run repeats.
-const SEED: u32 = 1;
 
 /// The documents the tests below run, by manifest name: each has its own test, so a failure
 /// names its document, and the manifest test checks none is forgotten.
@@ -169,27 +169,8 @@ struct Crud {
     note: Option<String>,
 }
 
-/// A failure not fixed yet.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Expected {
-    #[serde(default = "schemathesis_stage")]
-    stage: String,
-    #[serde(default)]
-    codes: Vec<String>,
-    mode: Option<String>,
-    #[serde(default)]
-    operations: Vec<String>,
-    contains: String,
-    reason: String,
-}
-
 fn yes() -> bool {
     true
-}
-
-fn schemathesis_stage() -> String {
-    "schemathesis".to_owned()
 }
 
 fn root() -> &'static Path {
@@ -275,15 +256,23 @@ fn check(name: &str) {
     let mut unexpected = Vec::new();
     let mut seen: Vec<&Expected> = Vec::new();
     for mode in [Mode::Positive, Mode::Negative] {
-        let server = Server::start(&file, &work);
-        let run = schemathesis(&deps, document, &file, server.address, mode, &work);
+        let server = Server::start(&[file.to_str().unwrap()], &work);
+        let target = Target {
+            spec: &file,
+            url: format!("http://{}{}", server.address, document.base),
+            headers: &document.headers,
+            config: None,
+            max_examples: MAX_EXAMPLES,
+            continue_on_failure: false,
+        };
+        let run = schemathesis::run(&deps, &target, mode, &work);
         drop(server);
         let mut expected_count = 0;
         let mut tolerated = 0;
         for failure in &run.failures {
             if failure.is_unknown_record() {
                 tolerated += 1;
-            } else if let Some(expected) = failure.expected_by(document) {
+            } else if let Some(expected) = failure.expected_by(&document.expected_failures) {
                 expected_count += 1;
                 if !seen.iter().any(|e| std::ptr::eq(*e, expected)) {
                     seen.push(expected);
@@ -308,7 +297,7 @@ fn check(name: &str) {
         );
     }
 
-    let server = Server::start(&file, &work);
+    let server = Server::start(&[file.to_str().unwrap()], &work);
     match crud(document, server.address) {
         Ok(summary) => eprintln!("{name} crud: {summary}"),
         Err(error) => match document.expected("crud", &error) {
@@ -336,260 +325,6 @@ fn check(name: &str) {
         work.display(),
         unexpected.join("\n\n")
     );
-}
-
-/// Installs the clients and Schemathesis (once; quick afterwards) and returns their folder.
-fn client_deps() -> PathBuf {
-    let output = Command::new("bash")
-        .arg(root().join("scripts/client-deps.sh"))
-        .output()
-        .expect("bash runs scripts/client-deps.sh");
-    assert!(
-        output.status.success(),
-        "installing Schemathesis and the corpus failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    PathBuf::from(String::from_utf8_lossy(&output.stdout).trim())
-}
-
-/// How many operations the document has.
-fn count_operations(file: &Path) -> usize {
-    let text = std::fs::read_to_string(file).unwrap();
-    let document: Value = if file.extension().is_some_and(|e| e == "json") {
-        serde_json::from_str(&text).unwrap()
-    } else {
-        serde_saphyr::from_str(&text).unwrap()
-    };
-    const METHODS: [&str; 8] =
-        ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
-    document["paths"]
-        .as_object()
-        .map(|paths| {
-            paths
-                .values()
-                .filter_map(Value::as_object)
-                .map(|item| item.keys().filter(|k| METHODS.contains(&k.as_str())).count())
-                .sum()
-        })
-        .unwrap_or_default()
-}
-
-/// `understudy serve FILE` on a free port, stopped when dropped.
-struct Server {
-    child: Child,
-    address: SocketAddr,
-}
-
-impl Server {
-    fn start(file: &Path, dir: &Path) -> Server {
-        let seed = SEED.to_string();
-        let (child, address) = util::spawn_binary(
-            &["serve", "--port", "0", "--seed", &seed, file.to_str().unwrap()],
-            dir,
-            &[("RUST_LOG", "warn")],
-        );
-        Server { child, address }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-// === Schemathesis ===
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    Positive,
-    Negative,
-}
-
-impl Mode {
-    fn name(self) -> &'static str {
-        match self {
-            Mode::Positive => "positive",
-            Mode::Negative => "negative",
-        }
-    }
-
-    /// The checks of this mode (see the module docs for why negative data skips one).
-    fn checks(self) -> &'static str {
-        match self {
-            Mode::Positive => {
-                "not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance"
-            }
-            Mode::Negative => {
-                "not_a_server_error,response_schema_conformance,content_type_conformance"
-            }
-        }
-    }
-}
-
-/// What one Schemathesis run found.
-struct Run {
-    tested: u64,
-    cases: u64,
-    failures: Vec<Failure>,
-    errors: Vec<String>,
-}
-
-/// One failed check of one test case.
-#[derive(Debug, PartialEq)]
-struct Failure {
-    mode: Mode,
-    operation: String,
-    code: String,
-    title: String,
-    message: String,
-    status: Option<u64>,
-    request: String,
-    response: String,
-}
-
-impl Failure {
-    /// An undocumented 404 that is understudy saying a record does not exist.
-    fn is_unknown_record(&self) -> bool {
-        self.code == "ST103" && self.status == Some(404) && self.response.contains("not found")
-    }
-
-    fn expected_by<'d>(&self, document: &'d Document) -> Option<&'d Expected> {
-        document.expected_failures.iter().find(|e| {
-            e.stage == "schemathesis"
-                && e.codes.contains(&self.code)
-                && e.mode.as_deref().is_none_or(|m| m == self.mode.name())
-                && (e.operations.is_empty() || e.operations.contains(&self.operation))
-                && (self.message.contains(&e.contains) || self.response.contains(&e.contains))
-        })
-    }
-
-    fn describe(&self) -> String {
-        let mut response = self.response.clone();
-        if response.len() > 1200 {
-            let cut = (0..=1200).rev().find(|i| response.is_char_boundary(*i)).unwrap_or(0);
-            response.truncate(cut);
-            response.push_str("...");
-        }
-        format!(
-            "{} ({} data): {} {}{}\n  request: {}\n  response: {} {}",
-            self.operation,
-            self.mode.name(),
-            self.code,
-            self.title,
-            if self.message.is_empty() { String::new() } else { format!(": {}", self.message) },
-            self.request,
-            self.status.map_or("-".to_owned(), |s| s.to_string()),
-            response
-        )
-    }
-}
-
-fn schemathesis(
-    deps: &Path,
-    document: &Document,
-    file: &Path,
-    address: SocketAddr,
-    mode: Mode,
-    work: &Path,
-) -> Run {
-    let json = work.join(format!("{}.json", mode.name()));
-    let ndjson = work.join(format!("{}.ndjson", mode.name()));
-    let mut command = Command::new(deps.join("schemathesis/bin/st"));
-    command
-        .current_dir(work)
-        .arg("run")
-        .arg(file)
-        .arg("--url")
-        .arg(format!("http://{address}{}", document.base))
-        .args(["--checks", mode.checks(), "--mode", mode.name()])
-        .args(["--max-examples", &MAX_EXAMPLES.to_string(), "--seed", &SEED.to_string()])
-        .args(["--workers", "1", "--no-color", "--generation-database", "none"])
-        // Negative path parameters are hard to come by for Hypothesis; without this it gives
-        // up on such operations instead of testing them with the few it finds.
-        .args(["--suppress-health-check", "filter_too_much"])
-        .args(["--request-timeout", "10", "--report", "json,ndjson"])
-        .arg("--report-json-path")
-        .arg(&json)
-        .arg("--report-ndjson-path")
-        .arg(&ndjson);
-    for header in &document.headers {
-        command.args(["--header", header]);
-    }
-    let output = command.output().expect("Schemathesis runs");
-    std::fs::write(work.join(format!("{}.txt", mode.name())), &output.stdout).unwrap();
-    let report: Value = std::fs::read_to_string(&json)
-        .ok()
-        .and_then(|text| serde_json::from_str(&text).ok())
-        .unwrap_or_else(|| {
-            panic!(
-                "{}: Schemathesis wrote no report (exit {:?}):\n{}\n{}",
-                document.name,
-                output.status.code(),
-                String::from_utf8_lossy(&output.stdout),
-                String::from_utf8_lossy(&output.stderr)
-            )
-        });
-    let errors = report["errors"].as_array().into_iter().flatten().map(|e| e.to_string()).collect();
-    Run {
-        tested: report["operations"]["tested"].as_u64().unwrap_or_default(),
-        cases: report["test_cases"]["generated"].as_u64().unwrap_or_default(),
-        failures: failures(&std::fs::read_to_string(&ndjson).unwrap(), mode),
-        errors,
-    }
-}
-
-/// The failed checks of an ndjson report, one per operation, code, status and message.
-fn failures(ndjson: &str, mode: Mode) -> Vec<Failure> {
-    let decode = |content: &Value| -> String {
-        content["$base64"]
-            .as_str()
-            .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
-            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-            .unwrap_or_default()
-    };
-    let mut out: Vec<Failure> = Vec::new();
-    for line in ndjson.lines() {
-        let event: Value = serde_json::from_str(line).unwrap();
-        let Some(recorder) = event.get("ScenarioFinished").map(|s| &s["recorder"]) else {
-            continue;
-        };
-        let Some(checks) = recorder["checks"].as_object() else { continue };
-        for (case, results) in checks {
-            let interaction = &recorder["interactions"][case];
-            for failure in results.as_array().into_iter().flatten() {
-                let Some(found) = failure.get("failure_info").map(|f| &f["failure"]) else {
-                    continue;
-                };
-                let request = &interaction["request"];
-                let body = decode(&request["body"]);
-                let failure = Failure {
-                    mode,
-                    operation: found["operation"].as_str().unwrap_or_default().to_owned(),
-                    code: found["code"].as_str().unwrap_or_default().to_owned(),
-                    title: found["title"].as_str().unwrap_or_default().to_owned(),
-                    message: found["message"].as_str().unwrap_or_default().to_owned(),
-                    status: interaction["response"]["status_code"].as_u64(),
-                    request: format!(
-                        "{} {}{}",
-                        request["method"].as_str().unwrap_or_default(),
-                        request["uri"].as_str().unwrap_or_default(),
-                        if body.is_empty() { String::new() } else { format!(" {body}") }
-                    ),
-                    response: decode(&interaction["response"]["content"]),
-                };
-                let same = |f: &Failure| {
-                    (&f.operation, &f.code, f.status, &f.message)
-                        == (&failure.operation, &failure.code, failure.status, &failure.message)
-                };
-                if !out.iter().any(same) {
-                    out.push(failure);
-                }
-            }
-        }
-    }
-    out
 }
 
 // === The create → read → list → delete flow ===

@@ -597,4 +597,428 @@ mod tests {
         assert_eq!(scalar("1e400", ValueKind::Integer), Value::from("1e400"));
         assert_eq!(scalar("007", ValueKind::Integer), Value::from(7));
     }
+
+    /// Properties of parameter conversion and of body validation. Each test's doc says the
+    /// rule it holds the code to, that is, what would make it fail.
+    mod properties {
+        use std::sync::OnceLock;
+
+        use http::{HeaderMap, HeaderValue, Method};
+        use proptest::prelude::*;
+        use proptest::sample::Index;
+
+        use super::*;
+        use crate::contract::{Contract, load};
+        use crate::json::arbitrary;
+
+        /// `^[+-]?[0-9]+$`: what `integer` converts.
+        fn is_decimal(text: &str) -> bool {
+            let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+            !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+        }
+
+        /// The decimal JSON writes for an integer given as sign and digits.
+        fn canonical(text: &str) -> String {
+            let negative = text.starts_with('-');
+            let digits = text.trim_start_matches(['+', '-']).trim_start_matches('0');
+            match (negative, digits.is_empty()) {
+                (_, true) => "0".to_owned(),
+                (true, false) => format!("-{digits}"),
+                (false, false) => digits.to_owned(),
+            }
+        }
+
+        fn kind() -> impl Strategy<Value = ValueKind> {
+            prop::sample::select(vec![
+                ValueKind::String,
+                ValueKind::Integer,
+                ValueKind::Number,
+                ValueKind::Boolean,
+                ValueKind::Object,
+            ])
+        }
+
+        fn array_parameter(
+            location: ParameterLocation,
+            explode: bool,
+            delimiter: char,
+        ) -> Parameter {
+            Parameter {
+                location,
+                ..parameter(ValueKind::Array, ValueKind::String, explode, delimiter)
+            }
+        }
+
+        proptest! {
+            /// Breaks if an integer of any size, sign or leading zeros is not converted to the
+            /// JSON number of the same value (rounded to 64 bits, say, or left as text).
+            #[test]
+            fn an_integer_parameter_of_any_size_converts_to_the_same_number(
+                text in "[+-]?[0-9]{1,60}",
+            ) {
+                let value = scalar(&text, ValueKind::Integer);
+                prop_assert!(value.is_number(), "{} gave {}", text, value);
+                prop_assert_eq!(value.to_string(), canonical(&text));
+                prop_assert_eq!(scalar(&text, ValueKind::Number).to_string(), canonical(&text));
+            }
+
+            /// Breaks if a 64-bit integer does not come back as itself.
+            #[test]
+            fn every_64_bit_integer_converts_to_itself(n in any::<i64>()) {
+                prop_assert_eq!(scalar(&n.to_string(), ValueKind::Integer), Value::from(n));
+            }
+
+            /// Breaks if a finite float written as Rust prints it does not convert back to the
+            /// same float (the shortest text that round-trips).
+            #[test]
+            fn a_finite_number_parameter_converts_to_the_same_float(
+                f in any::<f64>().prop_filter("finite", |f| f.is_finite()),
+            ) {
+                let value = scalar(&f.to_string(), ValueKind::Number);
+                prop_assert_eq!(value.as_f64(), Some(f), "{}", value);
+            }
+
+            /// Breaks if text that is not what its kind reads is changed (trimmed, truncated,
+            /// rounded) instead of kept as it was sent, or if any text panics.
+            #[test]
+            fn text_that_does_not_convert_is_kept_exactly_as_sent(text in arbitrary::text(), kind in kind()) {
+                let value = scalar(&text, kind);
+                let converts = match kind {
+                    ValueKind::String | ValueKind::Array => false,
+                    ValueKind::Integer => is_decimal(&text),
+                    ValueKind::Number => serde_json::from_str::<serde_json::Number>(&text).is_ok()
+                        || is_decimal(&text)
+                        || text.parse::<f64>().is_ok_and(f64::is_finite),
+                    ValueKind::Boolean => text == "true" || text == "false",
+                    ValueKind::Object => serde_json::from_str::<Value>(&text).is_ok_and(|v| v.is_object()),
+                };
+                if converts {
+                    prop_assert_ne!(value, Value::String(text));
+                } else {
+                    prop_assert_eq!(value, Value::String(text));
+                }
+            }
+
+            /// Breaks if a JSON object sent as text (a form field, a `content: application/json`
+            /// parameter) is not read as that object.
+            #[test]
+            fn an_object_parameter_reads_the_json_object_it_is_sent_as(object in arbitrary::object()) {
+                prop_assert_eq!(scalar(&object.to_string(), ValueKind::Object), object);
+            }
+
+            /// Breaks if a non-exploded array (`?id=1,2`, `a|b`, `a b`, a header) does not split
+            /// on its style's delimiter into exactly the items that were joined, each converted.
+            #[test]
+            fn a_delimited_array_splits_into_the_items_that_were_joined(
+                delimiter in prop::sample::select(vec![',', '|', ' ']),
+                location in prop::sample::select(vec![ParameterLocation::Query, ParameterLocation::Header]),
+                items in prop::collection::vec("[a-z0-9é.\\-]{0,6}|[+-]?[0-9]{1,25}", 1..6),
+                item_kind in kind(),
+            ) {
+                let parameter = Parameter {
+                    item_kind,
+                    ..array_parameter(location, location == ParameterLocation::Header, delimiter)
+                };
+                let joined = items.join(&delimiter.to_string());
+                let expected: Vec<Value> = items.iter().map(|i| scalar(i, item_kind)).collect();
+                prop_assert_eq!(convert(&parameter, &[joined]), Value::Array(expected));
+            }
+
+            /// Breaks if a repeated query name (`explode`, the default) is not read as one item
+            /// per value, delimiters and all, in the order sent.
+            #[test]
+            fn an_exploded_array_takes_one_item_per_repeated_name(
+                values in prop::collection::vec(arbitrary::text(), 1..6),
+            ) {
+                let parameter = array_parameter(ParameterLocation::Query, true, ',');
+                let expected: Vec<Value> = values.iter().cloned().map(Value::String).collect();
+                prop_assert_eq!(convert(&parameter, &values), Value::Array(expected));
+            }
+
+            /// Breaks if a scalar sent several times is read from any value but the first.
+            #[test]
+            fn a_repeated_scalar_takes_its_first_value(
+                values in prop::collection::vec(arbitrary::text(), 1..4),
+                kind in kind(),
+            ) {
+                let parameter = parameter(kind, ValueKind::String, true, ',');
+                prop_assert_eq!(convert(&parameter, &values), scalar(&values[0], kind));
+            }
+        }
+
+        /// Every contract the properties below draw operations from: the bundled ones, the
+        /// corpus and the foreign fixtures (3.0 and 3.1, `oneOf`, `$dynamicRef`, forms).
+        fn contracts() -> &'static [Contract] {
+            static CONTRACTS: OnceLock<Vec<Contract>> = OnceLock::new();
+            CONTRACTS.get_or_init(|| {
+                let mut files = Vec::new();
+                let embedded = crate::files::Tree::embedded_contracts();
+                for api in embedded.apis().unwrap() {
+                    let mut folders = vec![api.clone()];
+                    folders.extend(
+                        embedded
+                            .subfolders(&api)
+                            .unwrap()
+                            .into_iter()
+                            .map(|v| format!("{api}/{v}")),
+                    );
+                    for folder in folders {
+                        files.extend(
+                            embedded
+                                .files(&folder, &[".yaml", ".json"])
+                                .unwrap()
+                                .into_iter()
+                                .filter(|f| f.file_name.starts_with("openapi")),
+                        );
+                    }
+                }
+                let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+                for path in [
+                    "corpus/petstore.json",
+                    "corpus/petstore-expanded.json",
+                    "corpus/readme-legacy.json",
+                    "corpus/readme.json",
+                    "corpus/galaxy.yaml",
+                    "data/foreign/contracts/forms/openapi.yaml",
+                    "data/foreign/contracts/refs/openapi.yaml",
+                    "data/foreign/contracts/shapes/openapi.yaml",
+                ] {
+                    files.push(crate::files::read_file(&root.join(path)).unwrap());
+                }
+                assert!(files.len() > 15, "{} contract files", files.len());
+                files
+                    .iter()
+                    .map(|f| load(f).unwrap_or_else(|e| panic!("{}: {e}", f.name)))
+                    .collect()
+            })
+        }
+
+        /// Every declared request body with a schema: contract, operation, media type.
+        fn bodies(form: bool) -> &'static [(usize, usize, usize)] {
+            static JSON: OnceLock<Vec<(usize, usize, usize)>> = OnceLock::new();
+            static FORMS: OnceLock<Vec<(usize, usize, usize)>> = OnceLock::new();
+            (if form { &FORMS } else { &JSON }).get_or_init(|| {
+                let mut out = Vec::new();
+                for (c, contract) in contracts().iter().enumerate() {
+                    for (o, operation) in contract.operations.iter().enumerate() {
+                        let Some(body) = &operation.body else { continue };
+                        for (m, media) in body.content.iter().enumerate() {
+                            let essence = media_essence(&media.media).unwrap_or_default();
+                            let is_form = essence == FORM;
+                            let takes = if form { is_form } else { is_json(&essence) };
+                            if takes && media.schema.is_some() {
+                                out.push((c, o, m));
+                            }
+                        }
+                    }
+                }
+                assert!(out.len() > if form { 1 } else { 40 }, "{} bodies", out.len());
+                out
+            })
+        }
+
+        /// A change made somewhere in a body.
+        #[derive(Debug, Clone)]
+        enum Mutation {
+            Replace(Value),
+            Remove,
+            Insert(String, Value),
+        }
+
+        fn mutation() -> impl Strategy<Value = (Index, Mutation)> {
+            let change = prop_oneof![
+                arbitrary::value().prop_map(Mutation::Replace),
+                Just(Mutation::Remove),
+                (arbitrary::text(), arbitrary::value()).prop_map(|(k, v)| Mutation::Insert(k, v)),
+            ];
+            (any::<Index>(), change)
+        }
+
+        /// Every pointer into `value`, the value itself first.
+        fn places(value: &Value, at: String, out: &mut Vec<String>) {
+            out.push(at.clone());
+            match value {
+                Value::Object(map) => {
+                    for (key, child) in map {
+                        places(child, crate::json::pointer::push_token(&at, key), out);
+                    }
+                }
+                Value::Array(items) => {
+                    for (i, child) in items.iter().enumerate() {
+                        places(child, format!("{at}/{i}"), out);
+                    }
+                }
+                _ => {}
+            }
+        }
+
+        fn mutate(body: &mut Value, (index, change): &(Index, Mutation)) {
+            let mut all = Vec::new();
+            places(body, String::new(), &mut all);
+            let at = index.get(&all).clone();
+            match change {
+                Mutation::Replace(value) => {
+                    if let Some(slot) = body.pointer_mut(&at) {
+                        *slot = value.clone();
+                    }
+                }
+                Mutation::Remove => {
+                    let Some((parent, last)) = at.rsplit_once('/') else { return };
+                    let last = crate::json::pointer::unescape_token(last).into_owned();
+                    match body.pointer_mut(parent) {
+                        Some(Value::Object(map)) => {
+                            map.shift_remove(&last);
+                        }
+                        Some(Value::Array(items)) => {
+                            if let Ok(i) = last.parse::<usize>() {
+                                items.remove(i);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                Mutation::Insert(key, value) => match body.pointer_mut(&at) {
+                    Some(Value::Object(map)) => {
+                        map.insert(key.clone(), value.clone());
+                    }
+                    Some(Value::Array(items)) => items.push(value.clone()),
+                    _ => {}
+                },
+            }
+        }
+
+        fn json_request(media: &str, body: Vec<u8>) -> Request {
+            let media = if media.contains('*') { "application/json" } else { media };
+            let mut headers = HeaderMap::new();
+            headers.insert("content-type", HeaderValue::from_str(media).unwrap());
+            Request::new(Method::POST, "/", headers, body)
+        }
+
+        proptest! {
+            /// Breaks if validating a body panics, if a body violation's pointer does not lead
+            /// to a value of the body that was sent (a client could not find what to fix) or
+            /// names no schema keyword, or if the body violations are not empty exactly when the
+            /// schema accepts the body. Bodies are valid draws from each operation's own schema
+            /// (`vary`), changed at up to three random places, or any JSON at all.
+            #[test]
+            fn a_body_violation_points_at_a_value_of_the_body_and_none_means_valid(
+                which in any::<Index>(),
+                seed in any::<u64>(),
+                mutations in prop::collection::vec(mutation(), 0..4),
+                anything in prop::option::weighted(0.2, arbitrary::value()),
+            ) {
+                let (c, o, m) = *which.get(bodies(false));
+                let contract = &contracts()[c];
+                let operation = &contract.operations[o];
+                let media = &operation.body.as_ref().unwrap().content[m];
+                let schema = media.schema.as_ref().unwrap();
+                let mut rng = fastrand::Rng::with_seed(seed);
+                let mut body = match anything {
+                    Some(value) => value,
+                    None => crate::contract::sample::vary(&contract.document, schema, None, &mut rng)
+                        .unwrap_or(Value::Null),
+                };
+                for mutation in &mutations {
+                    mutate(&mut body, mutation);
+                }
+                let sent = json_request(&media.media, serde_json::to_vec(&body).unwrap());
+                let label = format!("{} {} ({})", contract.file_name, operation.id, media.media);
+                let body_violations: Vec<Violation> = match request(operation, &sent, &[], &[]) {
+                    Ok(validated) => {
+                        prop_assert_eq!(validated.body.as_ref(), Some(&body), "{}", label);
+                        Vec::new()
+                    }
+                    Err(Rejection::Invalid(violations)) => {
+                        violations.into_iter().filter(|v| v.location == Location::Body).collect()
+                    }
+                    Err(other) => {
+                        prop_assert!(false, "{}: {:?}", label, other);
+                        unreachable!()
+                    }
+                };
+                for violation in &body_violations {
+                    prop_assert!(
+                        body.pointer(&violation.pointer).is_some(),
+                        "{}: `{}` is not in the body: {}\n{}", label, violation.pointer, violation, body
+                    );
+                    prop_assert!(violation.schema.is_some(), "{}: {}", label, violation);
+                }
+                prop_assert_eq!(
+                    body_violations.is_empty(),
+                    schema.is_valid(&body),
+                    "{}: {:?}\n{}", label, body_violations, body
+                );
+            }
+
+            /// Breaks if any bytes sent as JSON panic, or if bytes that are not JSON are not
+            /// refused as such (400 with a 1-based line), or JSON is.
+            #[test]
+            fn any_bytes_sent_as_json_are_parsed_or_refused_with_their_line(
+                which in any::<Index>(),
+                bytes in prop_oneof![
+                    prop::collection::vec(any::<u8>(), 0..64),
+                    arbitrary::value().prop_map(|v| v.to_string().into_bytes()),
+                    "[\\[\\]{}\",:0-9a-z \\n]{0,24}".prop_map(String::into_bytes),
+                ],
+            ) {
+                let (c, o, m) = *which.get(bodies(false));
+                let operation = &contracts()[c].operations[o];
+                let media = &operation.body.as_ref().unwrap().content[m];
+                let parses = serde_json::from_slice::<Value>(&bytes).is_ok();
+                let empty = bytes.is_empty();
+                match request(operation, &json_request(&media.media, bytes), &[], &[]) {
+                    Err(Rejection::InvalidJson { line, .. }) => {
+                        prop_assert!(!parses && !empty);
+                        prop_assert!(line >= 1);
+                    }
+                    Err(Rejection::MissingBody) => prop_assert!(empty),
+                    Err(Rejection::Invalid(_)) | Ok(_) => prop_assert!(parses || empty),
+                    Err(other) => prop_assert!(false, "{:?}", other),
+                }
+            }
+
+            /// Breaks if an urlencoded form panics, or if a violation of its fields points at
+            /// nothing in the object the form is read into.
+            #[test]
+            fn a_form_violation_points_at_a_field_the_form_sent(
+                which in any::<Index>(),
+                pairs in prop::collection::vec((arbitrary::text(), arbitrary::text()), 0..6),
+                names in prop::collection::vec(any::<Index>(), 0..4),
+            ) {
+                let (c, o, m) = *which.get(bodies(true));
+                let operation = &contracts()[c].operations[o];
+                let media = &operation.body.as_ref().unwrap().content[m];
+                // Some fields under the names the form declares, so that they are converted.
+                let declared: Vec<&String> = media.fields.keys().collect();
+                let mut pairs = pairs;
+                for (i, name) in names.iter().enumerate() {
+                    if !declared.is_empty() && i < pairs.len() {
+                        pairs[i].0 = name.get(&declared).to_string();
+                    }
+                }
+                let mut encoder = form_urlencoded::Serializer::new(String::new());
+                for (k, v) in &pairs {
+                    encoder.append_pair(k, v);
+                }
+                let text = encoder.finish();
+                let read = form::urlencoded(text.as_bytes(), &media.fields, scalar);
+                let mut headers = HeaderMap::new();
+                headers.insert("content-type", HeaderValue::from_static(FORM));
+                let sent = Request::new(Method::POST, "/", headers, text);
+                match request(operation, &sent, &[], &[]) {
+                    Ok(validated) => prop_assert_eq!(validated.body, Some(read)),
+                    Err(Rejection::Invalid(violations)) => {
+                        for violation in violations.iter().filter(|v| v.location == Location::Body) {
+                            prop_assert!(
+                                read.pointer(&violation.pointer).is_some(),
+                                "`{}` is not in {}", violation.pointer, read
+                            );
+                        }
+                    }
+                    Err(Rejection::MissingBody) => prop_assert!(pairs.is_empty()),
+                    Err(other) => prop_assert!(false, "{:?}", other),
+                }
+            }
+        }
+    }
 }

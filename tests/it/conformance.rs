@@ -127,7 +127,7 @@ async fn the_binary_passes_a_suite_and_ends_with_the_count() {
             .await
             .unwrap();
     assert_eq!(code, 0, "{stdout}{stderr}");
-    assert_eq!(stdout.lines().last().unwrap(), "18 passed, 0 failed");
+    assert_eq!(stdout.lines().last().unwrap(), "19 passed, 0 failed");
     server.stop().await;
 }
 

@@ -83,7 +83,11 @@ async fn prefer_with_an_undocumented_code_or_example_is_400_naming_what_exists()
     let answer =
         call(&app, "GET", BLOCKS, &[("authorization", TOKEN), ("prefer", "code=418")], None).await;
     let message = assert_envelope("gitbook", &answer, 400);
-    assert!(message.contains("code=418") && message.contains("documented: 200, 404"), "{message}");
+    assert!(
+        message.contains("code=418")
+            && message.contains("documented: 200, 400, 401, 403, 404, 429"),
+        "{message}"
+    );
 
     let answer = call(
         &app,
