@@ -717,7 +717,10 @@ async fn a_scenario_switch_from_the_page_takes_effect_and_operations_can_be_trie
     let statuses = browser
         .js(&format!("return document.querySelector(\"{blocks} .statuses\").innerText"))
         .await;
-    assert_eq!(statuses.as_str().unwrap().split_whitespace().collect::<Vec<_>>(), ["200", "404"]);
+    assert_eq!(
+        statuses.as_str().unwrap().split_whitespace().collect::<Vec<_>>(),
+        ["200", "400", "401", "403", "404", "429"]
+    );
     let url = browser
         .js(&format!("return document.querySelector(\"{blocks} .op-path\").textContent"))
         .await;
