@@ -398,9 +398,6 @@ async fn run(options: &Options) -> Result<bool, String> {
             String::new()
         },
     );
-    if options.bounds && !options.smoke {
-        return bounds::run(&bounds::Counts::full()).await;
-    }
     let mut ok = true;
     let steal_before = steal_ticks();
 
@@ -436,6 +433,9 @@ async fn run(options: &Options) -> Result<bool, String> {
         "gitbook=bench",
     ];
     args.extend(options.serve_args.iter().map(String::as_str));
+    if options.bounds && !options.smoke {
+        return bounds::run(&bounds::Counts::full(), &args).await;
+    }
     let (server, _) = understudy(&args)?;
     eprintln!("understudy under load: pid {}", server.pid());
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -624,7 +624,7 @@ async fn run(options: &Options) -> Result<bool, String> {
     }
     if options.smoke {
         // The bounds measurements too, with small counts: statuses only.
-        ok &= bounds::run(&bounds::Counts::smoke()).await?;
+        ok &= bounds::run(&bounds::Counts::smoke(), &args).await?;
     }
     if options.smoke || options.only.is_some() {
         return Ok(ok);
