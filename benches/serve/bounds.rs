@@ -245,7 +245,8 @@ pub(crate) async fn run(counts: &Counts, base: &[&str]) -> Result<bool, String> 
         ("defaults", &[][..]),
         ("session bounds lifted", &["--max-sessions", "1000000", "--session-idle", "0s"][..]),
     ] {
-        let (before, after, seen) = memory(base, args, counts.sessions, 8, sessions.clone()).await?;
+        let (before, after, seen) =
+            memory(base, args, counts.sessions, 8, sessions.clone()).await?;
         ok &= only("sessions", &seen, &[200]);
         println!(
             "| {} sessions, one GitBook list each ({label}) | {} | {} | {seen:?} |",
