@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::Value;
 
-use schemathesis::{Expected, Mode, Server, Target, client_deps, count_operations};
+use schemathesis::{Expected, Mode, Server, Target, client_deps, count_operations, root};
 
 /// Test cases per operation and phase. With the coverage phase's own cases this is some 100 to
 /// 1,800 requests per run, a minute or so for all of them on two cores.
@@ -148,13 +148,8 @@ struct RunSpec {
     expected_failures: Vec<Expected>,
 }
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn manifest() -> Manifest {
-    let text = std::fs::read_to_string(root().join("tests/bundled/bundled.toml")).unwrap();
-    toml::from_str(&text).expect("tests/bundled/bundled.toml is a valid manifest")
+    schemathesis::manifest("tests/bundled/bundled.toml")
 }
 
 impl RunSpec {

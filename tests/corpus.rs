@@ -35,7 +35,7 @@ use std::process::Command;
 use serde::Deserialize;
 use serde_json::Value;
 
-use schemathesis::{Expected, Mode, Server, Target, client_deps, count_operations};
+use schemathesis::{Expected, Mode, Server, Target, client_deps, count_operations, root};
 
 /// Test cases per operation and phase: enough to reach every operation's odd corners, few
 /// enough that the whole corpus runs in a minute or two on two cores.
@@ -173,13 +173,8 @@ fn yes() -> bool {
     true
 }
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn manifest() -> Manifest {
-    let text = std::fs::read_to_string(root().join("tests/corpus/corpus.toml")).unwrap();
-    toml::from_str(&text).expect("tests/corpus/corpus.toml is a valid manifest")
+    schemathesis::manifest("tests/corpus/corpus.toml")
 }
 
 impl Document {

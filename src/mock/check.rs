@@ -12,8 +12,7 @@ use crate::catalog::Version;
 use crate::contract::Operation;
 use crate::contract::check;
 use crate::contract::validate::{Location, Violation};
-use crate::mock::respond::{self, Blame, Failure, Reply};
-use crate::request::Request;
+use crate::mock::respond::{Blame, Failure, Reply};
 use crate::scenario::INFERRED;
 
 /// What the self-check made of an answer.
@@ -21,9 +20,9 @@ use crate::scenario::INFERRED;
 pub(crate) enum Checked {
     /// The answer to send: it conforms, or the check is lenient.
     Passed(Reply),
-    /// The answer broke the contract in strict mode: the 500 to send instead, and the
-    /// failure it renders (for the journal's `why`).
-    Failed(Reply, Failure),
+    /// The answer broke the contract in strict mode: the failure to answer instead (a 500
+    /// that names it, rendered by the service, which also journals why).
+    Failed(Failure),
 }
 
 /// What a reply breaks of every dialect of the version (each violation once).
@@ -57,14 +56,13 @@ pub(crate) fn violations(
     violations
 }
 
-/// Checks a reply against every dialect of the version; in strict mode a violation replaces
-/// the reply by a 500 that names it (and is logged as an error), in lenient mode it is logged
-/// as a warning and the reply kept.
+/// Checks a reply against every dialect of the version; in strict mode a violation is a
+/// failure in place of the reply (and is logged as an error), in lenient mode it is logged as
+/// a warning and the reply kept.
 pub(crate) fn self_check(
     strict: bool,
     version: &Version,
     operation: &Operation,
-    request: &Request,
     reply: Reply,
 ) -> Checked {
     let violations = violations(version, operation, &reply);
@@ -92,8 +90,5 @@ pub(crate) fn self_check(
         violations.into_iter().map(|v| Violation { location: Location::Response, ..v }).collect();
     let inferred = version.scenario.name == INFERRED;
     let blame = Blame::of(reply.origin, inferred, &violations);
-    let failure = Failure::SelfCheck { violations, blame };
-    let mut failed = respond::failure(&version.scenario.errors, &failure, request);
-    failed.checked = true;
-    Checked::Failed(failed, failure)
+    Checked::Failed(Failure::SelfCheck { violations, blame })
 }

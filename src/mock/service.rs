@@ -316,20 +316,19 @@ fn finish(
         Err(refusal) => {
             verdict = Verdict::refused(version, decision.operation, &refusal, request);
             let failure = refusal.failure;
-            let mut envelope = respond::failure(&version.scenario.errors, &failure, request);
-            // A write's answer that failed the self-check (the write taken back): its 500 is
-            // final, neither replaced by a documented answer nor checked again.
-            envelope.checked = matches!(failure, Failure::SelfCheck { .. });
-            // Our envelope where the contract allows it (it says why); else the operation's
-            // documented answer for the status, with the reason in a header.
-            match decision
-                .operation
-                .filter(|_| version.scenario.documented_errors && !envelope.checked)
-            {
-                Some(op) if !check::violations(version, op, &envelope).is_empty() => {
-                    documented_failure(op, envelope, &failure, request)
+            if matches!(failure, Failure::SelfCheck { .. }) {
+                // A write's answer that failed the self-check, the write taken back.
+                self_check_failed(version, &failure, request)
+            } else {
+                let envelope = respond::failure(&version.scenario.errors, &failure, request);
+                // Our envelope where the contract allows it (it says why); else the
+                // operation's documented answer for the status, with the reason in a header.
+                match decision.operation.filter(|_| version.scenario.documented_errors) {
+                    Some(op) if !check::violations(version, op, &envelope).is_empty() => {
+                        documented_failure(op, envelope, &failure, request)
+                    }
+                    _ => envelope,
                 }
-                _ => envelope,
             }
         }
     };
@@ -340,12 +339,13 @@ fn finish(
         && !reply.checked
     {
         let strict = state.settings().strict;
-        reply = match check::self_check(strict, version, operation, request, reply) {
+        reply = match check::self_check(strict, version, operation, reply) {
             Checked::Passed(reply) => reply,
-            Checked::Failed(reply, failure) => {
+            Checked::Failed(failure) => {
+                let failed = self_check_failed(version, &failure, request);
                 let refusal = Refusal::at(Step::SelfCheck, failure);
                 verdict = Verdict::refused(version, Some(operation), &refusal, request);
-                reply
+                failed
             }
         };
     }
@@ -356,6 +356,14 @@ fn finish(
         state.cache().put(key, &mut reply);
     }
     (reply, verdict)
+}
+
+/// The 500 of a failed self-check, in the API's envelope: final, neither replaced by a
+/// documented answer nor checked again.
+fn self_check_failed(version: &Version, failure: &Failure, request: &Request) -> Reply {
+    let mut reply = respond::failure(&version.scenario.errors, failure, request);
+    reply.checked = true;
+    reply
 }
 
 /// A failure answered as the operation documents it, when it documents the status with a body;

@@ -21,8 +21,15 @@ use serde_json::Value;
 /// Schemathesis's seed and understudy's, so a run repeats.
 pub const SEED: u32 = 1;
 
-fn root() -> &'static Path {
+/// The repository.
+pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A test's TOML manifest (`tests/corpus/corpus.toml`, `tests/bundled/bundled.toml`), read.
+pub fn manifest<T: serde::de::DeserializeOwned>(relative: &str) -> T {
+    let text = std::fs::read_to_string(root().join(relative)).unwrap();
+    toml::from_str(&text).unwrap_or_else(|e| panic!("{relative} is not a valid manifest: {e}"))
 }
 
 /// Installs the clients and Schemathesis (once; quick afterwards) and returns their folder.

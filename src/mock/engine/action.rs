@@ -111,13 +111,13 @@ pub(crate) fn act(
             return Ok(Done::Unchecked(outcome, context));
         }
         let reply = render(call, behaviour, resource, outcome, context)?;
-        match check::self_check(true, version, call.operation, call.request, reply) {
+        match check::self_check(true, version, call.operation, reply) {
             Checked::Passed(mut reply) => {
                 reply.checked = true;
                 Ok(Done::Checked(reply))
             }
             // Taken back; the service answers the failure (and the journal says why).
-            Checked::Failed(_, failure) => {
+            Checked::Failed(failure) => {
                 tx.rollback();
                 Err(failure)
             }
