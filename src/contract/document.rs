@@ -2,7 +2,7 @@
 //! straight off it (the server base path, which operation a pointer lies in).
 //!
 //! Everything here walks the parsed document (a `serde_json::Value`) without building anything:
-//! loading (`load.rs`) uses it to check and follow references, schema rewriting (`schema.rs`)
+//! loading (`load/`) uses it to check and follow references, schema rewriting (`schema.rs`)
 //! to find every schema to rewrite, `lint` to find every example.
 
 use serde_json::{Map, Value};

@@ -3,7 +3,7 @@
 //! Operations with their parameters, body, responses and security; the security schemes; the
 //! server base path; and the rewritten documents the compiled validators point into. Every
 //! schema is already a compiled validator ([`Schema`]): the request path only reads this.
-//! Building it is `load.rs`'s job.
+//! Building it is `load/`'s job.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -103,7 +103,7 @@ fn overlay(parent: &mut Value, child: Value) {
 /// The name of the scenario understudy infers for a contract that has none.
 pub const INFERRED: &str = "inferred";
 
-/// The scenario inferred for `contract` (see `infer.rs`), named [`INFERRED`].
+/// The scenario inferred for `contract` (see `infer/`), named [`INFERRED`].
 pub fn inferred(contract: &crate::contract::Contract) -> Result<Scenario, LoadError> {
     let file = TextFile {
         name: format!("{} (inferred scenario)", contract.file),
