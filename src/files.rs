@@ -41,6 +41,16 @@ enum Layer {
     Documents(Vec<(String, PathBuf)>),
 }
 
+/// Where a file of a [`Tree`] comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The copy compiled into the binary, with its text as the binary holds it: it cannot
+    /// change after the build.
+    Embedded(&'static str),
+    /// A file on disk.
+    Disk,
+}
+
 /// A text file read from a [`Tree`].
 #[derive(Debug, Clone)]
 pub struct TextFile {
@@ -138,15 +148,25 @@ impl Tree {
     /// names end in one of `extensions`, sorted by name; a later layer's file replaces an
     /// earlier one's of the same name. A missing subfolder gives an empty list.
     pub fn files(&self, folder: &str, extensions: &[&str]) -> Result<Vec<TextFile>, LoadError> {
+        let files = self.files_with_origin(folder, extensions)?;
+        Ok(files.into_iter().map(|(file, _)| file).collect())
+    }
+
+    /// [`Tree::files`], each with the layer it comes from.
+    pub fn files_with_origin(
+        &self,
+        folder: &str,
+        extensions: &[&str],
+    ) -> Result<Vec<(TextFile, Origin)>, LoadError> {
         let wanted = |name: &str| extensions.iter().any(|ext| name.ends_with(ext));
-        let mut files: Vec<TextFile> = Vec::new();
+        let mut files: Vec<(TextFile, Origin)> = Vec::new();
         for layer in &self.layers {
-            for file in layer.files(self.name, folder, &wanted)? {
-                files.retain(|f| f.file_name != file.file_name);
-                files.push(file);
+            for (file, origin) in layer.files(self.name, folder, &wanted)? {
+                files.retain(|(f, _)| f.file_name != file.file_name);
+                files.push((file, origin));
             }
         }
-        files.sort_by(|a, b| a.file_name.cmp(&b.file_name));
+        files.sort_by(|(a, _), (b, _)| a.file_name.cmp(&b.file_name));
         Ok(files)
     }
 
@@ -223,7 +243,7 @@ impl Layer {
         tree: &str,
         folder: &str,
         wanted: &dyn Fn(&str) -> bool,
-    ) -> Result<Vec<TextFile>, LoadError> {
+    ) -> Result<Vec<(TextFile, Origin)>, LoadError> {
         let mut files = Vec::new();
         match self {
             Layer::Embedded(dir) => {
@@ -240,11 +260,12 @@ impl Layer {
                         file: display.clone(),
                         message: "not UTF-8 text".into(),
                     })?;
-                    files.push(TextFile {
+                    let read = TextFile {
                         name: display,
                         file_name: file_name.to_owned(),
                         text: text.to_owned(),
-                    });
+                    };
+                    files.push((read, Origin::Embedded(text)));
                 }
             }
             Layer::Disk(root) => {
@@ -260,13 +281,13 @@ impl Layer {
                     if !path.is_file() || !wanted(file_name) {
                         continue;
                     }
-                    files.push(read_file(&path)?);
+                    files.push((read_file(&path)?, Origin::Disk));
                 }
             }
             Layer::Documents(documents) => {
                 // A document is its API's one contract, whatever its extension.
                 if let Some((_, path)) = documents.iter().find(|(name, _)| name == folder) {
-                    files.push(read_file(path)?);
+                    files.push((read_file(path)?, Origin::Disk));
                 }
             }
         }

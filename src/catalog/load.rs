@@ -16,7 +16,7 @@ use crate::catalog::model::{Api, Catalog, Version};
 use crate::catalog::versions::{self, Declaration, VERSIONS_FILE};
 use crate::contract::{self, Contract, Operation, ParameterLocation};
 use crate::error::LoadError;
-use crate::files::{TextFile, Tree};
+use crate::files::{Origin, TextFile, Tree};
 use crate::scenario::{self, Scenario};
 
 /// What to load and how to serve it.
@@ -67,7 +67,8 @@ struct Source {
     version: Option<String>,
     description: String,
     clients: versions::Clients,
-    contracts: Vec<TextFile>,
+    /// Each with where it comes from: an embedded contract is compiled lazily.
+    contracts: Vec<(TextFile, Origin)>,
     scenarios: Vec<TextFile>,
 }
 
@@ -196,9 +197,9 @@ fn contract_files(
     options: &CatalogOptions,
     api: &str,
     folder: &str,
-) -> Result<Vec<TextFile>, LoadError> {
-    let mut files = options.contracts.files(folder, &[".yaml", ".yml", ".json"])?;
-    files.retain(|f| f.file_name != VERSIONS_FILE);
+) -> Result<Vec<(TextFile, Origin)>, LoadError> {
+    let mut files = options.contracts.files_with_origin(folder, &[".yaml", ".yml", ".json"])?;
+    files.retain(|(f, _)| f.file_name != VERSIONS_FILE);
     if files.is_empty() {
         let message = format!("no contract file (.yaml, .yml or .json) in `{folder}`");
         return Err(invalid(&options.contracts, api, message));
@@ -212,7 +213,7 @@ fn invalid(tree: &Tree, api: &str, message: impl Into<String>) -> LoadError {
 
 /// A unit of loading work, done on any core.
 enum Job<'a> {
-    Contract(&'a TextFile),
+    Contract(&'a (TextFile, Origin)),
     Scenarios(&'a [TextFile]),
 }
 
@@ -224,7 +225,16 @@ enum Done {
 impl Job<'_> {
     fn run(&self) -> Done {
         match self {
-            Job::Contract(file) => Done::Contract(contract::load(file).map(Box::new)),
+            // The embedded contracts are compiled on first use: a test compiles all of them
+            // (`contract/load/` says why); a user's are compiled now, so that one that does not
+            // compile stops the start.
+            Job::Contract((file, origin)) => {
+                let compilation = match origin {
+                    Origin::Embedded(text) => contract::Compilation::Lazy(text),
+                    Origin::Disk => contract::Compilation::Eager,
+                };
+                Done::Contract(contract::load_with(file, compilation).map(Box::new))
+            }
             Job::Scenarios(files) => Done::Scenarios(scenario::load_all(files)),
         }
     }

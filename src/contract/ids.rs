@@ -515,8 +515,8 @@ fn local_pointer(reference: &str) -> Option<String> {
 /// Rewrites every static `$ref` of a schema in `doc` that is not a plain local pointer (one
 /// relative to an `$id`, or naming an `$anchor`) into the local pointer of its target. A
 /// reference that resolves nowhere, a `$dynamicRef` that names nothing, and an `$id` declared
-/// twice are load errors.
-pub(crate) fn canonicalize(file: &str, doc: &mut Value) -> Result<(), LoadError> {
+/// twice are load errors. Says whether the document uses `$dynamicRef`.
+pub(crate) fn canonicalize(file: &str, doc: &mut Value) -> Result<bool, LoadError> {
     let resources = Resources::index(doc);
     if let Some((id, first, second)) = resources.duplicates.first() {
         return Err(LoadError::invalid(
@@ -563,7 +563,7 @@ pub(crate) fn canonicalize(file: &str, doc: &mut Value) -> Result<(), LoadError>
             object.insert("$ref".into(), Value::String(reference));
         }
     }
-    Ok(())
+    Ok(resources.dynamic_refs)
 }
 
 #[cfg(test)]

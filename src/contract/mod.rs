@@ -11,6 +11,8 @@
 //!   references rewritten to local pointers, and the copy the validator library registers.
 //! * `schema`: rewriting 3.0 and 3.1 schemas into JSON Schema 2020-12 per direction
 //!   (`readOnly`/`writeOnly`), and compiling them.
+//! * `forms`: a document's two rewritten forms and their compilers, made at load or on first
+//!   use, and its schemas by pointer, each compiled once.
 //! * `defaults`: the `default`s a validating server fills into a request body.
 //! * `prune`: request fields the schema does not declare, dropped before a body is stored.
 //! * `shape`: answers completed with what their schema requires and stripped of what it
@@ -30,6 +32,7 @@ pub mod check;
 pub(crate) mod defaults;
 pub mod document;
 mod form;
+pub(crate) mod forms;
 pub(crate) mod ids;
 mod load;
 mod model;
@@ -41,5 +44,5 @@ pub(crate) mod shape;
 pub mod validate;
 
 pub use document::METHODS;
-pub use load::{from_value, load, parse_text};
+pub use load::{Compilation, from_value, from_value_with, load, load_with, parse_text};
 pub use model::*;

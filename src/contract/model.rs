@@ -1,8 +1,9 @@
 //! The contract model: what serving and checking need of an OpenAPI document.
 //!
 //! Operations with their parameters, body, responses and security; the security schemes; the
-//! server base path; and the rewritten documents the compiled validators point into. Every
-//! schema is already a compiled validator ([`Schema`]): the request path only reads this.
+//! server base path; and the rewritten documents the validators point into. Every schema is a
+//! validator ([`Schema`]) compiled at load or on its first use, and samples and example checks
+//! are made then too ([`Lazy`]): after its first use, a part is only read.
 //! Building it is `load/`'s job.
 
 use std::collections::BTreeMap;
@@ -12,8 +13,9 @@ use http::Method;
 use serde_json::Value;
 
 use crate::contract::defaults::DefaultsIndex;
+use crate::contract::forms::{Forms, Schemas};
 use crate::contract::route::Router;
-use crate::contract::schema::{CompileError, Compiler, Dialect, Direction, Schema};
+use crate::contract::schema::{CompileError, Dialect, Direction, Schema};
 
 /// One loaded OpenAPI document.
 #[derive(Debug)]
@@ -38,17 +40,17 @@ pub struct Contract {
     pub security_schemes: BTreeMap<String, SecurityScheme>,
     /// The document with request-direction schemas (as written, but for the rewrites of
     /// `schema.rs`: OpenAPI 3.0 keywords in JSON Schema 2020-12 form, `readOnly` properties not
-    /// required). Every path, parameter, example and pointer of the file is in it.
-    pub document: Arc<Value>,
-    /// Where request body schemas of `document` lead to defaults.
-    pub defaults: DefaultsIndex,
+    /// required). Every path, parameter, example and pointer of the file is in it. Made on
+    /// first use for an embedded contract (`forms.rs`).
+    pub document: Document,
+    /// Where request body schemas of `document` lead to defaults (made on first use).
+    pub defaults: Lazy<DefaultsIndex>,
     /// The document with response-direction schemas (used to generate samples).
-    pub response_document: Arc<Value>,
-    /// Compilers for more schemas of this document, in each direction (used by `lint`).
-    pub(crate) compilers: Arc<(Compiler, Compiler)>,
-    /// The schemas [`Contract::compiled`] has compiled so far (the admin API checks records
-    /// against the same few schemas again and again; requests never need them).
-    pub(crate) compiled: std::sync::Mutex<std::collections::HashMap<(Direction, String), Schema>>,
+    pub response_document: Document,
+    /// The document's schemas by direction and pointer, each compiled once: those of the
+    /// operations, those samples are checked with, and those [`Contract::compiled`] is asked
+    /// for (the admin API checks records against the same few again and again).
+    pub(crate) schemas: Arc<Schemas>,
 }
 
 /// One operation of a contract.
@@ -154,10 +156,11 @@ pub struct MediaType {
     pub media: String,
     /// The compiled schema.
     pub schema: Option<Schema>,
-    /// Named examples (an unnamed `example` is called `default`).
-    pub examples: Vec<Example>,
-    /// A body generated from the schema, for responses without examples.
-    pub sample: Option<Value>,
+    /// Named examples (an unnamed `example` is called `default`), checked against the schema
+    /// on first use.
+    pub examples: Lazy<Vec<Example>>,
+    /// A body generated from the schema, for responses without examples (made on first use).
+    pub sample: Lazy<Option<Value>>,
     /// For form bodies (`application/x-www-form-urlencoded`, `multipart/form-data`): the JSON
     /// type each declared field's text is converted to, by field name.
     pub fields: BTreeMap<String, FormField>,
@@ -279,8 +282,94 @@ pub struct HeaderSpec {
     /// The compiled schema.
     pub schema: Option<Schema>,
     /// A value to send when a response is built from the documentation: the header's example,
-    /// or one generated from its schema (never for [`BODY_HEADERS`]).
-    pub sample: Option<String>,
+    /// or one generated from its schema (never for [`BODY_HEADERS`]); made on first use.
+    pub sample: Lazy<Option<String>>,
+}
+
+/// One rewritten form of a contract document (`forms.rs`), read as the `serde_json::Value`
+/// itself (`contract.document.pointer(..)`, `&contract.document` where a `&Value` goes); an
+/// embedded contract's is made on first use.
+#[derive(Clone)]
+pub struct Document {
+    forms: Arc<Forms>,
+    direction: Direction,
+}
+
+impl Document {
+    pub(crate) fn new(forms: Arc<Forms>, direction: Direction) -> Self {
+        Document { forms, direction }
+    }
+
+    /// The document, shared.
+    pub fn shared(&self) -> Arc<Value> {
+        self.forms.document(self.direction).clone()
+    }
+}
+
+impl std::ops::Deref for Document {
+    type Target = Value;
+
+    fn deref(&self) -> &Value {
+        self.forms.document(self.direction)
+    }
+}
+
+impl AsRef<Value> for Document {
+    fn as_ref(&self) -> &Value {
+        self
+    }
+}
+
+impl std::fmt::Debug for Document {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Document").field("direction", &self.direction).finish_non_exhaustive()
+    }
+}
+
+/// A part of a contract made on its first use, once, and then read as the value itself
+/// (`media.sample.as_ref()`, `media.examples.first()`). Samples and the checks of examples need
+/// compiled validators, which the embedded contracts compile only when used (`load/` says
+/// why); a contract loaded eagerly makes them all at load.
+pub struct Lazy<T>(std::sync::LazyLock<T, Box<dyn FnOnce() -> T + Send>>);
+
+impl<T> Lazy<T> {
+    /// A value made by `make` on first use.
+    pub fn new(make: impl FnOnce() -> T + Send + 'static) -> Self {
+        Lazy(std::sync::LazyLock::new(Box::new(make)))
+    }
+
+    /// A value known already.
+    pub fn ready(value: T) -> Self
+    where
+        T: Send + 'static,
+    {
+        let lazy = Lazy::new(move || value);
+        std::sync::LazyLock::force(&lazy.0);
+        lazy
+    }
+}
+
+impl<T> std::ops::Deref for Lazy<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for Lazy<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<'a, T> IntoIterator for &'a Lazy<Vec<T>> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
 }
 
 /// A security scheme, reduced to what a request must carry.
@@ -303,24 +392,14 @@ impl Contract {
     /// Compiles the schema at `pointer` (`/components/schemas/X`) of this document, for
     /// requests or for responses.
     pub fn compile(&self, direction: Direction, pointer: &str) -> Result<Schema, CompileError> {
-        match direction {
-            Direction::Request => self.compilers.0.compile(pointer),
-            Direction::Response => self.compilers.1.compile(pointer),
-        }
+        self.schemas.compile(direction, pointer)
     }
 
     /// [`Contract::compile`], once: the validator is kept and shared by later calls for the same
-    /// direction and pointer.
+    /// direction and pointer, and with the operations that have that schema.
     pub fn compiled(&self, direction: Direction, pointer: &str) -> Result<Schema, CompileError> {
-        let key = (direction, pointer.to_owned());
-        let lock = || self.compiled.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(schema) = lock().get(&key) {
-            return Ok(schema.clone());
-        }
-        // Compiled without the lock held: another caller may compile the same one meanwhile,
-        // and either copy does.
-        let schema = self.compile(direction, pointer)?;
-        lock().insert(key, schema.clone());
+        let schema = self.schemas.get(direction, pointer);
+        schema.check()?;
         Ok(schema)
     }
 

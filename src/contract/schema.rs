@@ -13,8 +13,7 @@
 //! and drops the siblings of `$ref` that 3.0 says are ignored. `enum` gains `null` when the
 //! schema is nullable (OAS 3.0.3 leaves this open; we take the lenient reading). A 3.1 schema
 //! that still says `nullable: true` (a 3.0 keyword 3.1 dropped, common in documents moved from
-//! 3.0) is read the same way, as Schemathesis and most tools read it.
-//! schema is nullable (OAS 3.0.3 leaves this open; we take the lenient reading). In both
+//! 3.0) is read the same way, as Schemathesis and most tools read it. In both
 //! dialects, `format: int32` and `format: int64` become the `minimum` and `maximum` they imply
 //! (JSON Schema knows no such formats); with numbers kept as written (serde_json's
 //! `arbitrary_precision`), an integer past int64 is refused exactly, not as a rounded `f64`.
@@ -22,7 +21,10 @@
 //! Compiling is done with a `jsonschema` [`Registry`](jsonschema::Registry) holding the whole
 //! rewritten document, and a `{"$ref": "<uri>#<pointer>"}` wrapper per schema position, so that
 //! `#/components/...` references resolve exactly as they do in the document. Schemas with an
-//! `$id` of their own are registered beside it and named by that `$id` (`ids.rs` says why).
+//! `$id` of their own are registered beside it and named by that `$id` (`ids.rs` says why). A
+//! [`Schema`] is compiled as it is made ([`Compiler::compile`]) or on its first use, once, with
+//! the compiler a [`CompilerSource`] makes when first asked (`forms.rs`); a schema that does not
+//! compile then fails every instance with the library's message, never a panic.
 
 use std::sync::Arc;
 
@@ -68,6 +70,27 @@ pub fn normalize(doc: &Value, dialect: Dialect, direction: Direction) -> Value {
         }
     }
     out
+}
+
+/// Whether [`normalize`] gives the same document for both directions: no schema of `doc` marks
+/// anything `readOnly` or `writeOnly` (GitBook's, Teable's and Ada's documents), so that one
+/// rewritten form can serve both.
+pub fn same_in_both_directions(doc: &Value) -> bool {
+    // Past this depth the answer is "perhaps": the two forms are then kept apart.
+    fn marks(value: &Value, depth: usize) -> bool {
+        match value {
+            _ if depth > 512 => true,
+            Value::Object(object) => {
+                let flagged = |k| object.get(k) == Some(&Value::Bool(true));
+                flagged("readOnly")
+                    || flagged("writeOnly")
+                    || object.values().any(|v| marks(v, depth + 1))
+            }
+            Value::Array(items) => items.iter().any(|v| marks(v, depth + 1)),
+            _ => false,
+        }
+    }
+    !marks(doc, 0)
 }
 
 struct Rewriter<'a> {
@@ -230,8 +253,9 @@ fn make_nullable(schema: &mut Value) {
 
 // === Compiling ===
 
-/// How many documents have been registered and schemas compiled by this process. Everything is
-/// compiled at start-up; a test checks that serving requests never moves this number.
+/// How many documents have been registered and schemas compiled by this process. A schema
+/// position is compiled once, at start-up or on its first use; a test checks that serving the
+/// same requests again never moves this number.
 static COMPILATIONS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// The number of registry preparations and schema compilations so far in this process.
@@ -248,16 +272,44 @@ fn count_compilation() {
     COMPILATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
 }
 
-/// A compiled schema, with where it came from for messages.
+/// A schema of a contract, with where it came from for messages. Its validator is compiled
+/// when the schema is made ([`Compiler::compile`]) or on its first use ([`Compiler::schema`]),
+/// once: clones share it.
 #[derive(Debug, Clone)]
 pub struct Schema {
     /// JSON pointer of the schema in its document.
     pub pointer: String,
-    /// The compiled validator.
-    pub validator: Arc<Validator>,
     /// The schema with its `$dynamicRef`s bound (`Resources::bind_dynamic`), for generating
     /// values; `None` when it reaches none and the schema at `pointer` is used as it is.
     pub bound: Option<Arc<Value>>,
+    /// The validator, compiled or to be compiled.
+    validator: Arc<Slot>,
+}
+
+/// A validator compiled once, on first use, with the compiler of one direction of a document.
+struct Slot {
+    /// Where that compiler is; `None` when it was compiled as the schema was made.
+    source: Option<(Arc<dyn CompilerSource>, Direction)>,
+    compiled: std::sync::OnceLock<Result<Validator, CompileError>>,
+}
+
+/// What holds the compilers of a document's two forms, made when first asked for
+/// (`forms.rs`).
+pub(crate) trait CompilerSource: Send + Sync {
+    /// The compiler of the form for `direction`; the library's message when it refuses the
+    /// document.
+    fn compiler(&self, direction: Direction) -> Result<&Arc<Compiler>, CompileError>;
+}
+
+impl std::fmt::Debug for Slot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = match self.compiled.get() {
+            None => "not compiled yet",
+            Some(Ok(_)) => "compiled",
+            Some(Err(_)) => "does not compile",
+        };
+        f.write_str(state)
+    }
 }
 
 /// A document or a schema the validator library cannot use; the text is the library's.
@@ -316,19 +368,26 @@ impl Compiler {
         &self.uri
     }
 
-    /// Compiles the schema at `pointer` of the registered document.
+    /// Compiles the schema at `pointer` of the registered document, now.
     pub fn compile(&self, pointer: &str) -> Result<Schema, CompileError> {
+        let validator = self.validator(pointer)?;
+        let compiled = std::sync::OnceLock::from(Ok(validator));
+        let bound = self.resources.bind_dynamic(&self.document, pointer).map(Arc::new);
+        let slot = Slot { source: None, compiled };
+        Ok(Schema { pointer: pointer.to_owned(), bound, validator: Arc::new(slot) })
+    }
+
+    /// Compiles the schema at `pointer` into a validator.
+    pub(crate) fn validator(&self, pointer: &str) -> Result<Validator, CompileError> {
         count_compilation();
         let wrapper = json!({"$ref": self.resources.absolute(&self.uri, pointer)});
-        let validator = jsonschema::options()
+        jsonschema::options()
             .with_draft(Draft::Draft202012)
             .with_registry(&self.registry)
             .should_validate_formats(true)
             .with_format("url", is_http_url)
             .build(&wrapper)
-            .map_err(|e| CompileError::Schema(e.to_string()))?;
-        let bound = self.resources.bind_dynamic(&self.document, pointer).map(Arc::new);
-        Ok(Schema { pointer: pointer.to_owned(), validator: Arc::new(validator), bound })
+            .map_err(|e| CompileError::Schema(e.to_string()))
     }
 }
 
@@ -357,14 +416,56 @@ pub struct SchemaError {
 }
 
 impl Schema {
-    /// Every problem of `instance` against this schema, in the validator's order.
+    /// The schema at `pointer` of a document, compiled on its first use with the compiler
+    /// `source` has for `direction`; `bound` as [`Schema::bound`] says. A schema that does not
+    /// compile then fails every instance, naming why ([`Schema::errors`]).
+    pub(crate) fn on_first_use(
+        source: Arc<dyn CompilerSource>,
+        direction: Direction,
+        pointer: &str,
+        bound: Option<Arc<Value>>,
+    ) -> Schema {
+        let slot = Slot { source: Some((source, direction)), compiled: Default::default() };
+        Schema { pointer: pointer.to_owned(), bound, validator: Arc::new(slot) }
+    }
+
+    /// Compiles the validator now, if it is not compiled yet; the library's message when the
+    /// schema does not compile.
+    pub fn check(&self) -> Result<(), CompileError> {
+        self.validator().map(|_| ())
+    }
+
+    fn validator(&self) -> Result<&Validator, CompileError> {
+        let slot = &*self.validator;
+        let compiled = slot.compiled.get_or_init(|| {
+            let Some((source, direction)) = &slot.source else {
+                // Made by `Compiler::compile`, which sets the validator before anyone sees it.
+                return Err(CompileError::Schema("the validator was never compiled".into()));
+            };
+            source.compiler(*direction)?.validator(&self.pointer)
+        });
+        compiled.as_ref().map_err(Clone::clone)
+    }
+
+    /// Every problem of `instance` against this schema, in the validator's order. A schema that
+    /// does not compile reports that, as the one problem of every instance.
     pub fn errors(&self, instance: &Value) -> Vec<SchemaError> {
+        let validator = match self.validator() {
+            Ok(validator) => validator,
+            Err(error) => {
+                return vec![SchemaError {
+                    pointer: String::new(),
+                    message: format!("the schema at {} does not compile: {error}", self.pointer),
+                    keyword: self.pointer.clone(),
+                }];
+            }
+        };
         // Most instances are valid: `is_valid` stops at nothing and builds no error, so it
         // costs a fraction of collecting errors, which is only done for invalid ones.
-        if self.validator.is_valid(instance) {
+        if validator.is_valid(instance) {
             return Vec::new();
         }
-        self.validator
+        validator
             .iter_errors(instance)
             .map(|error| {
                 let pointer = error.instance_path().to_string();
@@ -380,9 +481,9 @@ impl Schema {
             .collect()
     }
 
-    /// Whether `instance` is valid.
+    /// Whether `instance` is valid (never, against a schema that does not compile).
     pub fn is_valid(&self, instance: &Value) -> bool {
-        self.validator.is_valid(instance)
+        self.validator().is_ok_and(|validator| validator.is_valid(instance))
     }
 }
 

@@ -75,6 +75,8 @@ fn a_single_api_also_answers_at_the_root() {
     "/paths/~1orders~1{orderId}/get/responses/200/content/application~1json/schema/$ref", "#/components/schemas/Order", "does not resolve"])]
 #[case::invalid_yaml("invalid-yaml", &["openapi.yaml", "invalid YAML", "line"])]
 #[case::unsupported_version("unsupported-version", &["openapi.yaml", "unsupported OpenAPI version", "3.0.x and 3.1.x"])]
+#[case::uncompilable_schema("uncompilable-schema", &["openapi.yaml", "operation `getOrder`",
+    "/paths/~1orders~1{orderId}/get/responses/200/content/application~1json/schema", "the schema does not compile", "[unclosed"])]
 fn a_broken_contract_stops_start_up_with_exit_code_2(
     #[case] fixture: &str,
     #[case] expected: &[&str],

@@ -37,6 +37,8 @@ mod binary;
 mod layering;
 // API versions: picked by path, header, client or default; their own data and checks.
 mod versions;
+// The embedded contracts, compiled on first use: every schema compiles, as an eager load's.
+mod embedded;
 // Any OpenAPI document with no scenario: the inferred one, serve FILE, overlays, export.
 mod any_contract;
 // Bounded under abuse: silent and idle connections, a second stop signal, bounds, secrets.

@@ -164,7 +164,7 @@ fn every_bundled_sample_passes_its_schema() {
                 for operation in &contract.operations {
                     for response in &operation.responses {
                         for media in &response.content {
-                            let (Some(schema), Some(sample)) = (&media.schema, &media.sample)
+                            let (Some(schema), Some(sample)) = (&media.schema, &*media.sample)
                             else {
                                 continue;
                             };

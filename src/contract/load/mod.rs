@@ -4,9 +4,23 @@
 //! A document (3.0.x or 3.1.x, YAML or JSON) is parsed into a `serde_json::Value`, checked for
 //! references that point nowhere (`document.rs`), rewritten into JSON Schema 2020-12 twice (once
 //! for requests, once for responses: `schema.rs`), and turned into [`Operation`]s whose every
-//! schema is a compiled validator. All of it happens once, at start-up; the request path only
-//! reads the result. Samples for responses without examples are generated here too
-//! (`sample.rs`).
+//! schema is a validator. Samples for responses without examples are generated from the
+//! response document (`sample.rs`), and examples are checked against their schemas.
+//!
+//! When the validators are compiled, and the samples and example checks made, is the caller's
+//! choice ([`Compilation`]). A document the user gives is compiled **eagerly**, at load, as a
+//! whole: a schema that does not compile is a load error (exit 2) naming the file, operation
+//! and pointer, before any request. The embedded contracts are compiled **lazily**: each part
+//! on its first use, once, then kept; and their rewritten forms are made on first use too
+//! (`forms.rs`). Compiled validators, samples and checked examples were 4.7 of the bundled
+//! catalog's 11.3 MiB of heap and most of its load time (GitBook and Arize have three documents
+//! each, every one compiled in both directions), while a client of one API uses a handful of
+//! its operations. The embedded documents cannot change after the build, so compiling them at
+//! each start-up only repeats what a test does once: `tests/it/embedded.rs` compiles every
+//! schema position, sample and example of every version and dialect, and compares them with an
+//! eager load of the same files, so a broken embedded contract still fails CI rather than a
+//! request. A lazy part is made once, under a lock, by the first request that needs it; later
+//! requests only read it.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -18,12 +32,13 @@ use crate::contract::defaults::DefaultsIndex;
 use crate::contract::document::{
     METHODS, base_path, check_references, operation_of, resolve_local,
 };
+use crate::contract::forms::{Forms, Schemas};
 use crate::contract::model::{
-    Contract, Example, FORM, HeaderSpec, MULTIPART, MediaType, Operation, ParameterLocation,
-    RequestBody, ResponseSpec, SecurityScheme, StatusKey, ValueKind,
+    Contract, Document, Example, FORM, HeaderSpec, Lazy, MULTIPART, MediaType, Operation,
+    ParameterLocation, RequestBody, ResponseSpec, SecurityScheme, StatusKey, ValueKind,
 };
 use crate::contract::route::Router;
-use crate::contract::schema::{self, Compiler, Dialect, Direction, Schema};
+use crate::contract::schema::{Dialect, Direction, Schema};
 use crate::error::LoadError;
 use crate::files::TextFile;
 use crate::json::pointer::push_token;
@@ -46,17 +61,50 @@ pub fn parse_text(file: &TextFile) -> Result<Value, LoadError> {
     }
 }
 
-/// Loads a contract from a file. A contract read from disk (its `name` is its path) may refer
-/// to other files next to it (`bundle.rs`).
+/// When a contract's validators are compiled, and its samples and example checks made (see the
+/// module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compilation {
+    /// At load: a schema that does not compile is a load error.
+    Eager,
+    /// Each on its first use; a schema that does not compile then fails every value checked
+    /// against it, saying so. For documents a test has compiled in full: the embedded ones,
+    /// whose text (the file's own, as the binary holds it) is read again when a rewritten form
+    /// of it is first needed (`forms.rs`).
+    Lazy(&'static str),
+}
+
+/// Loads a contract from a file, compiling it eagerly. A contract read from disk (its `name` is
+/// its path) may refer to other files next to it (`bundle.rs`).
 pub fn load(file: &TextFile) -> Result<Contract, LoadError> {
+    load_with(file, Compilation::Eager)
+}
+
+/// [`load`], compiling when `compilation` says.
+pub fn load_with(file: &TextFile, compilation: Compilation) -> Result<Contract, LoadError> {
+    from_value_with(file, read(file)?, compilation)
+}
+
+/// The document a file holds, with the objects of the files it refers to brought in.
+fn read(file: &TextFile) -> Result<Value, LoadError> {
     let mut document = parse_text(file)?;
     let path = std::path::Path::new(&file.name);
     crate::contract::bundle::bundle(&file.name, path.is_file().then_some(path), &mut document)?;
-    from_value(file, document)
+    Ok(document)
 }
 
-/// Builds a contract from an already parsed document. `file` names it in messages.
+/// Builds a contract from an already parsed document, compiling it eagerly. `file` names it in
+/// messages.
 pub fn from_value(file: &TextFile, document: Value) -> Result<Contract, LoadError> {
+    from_value_with(file, document, Compilation::Eager)
+}
+
+/// [`from_value`], compiling when `compilation` says.
+pub fn from_value_with(
+    file: &TextFile,
+    document: Value,
+    compilation: Compilation,
+) -> Result<Contract, LoadError> {
     let name = file.name.as_str();
     let version = document.get("openapi").and_then(Value::as_str).unwrap_or_default().to_owned();
     let dialect = if version.starts_with("3.0.") || version == "3.0" {
@@ -77,25 +125,25 @@ pub fn from_value(file: &TextFile, document: Value) -> Result<Contract, LoadErro
         return Err(LoadError::Version { file: name.to_owned(), version: shown });
     };
     let mut document = document;
-    crate::contract::ids::canonicalize(name, &mut document)?;
+    let dynamic = crate::contract::ids::canonicalize(name, &mut document)?;
     check_references(name, &document)?;
-    let request_doc = Arc::new(schema::normalize(&document, dialect, Direction::Request));
-    let response_doc = Arc::new(schema::normalize(&document, dialect, Direction::Response));
-    let compile_error = |pointer: &str, message: schema::CompileError| {
-        LoadError::invalid(name, operation_of(&document, pointer), pointer, message.to_string())
+    let forms = match compilation {
+        // Forms made from the text again when first needed hold nothing now (`forms.rs`).
+        Compilation::Lazy(text) if !dynamic => {
+            Forms::on_first_use(file, &document, text, read_again, dialect)
+        }
+        _ => Forms::made(&document, dialect, dynamic).map_err(|message| {
+            LoadError::invalid(name, operation_of(&document, ""), "", message.to_string())
+        })?,
     };
-    let requests = Compiler::new("urn:understudy:request", request_doc.clone())
-        .map_err(|e| compile_error("", e))?;
-    let responses = Compiler::new("urn:understudy:response", response_doc.clone())
-        .map_err(|e| compile_error("", e))?;
+    let forms = Arc::new(forms);
 
     let builder = Builder {
         file: name,
         document: &document,
-        response_document: &response_doc,
-        requests,
-        responses,
-        compiled: Default::default(),
+        forms: forms.clone(),
+        schemas: Arc::new(Schemas::new(forms.clone())),
+        compilation,
         samples: Default::default(),
     };
     let operations = builder.operations()?;
@@ -116,13 +164,19 @@ pub fn from_value(file: &TextFile, document: Value) -> Result<Contract, LoadErro
     }
     let title =
         document.pointer("/info/title").and_then(Value::as_str).unwrap_or_default().to_owned();
-    let bodies = operations
+    let bodies: Vec<String> = operations
         .iter()
         .flat_map(|op| op.body.iter().flat_map(|b| &b.content))
         .filter_map(|media| media.schema.as_ref())
-        .filter_map(|schema| request_doc.pointer(&schema.pointer));
-    let defaults = DefaultsIndex::new(&request_doc, bodies);
-    let compilers = Arc::new((builder.requests, builder.responses));
+        .map(|schema| schema.pointer.clone())
+        .collect();
+    let defaults = {
+        let forms = forms.clone();
+        builder.made(Lazy::new(move || {
+            let document = forms.document(Direction::Request);
+            DefaultsIndex::new(document, bodies.iter().filter_map(|p| document.pointer(p)))
+        }))
+    };
     let router = Router::new(operations.iter().map(|op| (&op.method, op.path.as_str())));
     Ok(Contract {
         router,
@@ -134,27 +188,31 @@ pub fn from_value(file: &TextFile, document: Value) -> Result<Contract, LoadErro
         base_path: base_path(&document),
         operations,
         security_schemes,
-        response_document: response_doc.clone(),
-        // The document as written is dropped here: the request-direction one has everything
-        // but the schema rewrites, and memory counts for a sidecar.
+        // The document as written is dropped here: its forms have everything but the schema
+        // rewrites (an embedded one's are made again when needed), and memory counts for a
+        // sidecar.
+        response_document: Document::new(forms.clone(), Direction::Response),
+        document: Document::new(forms, Direction::Request),
         defaults,
-        document: request_doc,
-        compilers,
-        compiled: Default::default(),
+        schemas: builder.schemas,
     })
 }
 
 struct Builder<'a> {
     file: &'a str,
+    /// The document as written (with its references made local).
     document: &'a Value,
-    response_document: &'a Value,
-    requests: Compiler,
-    responses: Compiler,
-    /// Validators compiled so far, by compiler and pointer.
-    compiled: std::cell::RefCell<std::collections::HashMap<(String, String), Schema>>,
-    /// Samples generated so far, by pointer.
-    samples: std::cell::RefCell<std::collections::HashMap<String, Value>>,
+    /// Its rewritten forms, made now or on first use.
+    forms: Arc<Forms>,
+    /// The validators, shared by pointer (a shared component is compiled once).
+    schemas: Arc<Schemas>,
+    compilation: Compilation,
+    /// The samples made so far, by pointer (shared components again).
+    samples: Arc<Samples>,
 }
+
+/// Samples by the pointer of their schema, each made once.
+type Samples = std::sync::Mutex<std::collections::HashMap<String, Option<Value>>>;
 
 impl Builder<'_> {
     fn error(&self, operation: &str, pointer: &str, message: impl Into<String>) -> LoadError {
@@ -237,7 +295,7 @@ impl Builder<'_> {
     fn request_body(&self, id: &str, raw: &Value, pointer: &str) -> Result<RequestBody, LoadError> {
         let (raw, pointer) = self.follow(raw, pointer);
         let required = raw.get("required").and_then(Value::as_bool).unwrap_or(false);
-        let content = self.content(id, raw, &pointer, &self.requests, false)?;
+        let content = self.content(id, raw, &pointer, Direction::Request)?;
         Ok(RequestBody { required, content })
     }
 
@@ -264,18 +322,15 @@ impl Builder<'_> {
                 )
             })?;
             let (raw, pointer) = self.follow(raw, &pointer);
-            let content = self.content(id, raw, &pointer, &self.responses, true)?;
+            let content = self.content(id, raw, &pointer, Direction::Response)?;
             let mut headers = Vec::new();
             if let Some(map) = raw.get("headers").and_then(Value::as_object) {
                 for (name, header) in map {
                     let header_pointer = push_token(&format!("{pointer}/headers"), name);
                     let (header, header_pointer) = self.follow(header, &header_pointer);
+                    let schema_pointer = format!("{header_pointer}/schema");
                     let schema = match header.get("schema") {
-                        Some(_) => Some(self.compile(
-                            &self.responses,
-                            id,
-                            &format!("{header_pointer}/schema"),
-                        )?),
+                        Some(_) => Some(self.compile(Direction::Response, id, &schema_pointer)?),
                         None => None,
                     };
                     let example = header.get("example").or_else(|| {
@@ -284,16 +339,24 @@ impl Builder<'_> {
                     // Headers that describe the body are the server's to set, for the body
                     // it sends (an example's `Content-Length: 6432` on an 8-byte body breaks
                     // the client).
-                    let sample = example
-                        .cloned()
-                        .or_else(|| self.sample(&format!("{header_pointer}/schema")))
-                        .filter(|_| !crate::contract::model::describes_body(name));
+                    let sample = match crate::contract::model::describes_body(name) {
+                        true => Lazy::ready(None),
+                        false => {
+                            let example = example.cloned();
+                            let sample = self.sampler(schema_pointer);
+                            self.made(Lazy::new(move || {
+                                example
+                                    .or_else(sample)
+                                    .map(|value| crate::json::text::as_text(&value))
+                            }))
+                        }
+                    };
                     headers.push(HeaderSpec {
                         name: name.clone(),
                         required: header.get("required").and_then(Value::as_bool).unwrap_or(false),
                         kind: header.get("schema").map_or(ValueKind::String, |s| self.kind_of(s)),
                         schema,
-                        sample: sample.map(|v| crate::json::text::as_text(&v)),
+                        sample,
                     });
                 }
             }
@@ -307,8 +370,7 @@ impl Builder<'_> {
         id: &str,
         holder: &Value,
         pointer: &str,
-        compiler: &Compiler,
-        make_sample: bool,
+        direction: Direction,
     ) -> Result<Vec<MediaType>, LoadError> {
         let mut content = Vec::new();
         let Some(map) = holder.get("content").and_then(Value::as_object) else {
@@ -318,47 +380,47 @@ impl Builder<'_> {
             let media_pointer = push_token(&format!("{pointer}/content"), media);
             let schema_pointer = format!("{media_pointer}/schema");
             let schema = match object.get("schema") {
-                Some(_) => Some(self.compile(compiler, id, &schema_pointer)?),
+                Some(_) => Some(self.compile(direction, id, &schema_pointer)?),
                 None => None,
             };
-            let mut examples = Vec::new();
-            let valid = |value: &Value| schema.as_ref().is_none_or(|s| s.is_valid(value));
-            // An answer's example that shows what answers never hold (a `writeOnly` card
-            // number, a field its closed object does not declare) is served without it.
-            let served = |value: &Value| -> (Value, bool) {
-                if valid(value) {
-                    return (value.clone(), true);
-                }
-                let node = schema.as_ref().filter(|_| make_sample).and_then(|s| match &s.bound {
-                    Some(bound) => Some(bound.as_ref()),
-                    None => self.response_document.pointer(&s.pointer),
-                });
-                if let Some(node) = node {
-                    let mut stripped = value.clone();
-                    crate::contract::shape::forbidden(self.response_document, node, &mut stripped);
-                    if valid(&stripped) {
-                        return (stripped, true);
-                    }
-                }
-                (value.clone(), false)
-            };
-            if let Some(value) = object.get("example") {
-                let (value, valid) = served(value);
-                examples.push(Example { name: "default".into(), value, valid });
+            // Where the examples' values are: read, checked (and an answer's stripped) on
+            // first use, from the form of the direction they travel in.
+            let mut written = Vec::new();
+            if object.get("example").is_some() {
+                written.push(("default".to_owned(), format!("{media_pointer}/example")));
             }
             if let Some(map) = object.get("examples").and_then(Value::as_object) {
                 for (name, example) in map {
                     let example_pointer = push_token(&format!("{media_pointer}/examples"), name);
-                    let (example, _) = self.follow(example, &example_pointer);
-                    if let Some(value) = example.get("value") {
-                        let (value, valid) = served(value);
-                        examples.push(Example { name: name.clone(), value, valid });
+                    let (example, example_pointer) = self.follow(example, &example_pointer);
+                    if example.get("value").is_some() {
+                        written.push((name.clone(), format!("{example_pointer}/value")));
                     }
                 }
             }
-            let sample = match (make_sample, object.get("schema")) {
-                (true, Some(_)) => self.sample(&schema_pointer),
-                _ => None,
+            let examples = {
+                let schema = schema.clone();
+                let forms = self.forms.clone();
+                self.made(Lazy::new(move || {
+                    let document = forms.document(direction);
+                    let strip = match direction {
+                        Direction::Response => Some(forms.document(Direction::Response).as_ref()),
+                        Direction::Request => None,
+                    };
+                    let examples = written.into_iter().filter_map(|(name, pointer)| {
+                        let value = document.pointer(&pointer)?.clone();
+                        let (value, valid) = served(schema.as_ref(), strip, value);
+                        Some(Example { name, value, valid })
+                    });
+                    examples.collect()
+                }))
+            };
+            let sample = match (direction, object.get("schema")) {
+                (Direction::Response, Some(_)) => {
+                    let sample = self.sampler(schema_pointer);
+                    self.made(Lazy::new(sample))
+                }
+                _ => Lazy::ready(None),
             };
             let mut fields = BTreeMap::new();
             let essence = crate::request::media_essence(media).unwrap_or_default();
@@ -372,35 +434,30 @@ impl Builder<'_> {
         Ok(content)
     }
 
-    /// A value generated from the response schema at `pointer` (once per pointer).
-    fn sample(&self, pointer: &str) -> Option<Value> {
-        if let Some(sample) = self.samples.borrow().get(pointer) {
-            return Some(sample.clone());
-        }
-        // Generation follows static references only: `$dynamicRef`s are bound first. The
-        // result is checked against the validators of the schema and of its `oneOf`s.
-        let bound = self.responses.resources().bind_dynamic(self.response_document, pointer);
-        let compile = |at: &str| self.compile(&self.responses, "-", at).ok();
-        let sample = crate::contract::sample::generate(
-            self.response_document,
-            pointer,
-            bound.as_ref(),
-            &compile,
-        )?;
-        self.samples.borrow_mut().insert(pointer.to_owned(), sample.clone());
-        Some(sample)
+    /// What makes the sample of the response schema at `pointer`, once per pointer.
+    fn sampler(&self, pointer: String) -> impl FnOnce() -> Option<Value> + Send + 'static {
+        let schemas = self.schemas.clone();
+        let samples = self.samples.clone();
+        move || sample(&schemas, &samples, &pointer)
     }
 
-    fn compile(&self, compiler: &Compiler, id: &str, pointer: &str) -> Result<Schema, LoadError> {
-        // Shared components (error responses, common parameters) are compiled once.
-        let key = (compiler.uri().to_owned(), pointer.to_owned());
-        if let Some(schema) = self.compiled.borrow().get(&key) {
-            return Ok(schema.clone());
+    /// A lazy part, made now when the contract is compiled eagerly.
+    fn made<T>(&self, lazy: Lazy<T>) -> Lazy<T> {
+        if self.compilation == Compilation::Eager {
+            let _ = &*lazy;
         }
-        let schema = compiler.compile(pointer).map_err(|message| {
-            self.error(id, pointer, format!("the schema does not compile: {message}"))
-        })?;
-        self.compiled.borrow_mut().insert(key, schema.clone());
+        lazy
+    }
+
+    /// The schema at `pointer` for one direction; compiled now when the contract is compiled
+    /// eagerly, when a schema that does not compile is a load error.
+    fn compile(&self, direction: Direction, id: &str, pointer: &str) -> Result<Schema, LoadError> {
+        let schema = self.schemas.get(direction, pointer);
+        if self.compilation == Compilation::Eager {
+            schema.check().map_err(|message| {
+                self.error(id, pointer, format!("the schema does not compile: {message}"))
+            })?;
+        }
         Ok(schema)
     }
 
@@ -474,6 +531,57 @@ impl Builder<'_> {
         Ok(schemes)
     }
 }
+/// Reads a document that loaded once again, as far as the load read it before rewriting it:
+/// parsed, other files brought in, its references made local.
+fn read_again(file: &TextFile) -> Result<Value, LoadError> {
+    let mut document = read(file)?;
+    crate::contract::ids::canonicalize(&file.name, &mut document)?;
+    Ok(document)
+}
+
+/// The sample of the response schema at `pointer`, checked with the validators of `schemas`;
+/// made once per pointer (`samples`).
+fn sample(schemas: &Schemas, samples: &Samples, pointer: &str) -> Option<Value> {
+    let lock = || samples.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(sample) = lock().get(pointer) {
+        return sample.clone();
+    }
+    // Generation follows static references only: `$dynamicRef`s are bound first. The result
+    // is checked against the validators of the schema and of its `oneOf`s.
+    let document = schemas.forms().document(Direction::Response);
+    let bound = schemas.forms().bound(Direction::Response, pointer);
+    let compile = |at: &str| {
+        let schema = schemas.get(Direction::Response, at);
+        schema.check().ok().map(|()| schema)
+    };
+    let sample = crate::contract::sample::generate(document, pointer, bound.as_deref(), &compile);
+    lock().insert(pointer.to_owned(), sample.clone());
+    sample
+}
+
+/// An example as it is served, and whether it is valid against its media type's schema. An
+/// answer's example (`strip`: its response form) that shows what answers never hold (a
+/// `writeOnly` card number, a field its closed object does not declare) is served without it.
+fn served(schema: Option<&Schema>, strip: Option<&Value>, value: Value) -> (Value, bool) {
+    let valid = |value: &Value| schema.is_none_or(|s| s.is_valid(value));
+    if valid(&value) {
+        return (value, true);
+    }
+    let (Some(schema), Some(document)) = (schema, strip) else { return (value, false) };
+    let node = match &schema.bound {
+        Some(bound) => Some(bound.as_ref()),
+        None => document.pointer(&schema.pointer),
+    };
+    if let Some(node) = node {
+        let mut stripped = value.clone();
+        crate::contract::shape::forbidden(document, node, &mut stripped);
+        if valid(&stripped) {
+            return (stripped, true);
+        }
+    }
+    (value, false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -589,5 +697,25 @@ paths:
 "#;
         let error = load(&file("c.yaml", text)).unwrap_err().to_string();
         assert!(error.contains("operation `getItem`") && error.contains("`{id}`"), "{error}");
+    }
+
+    #[test]
+    fn a_schema_that_does_not_compile_stops_an_eager_load_and_fails_every_value_when_lazy() {
+        let text = r#"{"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {"/a": {"get": {
+            "operationId": "getA", "responses": {"200": {"description": "ok", "content": {"application/json":
+            {"schema": {"type": "string", "pattern": "(unclosed"}}}}}}}}}"#;
+        let error = load(&file("broken.json", text)).unwrap_err().to_string();
+        assert_eq!(
+            error,
+            "broken.json: operation `getA`: /paths/~1a/get/responses/200/content/application~1json/schema: \
+             the schema does not compile: \"(unclosed\" is not a \"regex\""
+        );
+        let contract = load_with(&file("broken.json", text), Compilation::Lazy(text)).unwrap();
+        let schema = contract.operations[0].responses[0].content[0].schema.clone().unwrap();
+        assert!(schema.check().is_err());
+        assert!(!schema.is_valid(&serde_json::json!("x")));
+        let errors = schema.errors(&serde_json::json!("x"));
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].message.contains("does not compile"), "{}", errors[0].message);
     }
 }

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::contract::document::deref;
 use crate::contract::model::{FormField, Parameter, ParameterLocation, ValueKind};
+use crate::contract::schema::Direction;
 use crate::error::LoadError;
 use crate::json::pointer::push_token;
 
@@ -101,7 +102,7 @@ impl Builder<'_> {
             None => (ValueKind::String, ValueKind::String),
         };
         let schema = match schema {
-            Some(_) => Some(self.compile(&self.requests, id, &schema_pointer)?),
+            Some(_) => Some(self.compile(Direction::Request, id, &schema_pointer)?),
             None => None,
         };
         Ok(Parameter {
