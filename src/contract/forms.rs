@@ -53,7 +53,7 @@ struct Text {
 }
 
 /// Reads a document's text into the document the forms are rewritten from.
-pub(crate) type Read = fn(&TextFile) -> Result<Value, LoadError>;
+pub(crate) type Read = Box<dyn Fn(&TextFile) -> Result<Value, LoadError> + Send + Sync>;
 
 impl std::fmt::Debug for Forms {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -153,6 +153,10 @@ impl Forms {
         };
         // The same steps as the load's, which succeeded on this very text.
         match (text.read)(&file) {
+            Ok(mut document) if self.same => {
+                schema::normalize_in_place(&mut document, self.dialect, direction);
+                document
+            }
             Ok(document) => schema::normalize(&document, self.dialect, direction),
             Err(error) => {
                 tracing::error!(file = %file.name, %error, "an embedded contract cannot be read again");

@@ -515,8 +515,8 @@ fn local_pointer(reference: &str) -> Option<String> {
 /// Rewrites every static `$ref` of a schema in `doc` that is not a plain local pointer (one
 /// relative to an `$id`, or naming an `$anchor`) into the local pointer of its target. A
 /// reference that resolves nowhere, a `$dynamicRef` that names nothing, and an `$id` declared
-/// twice are load errors. Says whether the document uses `$dynamicRef`.
-pub(crate) fn canonicalize(file: &str, doc: &mut Value) -> Result<bool, LoadError> {
+/// twice are load errors.
+pub(crate) fn canonicalize(file: &str, doc: &mut Value) -> Result<Canonical, LoadError> {
     let resources = Resources::index(doc);
     if let Some((id, first, second)) = resources.duplicates.first() {
         return Err(LoadError::invalid(
@@ -558,12 +558,22 @@ pub(crate) fn canonicalize(file: &str, doc: &mut Value) -> Result<bool, LoadErro
     if let Some(error) = error {
         return Err(error);
     }
+    let edited = !edits.is_empty();
     for (at, reference) in edits {
         if let Some(Value::Object(object)) = doc.pointer_mut(&at) {
             object.insert("$ref".into(), Value::String(reference));
         }
     }
-    Ok(resources.dynamic_refs)
+    Ok(Canonical { dynamic: resources.dynamic_refs, edited })
+}
+
+/// What [`canonicalize`] found of a document.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Canonical {
+    /// It uses `$dynamicRef`.
+    pub(crate) dynamic: bool,
+    /// A reference was rewritten (else the document is as it was written).
+    pub(crate) edited: bool,
 }
 
 #[cfg(test)]

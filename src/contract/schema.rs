@@ -72,6 +72,20 @@ pub fn normalize(doc: &Value, dialect: Dialect, direction: Direction) -> Value {
     out
 }
 
+/// [`normalize`] in place, without the copy, for a document [`same_in_both_directions`]: then
+/// no schema's rewrite looks at another one's `readOnly` or `writeOnly`, which is what the copy
+/// keeps as written.
+pub(crate) fn normalize_in_place(doc: &mut Value, dialect: Dialect, direction: Direction) {
+    let mut positions = Vec::new();
+    for_each_schema_position(doc, &mut |pointer| positions.push(pointer.to_owned()));
+    let rewriter = Rewriter { original: &Value::Null, dialect, direction };
+    for pointer in positions {
+        if let Some(schema) = doc.pointer_mut(&pointer) {
+            rewriter.rewrite(schema, 0);
+        }
+    }
+}
+
 /// Whether [`normalize`] gives the same document for both directions: no schema of `doc` marks
 /// anything `readOnly` or `writeOnly` (GitBook's, Teable's and Ada's documents), so that one
 /// rewritten form can serve both.

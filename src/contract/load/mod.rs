@@ -125,14 +125,15 @@ pub fn from_value_with(
         return Err(LoadError::Version { file: name.to_owned(), version: shown });
     };
     let mut document = document;
-    let dynamic = crate::contract::ids::canonicalize(name, &mut document)?;
+    let canonical = crate::contract::ids::canonicalize(name, &mut document)?;
     check_references(name, &document)?;
     let forms = match compilation {
         // Forms made from the text again when first needed hold nothing now (`forms.rs`).
-        Compilation::Lazy(text) if !dynamic => {
-            Forms::on_first_use(file, &document, text, read_again, dialect)
+        Compilation::Lazy(text) if !canonical.dynamic => {
+            let read = Box::new(move |file: &TextFile| read_again(file, canonical.edited));
+            Forms::on_first_use(file, &document, text, read, dialect)
         }
-        _ => Forms::made(&document, dialect, dynamic).map_err(|message| {
+        _ => Forms::made(&document, dialect, canonical.dynamic).map_err(|message| {
             LoadError::invalid(name, operation_of(&document, ""), "", message.to_string())
         })?,
     };
@@ -532,10 +533,17 @@ impl Builder<'_> {
     }
 }
 /// Reads a document that loaded once again, as far as the load read it before rewriting it:
-/// parsed, other files brought in, its references made local.
-fn read_again(file: &TextFile) -> Result<Value, LoadError> {
-    let mut document = read(file)?;
-    crate::contract::ids::canonicalize(&file.name, &mut document)?;
+/// parsed, other files brought in, its references made local; the last two only where they
+/// changed it the first time (a text not on disk refers to no other file: it would not have
+/// loaded).
+fn read_again(file: &TextFile, edited: bool) -> Result<Value, LoadError> {
+    let mut document = match std::path::Path::new(&file.name).is_file() {
+        true => read(file)?,
+        false => parse_text(file)?,
+    };
+    if edited {
+        crate::contract::ids::canonicalize(&file.name, &mut document)?;
+    }
     Ok(document)
 }
 
