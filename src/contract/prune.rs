@@ -30,6 +30,31 @@ impl Bodies {
         if depth > MAX_DEPTH {
             return;
         }
+        let node = self.node(id);
+        if node.all_of.is_empty() && node.choices.is_empty() {
+            // One schema says it all (the common case): read it as it is.
+            match value {
+                Value::Object(map) => {
+                    if node.named && !node.open {
+                        map.retain(|key, _| node.properties.iter().any(|p| *p.name == **key));
+                    }
+                    for (key, child) in map.iter_mut() {
+                        if let Some(property) = node.properties.iter().find(|p| *p.name == **key) {
+                            self.prune_at(property.node, child, depth + 1);
+                        }
+                    }
+                }
+                Value::Array(items) => {
+                    if let Some(schema) = node.items {
+                        for item in items {
+                            self.prune_at(schema, item, depth + 1);
+                        }
+                    }
+                }
+                _ => {}
+            }
+            return;
+        }
         let mut declared = Declared::default();
         self.collect(id, value, &mut declared, depth);
         match value {

@@ -108,9 +108,16 @@ pub(crate) fn act(
         // Nothing written (or nothing to take back): rendered and checked after the lock is
         // released, as any answer.
         if !call.strict || !tx.changed_since_savepoint() {
+            let outcome = match outcome {
+                Outcome::Stored { key, status } => {
+                    let stored = scope.find(tx, &key)?;
+                    Outcome::Record { stored, status }
+                }
+                other => other,
+            };
             return Ok(Done::Unchecked(outcome, context));
         }
-        let reply = render(call, behaviour, resource, outcome, context)?;
+        let reply = render(call, behaviour, resource, outcome, context, Some(tx))?;
         match check::self_check(true, version, call.operation, reply) {
             Checked::Passed(mut reply) => {
                 reply.checked = true;
@@ -125,7 +132,9 @@ pub(crate) fn act(
     })?;
 
     match done {
-        Done::Unchecked(outcome, context) => render(call, behaviour, resource, outcome, context),
+        Done::Unchecked(outcome, context) => {
+            render(call, behaviour, resource, outcome, context, None)
+        }
         Done::Checked(reply) => Ok(reply),
     }
 }
@@ -220,8 +229,8 @@ fn update(
         Ok(record)
     });
     let not_found = || Failure::NotFound { resource: resource.name.clone(), id: key.clone() };
-    let stored = stored.ok_or_else(not_found)??;
-    Ok(Outcome::Record { stored: stored.clone(), status: None })
+    stored.ok_or_else(not_found)??;
+    Ok(Outcome::Stored { key, status: None })
 }
 
 /// A key from a path, as the record holds it: a number for integer ids (exactly when it fits
@@ -289,8 +298,8 @@ fn create(
                 Ok(record)
             });
             if let Some(stored) = stored {
-                let stored = stored?.clone();
-                return Ok(Outcome::Record { stored, status: upsert.status });
+                stored?;
+                return Ok(Outcome::Stored { key, status: upsert.status });
             }
         }
     }
@@ -303,9 +312,9 @@ fn create(
         let message = format!("{} `{key}` already exists", singular(&resource.name));
         return Err(refusal(call.operation, format!("key: {key} is taken"), None, 409, message));
     }
-    tx.put(&resource.name, key.clone(), record.clone());
+    tx.put(&resource.name, key.clone(), record);
     create_children(tx, &call.version.scenario, resource, &key);
-    Ok(Outcome::Record { stored: record, status: None })
+    Ok(Outcome::Stored { key, status: None })
 }
 
 /// A new record with its generated key field first, as vendors print it (composite keys are
