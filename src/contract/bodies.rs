@@ -14,7 +14,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use crate::contract::document::deref;
+use crate::contract::document::{deref, fixed_value};
 
 /// How deep the walks follow schemas (recursive schemas end here).
 pub(crate) const MAX_DEPTH: usize = 64;
@@ -262,15 +262,8 @@ impl<'a> Builder<'a> {
                         properties
                             .iter()
                             .filter_map(|(name, property)| {
-                                let property = deref(self.document, property);
-                                let fixed = property.get("const").or_else(|| {
-                                    property
-                                        .get("enum")
-                                        .and_then(Value::as_array)
-                                        .filter(|e| e.len() == 1)
-                                        .and_then(|e| e.first())
-                                });
-                                Some((name.as_str().into(), fixed?.clone()))
+                                let fixed = fixed_value(self.document, property)?;
+                                Some((name.as_str().into(), fixed.clone()))
                             })
                             .collect()
                     });

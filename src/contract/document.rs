@@ -300,6 +300,14 @@ pub(crate) fn check_references(file: &str, document: &Value) -> Result<(), LoadE
     visit(file, document, document, &mut Vec::new())
 }
 
+/// The one value a property schema allows: its `const`, or its single-value `enum`.
+pub(crate) fn fixed_value<'a>(document: &'a Value, property: &'a Value) -> Option<&'a Value> {
+    let property = deref(document, property);
+    property.get("const").or_else(|| {
+        property.get("enum").and_then(Value::as_array).filter(|e| e.len() == 1)?.first()
+    })
+}
+
 /// The branch of a `oneOf` / `anyOf` (`branches`, of the schema `object`) a value takes: the
 /// one its `discriminator` maps it to, else the first whose `const` and single-value `enum`
 /// properties agree with the value. Filling defaults and dropping undeclared fields both
@@ -329,15 +337,7 @@ pub(crate) fn branch_for<'a>(
             return false;
         };
         properties.iter().all(|(name, property)| {
-            let property = deref(document, property);
-            let fixed = property.get("const").or_else(|| {
-                property
-                    .get("enum")
-                    .and_then(Value::as_array)
-                    .filter(|e| e.len() == 1)
-                    .and_then(|e| e.first())
-            });
-            match (fixed, value.get(name)) {
+            match (fixed_value(document, property), value.get(name)) {
                 (Some(fixed), Some(actual)) => fixed == actual,
                 (Some(_), None) => false,
                 (None, _) => true,
