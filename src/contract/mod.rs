@@ -13,6 +13,7 @@
 //!   (`readOnly`/`writeOnly`), and compiling them.
 //! * `forms`: a document's two rewritten forms and their compilers, made at load or on first
 //!   use, and its schemas by pointer, each compiled once.
+//! * `bodies`: request body schemas compiled into a graph, walked by `defaults` and `prune`.
 //! * `defaults`: the `default`s a validating server fills into a request body.
 //! * `prune`: request fields the schema does not declare, dropped before a body is stored.
 //! * `shape`: answers completed with what their schema requires and stripped of what it
@@ -27,6 +28,7 @@
 //! This wing names only the floor: the mock, the conformance runner and `lint` all build on
 //! it, and a runner pointed at a real vendor needs nothing else.
 
+pub(crate) mod bodies;
 mod bundle;
 pub mod check;
 pub(crate) mod defaults;

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use http::Method;
 use serde_json::Value;
 
-use crate::contract::defaults::DefaultsIndex;
+use crate::contract::bodies::Bodies;
 use crate::contract::forms::{Forms, Schemas};
 use crate::contract::route::Router;
 use crate::contract::schema::{CompileError, Dialect, Direction, Schema};
@@ -43,8 +43,9 @@ pub struct Contract {
     /// required). Every path, parameter, example and pointer of the file is in it. Made on
     /// first use for an embedded contract (`forms.rs`).
     pub document: Document,
-    /// Where request body schemas of `document` lead to defaults (made on first use).
-    pub defaults: Lazy<DefaultsIndex>,
+    /// The request body schemas of `document`, compiled for dropping undeclared fields and
+    /// filling in defaults (on first use, for an embedded contract).
+    pub bodies: Lazy<Bodies>,
     /// The document with response-direction schemas (used to generate samples).
     pub response_document: Document,
     /// The document's schemas by direction and pointer, each compiled once: those of the

@@ -28,7 +28,7 @@ use std::sync::Arc;
 use http::Method;
 use serde_json::Value;
 
-use crate::contract::defaults::DefaultsIndex;
+use crate::contract::bodies::Bodies;
 use crate::contract::document::{
     METHODS, base_path, check_references, operation_of, resolve_local,
 };
@@ -171,11 +171,11 @@ pub fn from_value_with(
         .filter_map(|media| media.schema.as_ref())
         .map(|schema| schema.pointer.clone())
         .collect();
-    let defaults = {
+    let bodies = {
         let forms = forms.clone();
         builder.made(Lazy::new(move || {
             let document = forms.document(Direction::Request);
-            DefaultsIndex::new(document, bodies.iter().filter_map(|p| document.pointer(p)))
+            Bodies::new(document, bodies.iter().map(String::as_str))
         }))
     };
     let router = Router::new(operations.iter().map(|op| (&op.method, op.path.as_str())));
@@ -194,7 +194,7 @@ pub fn from_value_with(
         // sidecar.
         response_document: Document::new(forms.clone(), Direction::Response),
         document: Document::new(forms, Direction::Request),
-        defaults,
+        bodies,
         schemas: builder.schemas,
     })
 }
