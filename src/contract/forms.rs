@@ -10,7 +10,9 @@
 //! holds the first time a request needs them, and kept from then on. A user's document is
 //! rewritten and registered at load, as a whole, so that one the validator library refuses
 //! stops the start (`load/`). A document that uses `$dynamicRef` has both forms made at load
-//! too: its schemas bind their dynamic references when they are made (`Schema::bound`).
+//! too: its schemas bind their dynamic references when they are made (`Schema::bound`). A
+//! document that marks nothing `readOnly` or `writeOnly` (GitBook's, Teable's, Ada's) gets one
+//! form for both directions, and one validator per pointer.
 //!
 //! [`Schemas`] hands out the document's schemas by direction and pointer, each made once and
 //! shared, compiled on first use from the form's compiler.
