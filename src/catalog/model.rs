@@ -143,17 +143,28 @@ impl Catalog {
             path.strip_prefix(mount).filter(|rest| rest.is_empty() || rest.starts_with('/'))
         };
         let mut found: Option<(&Api, Option<&Version>, &str, usize)> = None;
+        let mut consider = |api, version, rest: Option<&'a str>, length: usize| {
+            if let Some(rest) = rest
+                && found.as_ref().is_none_or(|(.., longest)| length > *longest)
+            {
+                found = Some((api, version, rest, length));
+            }
+        };
         for api in &self.apis {
-            let candidates =
-                std::iter::once((None, api.mount.clone())).chain(api.versions.iter().filter_map(
-                    |v| Some((Some(v), format!("{}@{}", api.mount, v.name.as_ref()?))),
-                ));
-            for (version, mount) in candidates {
-                if let Some(rest) = under(&mount)
-                    && found.as_ref().is_none_or(|(.., length)| mount.len() > *length)
-                {
-                    found = Some((api, version, rest, mount.len()));
-                }
+            // `<mount>` and each `<mount>@<version>`, matched in place (no mount is written
+            // out per request).
+            consider(api, None, under(&api.mount), api.mount.len());
+            let Some(tagged) =
+                path.strip_prefix(api.mount.as_str()).and_then(|p| p.strip_prefix('@'))
+            else {
+                continue;
+            };
+            for version in &api.versions {
+                let Some(name) = version.name.as_deref() else { continue };
+                let rest = tagged
+                    .strip_prefix(name)
+                    .filter(|rest| rest.is_empty() || rest.starts_with('/'));
+                consider(api, Some(version), rest, api.mount.len() + 1 + name.len());
             }
         }
         // `/<api>@<unknown>` names a version that does not exist: no mount, not the root.

@@ -1,135 +1,89 @@
 //! Request defaults: the `default` values a validating server fills in before it stores a body.
 //!
 //! Vendors built on zod or pydantic store `{"enable": true}` when a client sent `{}` and the
-//! schema says `default: true`; a later read shows it. [`DefaultsIndex`] remembers, once per
-//! contract, which schema nodes can lead to a default at all, so that the request path walks
-//! only those.
+//! schema says `default: true`; a later read shows it. The walk goes over the contract's
+//! compiled body schemas ([`Bodies`]), which know which nodes can lead to a default at all, so
+//! that the request path walks only those. The walk over the document as written is kept as
+//! the tests' reference ([`apply_defaults`]).
 
 use serde_json::Value;
 
-use crate::contract::document::{branch_for, deref};
+use crate::contract::bodies::{Bodies, MAX_DEPTH, NodeId};
 
-/// Fills in `default` values of `schema` missing from `value`, recursively through objects and
-/// arrays, as a validating server (zod, pydantic) does before it stores a body. `oneOf` and
-/// `anyOf` use the branch the `discriminator` names, else the first branch whose `const` and
-/// single-value `enum` properties agree with the value. (The request path goes through a
-/// [`DefaultsIndex`], which skips what leads to no default; the tests check both agree.)
-#[cfg(test)]
-fn apply_defaults(document: &Value, schema: &Value, value: &mut Value) {
-    apply_defaults_at(document, schema, value, 0, None);
-}
-
-/// Where in a document's schemas filling in defaults has anything to do: the schema nodes (by
-/// address in the document) from which [`apply_defaults`] can reach a `default`. Built once
-/// for a contract's request bodies, it lets a request skip every part of a large schema that
-/// holds none.
-#[derive(Debug, Default)]
-pub struct DefaultsIndex {
-    relevant: std::collections::HashSet<usize, AddressHasher>,
-}
-
-/// Addresses are already well spread: a multiplication is hash enough (SipHash, the default,
-/// costs more than the lookup it serves).
-#[derive(Debug, Default, Clone, Copy)]
-struct AddressHasher(u64);
-
-impl std::hash::BuildHasher for AddressHasher {
-    type Hasher = AddressHasher;
-    fn build_hasher(&self) -> AddressHasher {
-        AddressHasher(0)
-    }
-}
-
-impl std::hash::Hasher for AddressHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for byte in bytes {
-            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+impl Bodies {
+    /// Fills in `default` values of the body schema at `pointer` missing from `value`,
+    /// recursively through objects and arrays, as a validating server (zod, pydantic) does
+    /// before it stores a body. `oneOf` and `anyOf` use the branch the `discriminator` names,
+    /// else the first branch whose `const` and single-value `enum` properties agree with the
+    /// value.
+    pub(crate) fn fill_defaults(&self, pointer: &str, value: &mut Value) {
+        if let Some(root) = self.root(pointer) {
+            self.fill_at(root, value, 0);
         }
     }
-    fn write_usize(&mut self, n: usize) {
-        // Fibonacci hashing: the high bits of the product are well mixed.
-        self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(32);
-    }
-}
 
-fn address(value: &Value) -> usize {
-    std::ptr::from_ref(value) as usize
-}
-
-impl DefaultsIndex {
-    /// The index of the schemas reachable from `roots` (nodes of `document`).
-    pub fn new<'a>(document: &'a Value, roots: impl IntoIterator<Item = &'a Value>) -> Self {
-        use std::collections::{HashMap, HashSet};
-        // Nodes are the schemas the walk is handed (before following `$ref`); each points to
-        // the schemas the walk goes on with. A node is relevant when one of its properties
-        // has a default, or when a relevant node is reachable from it.
-        let mut callers: HashMap<usize, Vec<usize>> = HashMap::new();
-        let mut seeds = Vec::new();
-        let mut seen = HashSet::new();
-        let mut work: Vec<&'a Value> = roots.into_iter().collect();
-        while let Some(node) = work.pop() {
-            if !seen.insert(address(node)) {
-                continue;
+    fn fill_at(&self, id: NodeId, value: &mut Value, depth: usize) {
+        let node = self.node(id);
+        if depth > MAX_DEPTH || !node.defaults {
+            return;
+        }
+        for member in &node.all_of {
+            self.fill_at(*member, value, depth + 1);
+        }
+        for choice in &node.choices {
+            if let Some(branch) = choice.pick(value) {
+                self.fill_at(branch, value, depth + 1);
             }
-            let Some(object) = deref(document, node).as_object() else { continue };
-            let mut children: Vec<&'a Value> = Vec::new();
-            for keyword in ["allOf", "oneOf", "anyOf"] {
-                children
-                    .extend(object.get(keyword).and_then(Value::as_array).into_iter().flatten());
-            }
-            if let Some(properties) = object.get("properties").and_then(Value::as_object) {
-                if properties.values().any(|p| deref(document, p).get("default").is_some()) {
-                    seeds.push(address(node));
+        }
+        match value {
+            Value::Object(map) => {
+                for property in &node.properties {
+                    match map.get_mut(&*property.name) {
+                        Some(child) => self.fill_at(property.node, child, depth + 1),
+                        None => {
+                            if let Some(default) = &property.default {
+                                map.insert(property.name.to_string(), default.clone());
+                            }
+                        }
+                    }
                 }
-                children.extend(properties.values());
             }
-            children.extend(object.get("items").filter(|i| i.is_object()));
-            for child in children {
-                callers.entry(address(child)).or_default().push(address(node));
-                work.push(child);
+            Value::Array(items) => {
+                if let Some(item_schema) = node.items {
+                    for item in items {
+                        self.fill_at(item_schema, item, depth + 1);
+                    }
+                }
             }
+            _ => {}
         }
-        let mut relevant = std::collections::HashSet::with_hasher(AddressHasher::default());
-        while let Some(node) = seeds.pop() {
-            if relevant.insert(node) {
-                seeds.extend(callers.get(&node).into_iter().flatten());
-            }
-        }
-        DefaultsIndex { relevant }
-    }
-
-    /// [`apply_defaults`], skipping the schemas that lead to no default. `schema` must be one
-    /// of the roots the index was built from, in the same `document`.
-    pub fn apply(&self, document: &Value, schema: &Value, value: &mut Value) {
-        apply_defaults_at(document, schema, value, 0, Some(self));
     }
 }
 
-fn apply_defaults_at(
-    document: &Value,
-    schema: &Value,
-    value: &mut Value,
-    depth: usize,
-    index: Option<&DefaultsIndex>,
-) {
-    if depth > 64 || index.is_some_and(|index| !index.relevant.contains(&address(schema))) {
+/// The same walk over the document as written: what the compiled one must agree with.
+#[cfg(test)]
+pub(crate) fn apply_defaults(document: &Value, schema: &Value, value: &mut Value) {
+    apply_defaults_at(document, schema, value, 0);
+}
+
+#[cfg(test)]
+fn apply_defaults_at(document: &Value, schema: &Value, value: &mut Value, depth: usize) {
+    use crate::contract::document::{branch_for, deref};
+    if depth > MAX_DEPTH {
         return;
     }
     let schema = deref(document, schema);
     let Some(object) = schema.as_object() else { return };
     if let Some(branches) = object.get("allOf").and_then(Value::as_array) {
         for branch in branches {
-            apply_defaults_at(document, branch, value, depth + 1, index);
+            apply_defaults_at(document, branch, value, depth + 1);
         }
     }
     for keyword in ["oneOf", "anyOf"] {
         if let Some(branches) = object.get(keyword).and_then(Value::as_array)
             && let Some(branch) = branch_for(document, object, branches, value)
         {
-            apply_defaults_at(document, branch, value, depth + 1, index);
+            apply_defaults_at(document, branch, value, depth + 1);
         }
     }
     match value {
@@ -139,7 +93,7 @@ fn apply_defaults_at(
             };
             for (name, property) in properties {
                 match map.get_mut(name) {
-                    Some(child) => apply_defaults_at(document, property, child, depth + 1, index),
+                    Some(child) => apply_defaults_at(document, property, child, depth + 1),
                     None => {
                         if let Some(default) = deref(document, property).get("default") {
                             map.insert(name.clone(), default.clone());
@@ -151,7 +105,7 @@ fn apply_defaults_at(
         Value::Array(items) => {
             if let Some(item_schema) = object.get("items").filter(|i| i.is_object()) {
                 for item in items {
-                    apply_defaults_at(document, item_schema, item, depth + 1, index);
+                    apply_defaults_at(document, item_schema, item, depth + 1);
                 }
             }
         }
@@ -165,7 +119,7 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn the_defaults_index_follows_recursive_schemas() {
+    fn compiled_defaults_follow_recursive_schemas() {
         // A tree whose nodes' `meta` has a default two references away, and a sibling
         // subtree without any.
         let doc = json!({"components": {"schemas": {
@@ -177,16 +131,14 @@ mod tests {
             "Meta": {"type": "object", "properties": {"color": {"default": "blue"}}}
         }}});
         let root = doc.pointer("/components/schemas/Node").unwrap();
-        let index = DefaultsIndex::new(&doc, [root]);
+        let bodies = Bodies::new(&doc, ["/components/schemas/Node"]);
         let mut value =
             json!({"children": [{"children": [{"meta": {}}], "plain": {}}], "meta": {}});
         let mut expected = value.clone();
         apply_defaults(&doc, root, &mut expected);
-        index.apply(&doc, root, &mut value);
+        bodies.fill_defaults("/components/schemas/Node", &mut value);
         assert_eq!(value, expected);
         assert_eq!(value["children"][0]["children"][0]["meta"]["color"], "blue");
-        let plain = doc.pointer("/components/schemas/Node/properties/plain").unwrap();
-        assert!(!index.relevant.contains(&address(plain)));
     }
 
     #[test]
@@ -207,8 +159,10 @@ mod tests {
             value,
             json!({"items": [{"x": 1, "models": ""}], "config": {"provider": "b", "other": 1}, "list": []})
         );
-        // The index skips nothing that matters.
-        DefaultsIndex::new(&doc, [&schema]).apply(&doc, &schema, &mut indexed);
+        // The compiled walk skips nothing that matters.
+        let mut doc = doc;
+        doc["x-body"] = schema;
+        Bodies::new(&doc, ["/x-body"]).fill_defaults("/x-body", &mut indexed);
         assert_eq!(indexed, value);
     }
 }

@@ -5,7 +5,7 @@
 //! loading (`load/`) uses it to check and follow references, schema rewriting (`schema.rs`)
 //! to find every schema to rewrite, `lint` to find every example.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::error::LoadError;
 use crate::json::pointer::{self, escape_token, push_token, unescape_token};
@@ -300,13 +300,23 @@ pub(crate) fn check_references(file: &str, document: &Value) -> Result<(), LoadE
     visit(file, document, document, &mut Vec::new())
 }
 
+/// The one value a property schema allows: its `const`, or its single-value `enum`.
+pub(crate) fn fixed_value<'a>(document: &'a Value, property: &'a Value) -> Option<&'a Value> {
+    let property = deref(document, property);
+    property.get("const").or_else(|| {
+        property.get("enum").and_then(Value::as_array).filter(|e| e.len() == 1)?.first()
+    })
+}
+
 /// The branch of a `oneOf` / `anyOf` (`branches`, of the schema `object`) a value takes: the
 /// one its `discriminator` maps it to, else the first whose `const` and single-value `enum`
 /// properties agree with the value. Filling defaults and dropping undeclared fields both
-/// follow it, as a validating server's parser would.
+/// follow it, as a validating server's parser would. The request path uses the compiled form
+/// of the same rule (`bodies::Choice::pick`); this walk over the document is the tests'.
+#[cfg(test)]
 pub(crate) fn branch_for<'a>(
     document: &'a Value,
-    object: &'a Map<String, Value>,
+    object: &'a serde_json::Map<String, Value>,
     branches: &'a [Value],
     value: &Value,
 ) -> Option<&'a Value> {
@@ -327,15 +337,7 @@ pub(crate) fn branch_for<'a>(
             return false;
         };
         properties.iter().all(|(name, property)| {
-            let property = deref(document, property);
-            let fixed = property.get("const").or_else(|| {
-                property
-                    .get("enum")
-                    .and_then(Value::as_array)
-                    .filter(|e| e.len() == 1)
-                    .and_then(|e| e.first())
-            });
-            match (fixed, value.get(name)) {
+            match (fixed_value(document, property), value.get(name)) {
                 (Some(fixed), Some(actual)) => fixed == actual,
                 (Some(_), None) => false,
                 (None, _) => true,

@@ -11,6 +11,7 @@
 //!   references rewritten to local pointers, and the copy the validator library registers.
 //! * `schema`: rewriting 3.0 and 3.1 schemas into JSON Schema 2020-12 per direction
 //!   (`readOnly`/`writeOnly`), and compiling them.
+//! * `bodies`: request body schemas compiled into a graph, walked by `defaults` and `prune`.
 //! * `defaults`: the `default`s a validating server fills into a request body.
 //! * `prune`: request fields the schema does not declare, dropped before a body is stored.
 //! * `shape`: answers completed with what their schema requires and stripped of what it
@@ -25,6 +26,7 @@
 //! This wing names only the floor: the mock, the conformance runner and `lint` all build on
 //! it, and a runner pointed at a real vendor needs nothing else.
 
+pub(crate) mod bodies;
 mod bundle;
 pub mod check;
 pub(crate) mod defaults;

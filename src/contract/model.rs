@@ -11,7 +11,7 @@ use std::sync::Arc;
 use http::Method;
 use serde_json::Value;
 
-use crate::contract::defaults::DefaultsIndex;
+use crate::contract::bodies::Bodies;
 use crate::contract::route::Router;
 use crate::contract::schema::{CompileError, Compiler, Dialect, Direction, Schema};
 
@@ -40,8 +40,9 @@ pub struct Contract {
     /// `schema.rs`: OpenAPI 3.0 keywords in JSON Schema 2020-12 form, `readOnly` properties not
     /// required). Every path, parameter, example and pointer of the file is in it.
     pub document: Arc<Value>,
-    /// Where request body schemas of `document` lead to defaults.
-    pub defaults: DefaultsIndex,
+    /// The request body schemas of `document`, compiled for dropping undeclared fields and
+    /// filling in defaults.
+    pub bodies: Bodies,
     /// The document with response-direction schemas (used to generate samples).
     pub response_document: Arc<Value>,
     /// Compilers for more schemas of this document, in each direction (used by `lint`).

@@ -950,6 +950,37 @@ mod tests {
                 );
             }
 
+            /// Breaks if the compiled body schemas (`bodies.rs`) drop other fields, or fill in
+            /// other defaults, than the walks over the document as written: on every body of
+            /// every contract, drawn from its schema and changed at random places.
+            #[test]
+            fn compiled_body_walks_agree_with_the_document_walks(
+                which in any::<Index>(),
+                seed in any::<u64>(),
+                mutations in prop::collection::vec(mutation(), 0..4),
+            ) {
+                let (c, o, m) = *which.get(bodies(false));
+                let contract = &contracts()[c];
+                let operation = &contract.operations[o];
+                let schema = operation.body.as_ref().unwrap().content[m].schema.as_ref().unwrap();
+                let mut rng = fastrand::Rng::with_seed(seed);
+                let mut body = crate::contract::sample::vary(&contract.document, schema, None, &mut rng)
+                    .unwrap_or(Value::Null);
+                for mutation in &mutations {
+                    mutate(&mut body, mutation);
+                }
+                let document = contract.document.as_ref();
+                let raw = crate::json::pointer::pointer(document, &schema.pointer).unwrap();
+                let label = format!("{} {}", contract.file_name, operation.id);
+                let (mut compiled, mut walked) = (body.clone(), body.clone());
+                contract.bodies.prune(&schema.pointer, &mut compiled);
+                crate::contract::prune::reference::undeclared(document, raw, &mut walked);
+                prop_assert_eq!(&compiled, &walked, "pruned, {}: {}", label, body);
+                contract.bodies.fill_defaults(&schema.pointer, &mut compiled);
+                crate::contract::defaults::apply_defaults(document, raw, &mut walked);
+                prop_assert_eq!(&compiled, &walked, "defaults, {}: {}", label, body);
+            }
+
             /// Breaks if any bytes sent as JSON panic, or if bytes that are not JSON are not
             /// refused as such (400 with a 1-based line), or JSON is.
             #[test]

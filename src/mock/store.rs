@@ -265,36 +265,50 @@ impl Tx<'_> {
         undo.records.push(Prior { resource: resource.to_owned(), key: journaled, before });
     }
 
-    /// Takes a record out to change it (its place is kept, holding `null`, until
-    /// [`Tx::put`] or [`Tx::restore`]).
-    pub fn take(&mut self, resource: &str, key: &str) -> Option<Value> {
+    /// Changes the record under `key` in place: `change` reads the record as it is (the
+    /// transaction at hand, for ids, time and lookups) and gives the record to store instead,
+    /// or refuses, which leaves the record as it was. Nothing is copied: the old record is
+    /// out of the store (and of its indexes) while `change` runs, then dropped, or kept in the
+    /// rollback journal after a [`Tx::savepoint`]. `None` when there is no such record.
+    pub fn update<E>(
+        &mut self,
+        resource: &str,
+        key: &str,
+        change: impl FnOnce(&mut Tx<'_>, &Value) -> Result<Value, E>,
+    ) -> Option<Result<&Value, E>> {
         let slot = self.data.collections.get_mut(resource)?.get_mut(key)?;
-        if let Some(undo) = &mut self.undo {
-            // The one copy a rollback costs: the record is about to be merged into.
+        let old = std::mem::take(slot);
+        self.indexes.remove(resource, key, &old);
+        let changed = change(self, &old);
+        // The place is still there unless `change` removed it: then the record comes back last.
+        let collections = &mut self.data.collections;
+        let records = match collections.get_index_of(resource) {
+            Some(index) => &mut collections[index],
+            None => collections.entry(resource.to_owned()).or_default(),
+        };
+        let slot = match records.get_index_of(key) {
+            Some(index) => &mut records[index],
+            None => records.entry(key.to_owned()).or_default(),
+        };
+        let (stored, old) = match changed {
+            Ok(new) => (new, Some(old)),
+            Err(refused) => {
+                self.indexes.insert(resource, key, &old);
+                *slot = old;
+                return Some(Err(refused));
+            }
+        };
+        self.changed = true;
+        self.indexes.insert(resource, key, &stored);
+        *slot = stored;
+        if let (Some(undo), Some(old)) = (&mut self.undo, old) {
             undo.records.push(Prior {
                 resource: resource.to_owned(),
                 key: key.to_owned(),
-                before: Before::Held(slot.clone()),
+                before: Before::Held(old),
             });
         }
-        let record = std::mem::take(slot);
-        self.indexes.remove(resource, key, &record);
-        Some(record)
-    }
-
-    /// Puts back a record taken out and left unchanged.
-    pub fn restore(&mut self, resource: &str, key: &str, record: Value) {
-        if let Some(slot) = self.data.collections.get_mut(resource).and_then(|c| c.get_mut(key)) {
-            self.indexes.insert(resource, key, &record);
-            let before = std::mem::replace(slot, record);
-            if let Some(undo) = &mut self.undo {
-                undo.records.push(Prior {
-                    resource: resource.to_owned(),
-                    key: key.to_owned(),
-                    before: Before::Held(before),
-                });
-            }
-        }
+        Some(Ok(slot))
     }
 
     /// Removes a record, returning it.

@@ -30,6 +30,40 @@ use serde_json::{Map, Value};
 
 use crate::json::text::{as_text, compact};
 
+/// What placeholders read: the context's top-level values by name. A JSON object is one; so
+/// is [`With`], which lends a value (a stored record) to a template without copying it into
+/// the context.
+pub trait Scope {
+    /// The value under a top-level name.
+    fn root(&self, name: &str) -> Option<&Value>;
+}
+
+impl Scope for Value {
+    fn root(&self, name: &str) -> Option<&Value> {
+        match self {
+            Value::Object(map) => map.get(name),
+            Value::Array(items) => items.get(name.parse::<usize>().ok()?),
+            _ => None,
+        }
+    }
+}
+
+/// A scope with one more name, in front of `rest`.
+pub struct With<'a, S: ?Sized> {
+    /// The name.
+    pub name: &'a str,
+    /// Its value.
+    pub value: &'a Value,
+    /// Every other name.
+    pub rest: &'a S,
+}
+
+impl<S: Scope + ?Sized> Scope for With<'_, S> {
+    fn root(&self, name: &str) -> Option<&Value> {
+        if name == self.name { Some(self.value) } else { self.rest.root(name) }
+    }
+}
+
 /// A parsed template.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Template {
@@ -122,17 +156,17 @@ impl Template {
     }
 
     /// Renders with `context`. Missing values follow the rules in the module docs.
-    pub fn render(&self, context: &Value) -> Value {
+    pub fn render<S: Scope + ?Sized>(&self, context: &S) -> Value {
         self.render_opt(context).unwrap_or(Value::Null)
     }
 
     /// Renders with `context` into text (headers, keys, messages): strings unquoted, anything
     /// else as compact JSON.
-    pub fn render_text(&self, context: &Value) -> String {
+    pub fn render_text<S: Scope + ?Sized>(&self, context: &S) -> String {
         crate::json::text::as_text(&self.render(context))
     }
 
-    fn render_opt(&self, context: &Value) -> Option<Value> {
+    fn render_opt<S: Scope + ?Sized>(&self, context: &S) -> Option<Value> {
         match self {
             Template::Literal(value) => Some(value.clone()),
             Template::Whole(expression) => expression.evaluate(context),
@@ -351,7 +385,7 @@ fn parse_expression(text: &str) -> Result<Expression, PlaceholderError> {
 }
 
 impl Expression {
-    fn evaluate(&self, context: &Value) -> Option<Value> {
+    fn evaluate<S: Scope + ?Sized>(&self, context: &S) -> Option<Value> {
         // Filters read the value where it is: it is copied only when it is the result.
         let mut value: Option<Cow<'_, Value>> = lookup(context, &self.path).map(Cow::Borrowed);
         for filter in &self.filters {
@@ -388,8 +422,9 @@ impl fmt::Display for Expression {
 }
 
 /// Looks up a dotted path; numeric segments index arrays.
-fn lookup<'a>(context: &'a Value, path: &[String]) -> Option<&'a Value> {
-    let mut value = context;
+fn lookup<'a, S: Scope + ?Sized>(context: &'a S, path: &[String]) -> Option<&'a Value> {
+    let (first, path) = path.split_first()?;
+    let mut value = context.root(first)?;
     for segment in path {
         value = match value {
             Value::Object(map) => map.get(segment)?,

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use http::Method;
 use serde_json::Value;
 
-use crate::contract::defaults::DefaultsIndex;
+use crate::contract::bodies::Bodies;
 use crate::contract::document::{
     METHODS, base_path, check_references, operation_of, resolve_local,
 };
@@ -120,8 +120,8 @@ pub fn from_value(file: &TextFile, document: Value) -> Result<Contract, LoadErro
         .iter()
         .flat_map(|op| op.body.iter().flat_map(|b| &b.content))
         .filter_map(|media| media.schema.as_ref())
-        .filter_map(|schema| request_doc.pointer(&schema.pointer));
-    let defaults = DefaultsIndex::new(&request_doc, bodies);
+        .map(|schema| schema.pointer.as_str());
+    let bodies = Bodies::new(&request_doc, bodies);
     let compilers = Arc::new((builder.requests, builder.responses));
     let router = Router::new(operations.iter().map(|op| (&op.method, op.path.as_str())));
     Ok(Contract {
@@ -137,7 +137,7 @@ pub fn from_value(file: &TextFile, document: Value) -> Result<Contract, LoadErro
         response_document: response_doc.clone(),
         // The document as written is dropped here: the request-direction one has everything
         // but the schema rewrites, and memory counts for a sidecar.
-        defaults,
+        bodies,
         document: request_doc,
         compilers,
         compiled: Default::default(),

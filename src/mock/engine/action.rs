@@ -14,7 +14,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::contract::{prune, validate};
+use crate::contract::validate;
 use crate::json::pointer;
 use crate::mock::check::{self, Checked};
 use crate::mock::engine::call::{Call, Outcome, Scope};
@@ -108,9 +108,16 @@ pub(crate) fn act(
         // Nothing written (or nothing to take back): rendered and checked after the lock is
         // released, as any answer.
         if !call.strict || !tx.changed_since_savepoint() {
+            let outcome = match outcome {
+                Outcome::Stored { key, status } => {
+                    let stored = scope.find(tx, &key)?;
+                    Outcome::Record { stored, status }
+                }
+                other => other,
+            };
             return Ok(Done::Unchecked(outcome, context));
         }
-        let reply = render(call, behaviour, resource, outcome, context)?;
+        let reply = render(call, behaviour, resource, outcome, context, Some(tx))?;
         match check::self_check(true, version, call.operation, reply) {
             Checked::Passed(mut reply) => {
                 reply.checked = true;
@@ -125,7 +132,9 @@ pub(crate) fn act(
     })?;
 
     match done {
-        Done::Unchecked(outcome, context) => render(call, behaviour, resource, outcome, context),
+        Done::Unchecked(outcome, context) => {
+            render(call, behaviour, resource, outcome, context, None)
+        }
         Done::Checked(reply) => Ok(reply),
     }
 }
@@ -210,23 +219,18 @@ fn update(
     check_require_any(call.operation, behaviour, &body)?;
     check_immutable(call.operation, behaviour, old, &body)?;
     check_only_with(call.operation, behaviour, old, &body)?;
-    // The record is taken out of the store and the body merged into it, both moved rather
-    // than copied. Should a unique rule refuse the result, the record is put back: by the
-    // rollback when the write is journaled (strict mode: `take` kept the one copy), else from
-    // a copy kept for that alone.
-    let journaled = tx.journaling();
-    let old = tx.take(&resource.name, &key).unwrap_or_default();
-    let backup = (!behaviour.unique.is_empty() && !journaled).then(|| old.clone());
-    let record = merged(call, behaviour, scope, tx, old, body, behaviour.merge, &behaviour.paths);
-    if let Err(failure) = check_unique(call.operation, behaviour, scope, tx, &record, Some(&key)) {
-        match backup {
-            Some(old) => tx.restore(&resource.name, &key, old),
-            None => tx.rollback(),
-        }
-        return Err(failure);
-    }
-    tx.put(&resource.name, key, record.clone());
-    Ok(Outcome::Record { stored: record, status: None })
+    // The body is merged into the record where it is stored: the record is not copied for
+    // the merge (what the body does not change is), nor for the rollback journal, and a
+    // unique rule's refusal leaves it as it was.
+    let stored = tx.update(&resource.name, &key, |tx, old| {
+        let record =
+            merged(call, behaviour, scope, tx, old, body, behaviour.merge, &behaviour.paths);
+        check_unique(call.operation, behaviour, scope, tx, &record, Some(&key))?;
+        Ok(record)
+    });
+    let not_found = || Failure::NotFound { resource: resource.name.clone(), id: key.clone() };
+    stored.ok_or_else(not_found)??;
+    Ok(Outcome::Stored { key, status: None })
 }
 
 /// A key from a path, as the record holds it: a number for integer ids (exactly when it fits
@@ -286,13 +290,17 @@ fn create(
             upsert.fields.iter().map(|f| candidate.pointer(f)).collect();
         let first =
             values.and_then(|v| tx.matching(&scope.lookup(&upsert.fields), &v).into_iter().next());
-        let existing = first.and_then(|key| tx.get(&resource.name, &key).cloned());
-        if let Some(old) = existing {
-            let key = resource.key_of(&old);
-            let record = merged(call, behaviour, scope, tx, old, body, upsert.merge, &upsert.paths);
-            check_unique(call.operation, behaviour, scope, tx, &record, Some(&key))?;
-            tx.put(&resource.name, key, record.clone());
-            return Ok(Outcome::Record { stored: record, status: upsert.status });
+        if let Some(key) = first {
+            let stored = tx.update(&resource.name, &key, |tx, old| {
+                let record =
+                    merged(call, behaviour, scope, tx, old, body, upsert.merge, &upsert.paths);
+                check_unique(call.operation, behaviour, scope, tx, &record, Some(&key))?;
+                Ok(record)
+            });
+            if let Some(stored) = stored {
+                stored?;
+                return Ok(Outcome::Stored { key, status: upsert.status });
+            }
         }
     }
     let Value::Object(mut record) = candidate else { unreachable!("apply_set keeps an object") };
@@ -304,9 +312,9 @@ fn create(
         let message = format!("{} `{key}` already exists", singular(&resource.name));
         return Err(refusal(call.operation, format!("key: {key} is taken"), None, 409, message));
     }
-    tx.put(&resource.name, key.clone(), record.clone());
+    tx.put(&resource.name, key.clone(), record);
     create_children(tx, &call.version.scenario, resource, &key);
-    Ok(Outcome::Record { stored: record, status: None })
+    Ok(Outcome::Stored { key, status: None })
 }
 
 /// A new record with its generated key field first, as vendors print it (composite keys are
@@ -338,7 +346,7 @@ fn merged(
     behaviour: &OperationBehaviour,
     scope: &Scope<'_>,
     tx: &mut Tx<'_>,
-    old: Value,
+    old: &Value,
     body: Value,
     merge: Merge,
     paths: &std::collections::BTreeMap<String, Merge>,
@@ -354,7 +362,7 @@ fn merged(
             Some(Value::Object(record)) => record,
             _ => Map::new(),
         },
-        (Value::Object(old), false) => old,
+        (Value::Object(old), false) => old.clone(),
         (_, false) => Map::new(),
     };
     for (field, value) in kept {
@@ -383,12 +391,12 @@ fn request_body(call: &mut Call<'_>, behaviour: &OperationBehaviour) -> Value {
         .as_ref()
         .and_then(|b| validate::find_media(&b.content, &media))
         .and_then(|m| m.schema.as_ref());
-    let document = &call.version.contract.document;
-    if let Some(raw) = schema.and_then(|s| pointer::pointer(document, &s.pointer)) {
+    if let Some(schema) = schema {
+        let bodies = &call.version.contract.bodies;
         // What the vendor would ignore is never stored, so never echoed.
-        prune::undeclared(document, raw, &mut body);
+        bodies.prune(&schema.pointer, &mut body);
         if behaviour.schema_defaults {
-            call.version.contract.defaults.apply(document, raw, &mut body);
+            bodies.fill_defaults(&schema.pointer, &mut body);
         }
     }
     body

@@ -83,6 +83,9 @@ impl Call<'_> {
 pub(crate) enum Outcome {
     /// One record (`status` overrides the operation's, for an upsert).
     Record { stored: Value, status: Option<u16> },
+    /// The record now stored under `key`, written by the action: a write's answer is rendered
+    /// under the session's lock, from the store, so the record is not copied for it.
+    Stored { key: String, status: Option<u16> },
     /// A page of a list.
     Page(Page),
     /// Nothing was there, and the operation says what to answer (`missing:`).

@@ -7,16 +7,17 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::json::pointer::push_token;
 use crate::scenario::Merge;
 
 /// Combines `new` into `old` (both at `pointer`), following `default` and the per-pointer
 /// `paths` strategies. Returns the combined value; `None` means the key is to be removed.
-/// Both values are consumed: what is kept is moved, not copied.
+/// What the body sends is moved into the result; what is kept of `old` is copied, and only
+/// that: the stored record stays where it is (and in the rollback journal) untouched.
 pub(crate) fn apply(
-    old: Option<Value>,
+    old: Option<&Value>,
     new: Value,
     pointer: &str,
     default: Merge,
@@ -26,13 +27,15 @@ pub(crate) fn apply(
     match strategy {
         Merge::Replace => Some(new),
         Merge::IgnoreNull => match (new, old) {
-            (Value::Null, old) => old,
+            (Value::Null, old) => old.cloned(),
             (new, _) => Some(new),
         },
         Merge::Append => match (old, new) {
-            (Some(Value::Array(mut old)), Value::Array(new)) => {
-                old.extend(new);
-                Some(Value::Array(old))
+            (Some(Value::Array(old)), Value::Array(new)) => {
+                let mut out = Vec::with_capacity(old.len() + new.len());
+                out.extend(old.iter().cloned());
+                out.extend(new);
+                Some(Value::Array(out))
             }
             (_, new) => Some(new),
         },
@@ -40,7 +43,7 @@ pub(crate) fn apply(
             if strategy == Merge::MergePatch && new.is_null() {
                 return None;
             }
-            let (mut out, new) = match (old, new) {
+            let (old, new) = match (old, new) {
                 (Some(Value::Object(old)), Value::Object(new)) => (old, new),
                 (_, new) => return Some(strip_nulls(new, strategy)),
             };
@@ -48,12 +51,18 @@ pub(crate) fn apply(
                 Merge::Merge => Merge::Replace,
                 other => other,
             };
+            // The old keys in their order, those the body sends holding a place for now;
+            // then the body's, merged in place or added after.
+            let mut out = Map::with_capacity(old.len() + new.len());
+            for (key, value) in old {
+                let kept = if new.contains_key(key) { Value::Null } else { value.clone() };
+                out.insert(key.clone(), kept);
+            }
             for (key, value) in new {
                 // Pointers are only written out when some path has a strategy of its own.
                 let child =
                     if paths.is_empty() { String::new() } else { push_token(pointer, &key) };
-                let old = out.get_mut(&key).map(std::mem::take);
-                match apply(old, value, &child, below, paths) {
+                match apply(old.get(&key), value, &child, below, paths) {
                     Some(value) => {
                         out.insert(key, value);
                     }
@@ -87,7 +96,7 @@ mod tests {
 
     fn merge(old: Value, new: Value, default: Merge, paths: &[(&str, Merge)]) -> Value {
         let paths = paths.iter().map(|(p, m)| (p.to_string(), *m)).collect();
-        apply(Some(old), new, "", default, &paths).unwrap()
+        apply(Some(&old), new, "", default, &paths).unwrap()
     }
 
     #[test]
@@ -193,24 +202,72 @@ mod tests {
             prop_oneof![tree, arbitrary::object()]
         }
 
+        /// The merge as it was written for a record moved out of the store: the reference.
+        fn moved(
+            old: Option<Value>,
+            new: Value,
+            pointer: &str,
+            default: Merge,
+            paths: &BTreeMap<String, Merge>,
+        ) -> Option<Value> {
+            let strategy = paths.get(pointer).copied().unwrap_or(default);
+            match strategy {
+                Merge::Replace => Some(new),
+                Merge::IgnoreNull => match (new, old) {
+                    (Value::Null, old) => old,
+                    (new, _) => Some(new),
+                },
+                Merge::Append => match (old, new) {
+                    (Some(Value::Array(mut old)), Value::Array(new)) => {
+                        old.extend(new);
+                        Some(Value::Array(old))
+                    }
+                    (_, new) => Some(new),
+                },
+                Merge::Merge | Merge::DeepMerge | Merge::MergePatch => {
+                    if strategy == Merge::MergePatch && new.is_null() {
+                        return None;
+                    }
+                    let (mut out, new) = match (old, new) {
+                        (Some(Value::Object(old)), Value::Object(new)) => (old, new),
+                        (_, new) => return Some(strip_nulls(new, strategy)),
+                    };
+                    let below = if strategy == Merge::Merge { Merge::Replace } else { strategy };
+                    for (key, value) in new {
+                        let child = if paths.is_empty() {
+                            String::new()
+                        } else {
+                            push_token(pointer, &key)
+                        };
+                        let old = out.get_mut(&key).map(std::mem::take);
+                        match moved(old, value, &child, below, paths) {
+                            Some(value) => out.insert(key, value),
+                            None => out.shift_remove(&key),
+                        };
+                    }
+                    Some(Value::Object(out))
+                }
+            }
+        }
+
         proptest! {
             #[test]
             fn merge_patch_is_rfc_7396(old in small_object(), patch in small_object()) {
-                let ours = apply(Some(old.clone()), patch.clone(), "", Merge::MergePatch, &BTreeMap::new());
+                let ours = apply(Some(&old), patch.clone(), "", Merge::MergePatch, &BTreeMap::new());
                 prop_assert_eq!(ours.unwrap_or(Value::Null), merge_patch(Some(old), patch));
             }
 
             #[test]
             fn merge_patch_applied_twice_changes_nothing_more(old in small_object(), patch in small_object()) {
                 let none = BTreeMap::new();
-                let once = apply(Some(old), patch.clone(), "", Merge::MergePatch, &none);
-                let twice = apply(once.clone(), patch, "", Merge::MergePatch, &none);
+                let once = apply(Some(&old), patch.clone(), "", Merge::MergePatch, &none);
+                let twice = apply(once.as_ref(), patch, "", Merge::MergePatch, &none);
                 prop_assert_eq!(once, twice);
             }
 
             #[test]
             fn deep_merge_keeps_every_value_the_body_sends(old in small_object(), new in small_object()) {
-                let merged = apply(Some(old), new.clone(), "", Merge::DeepMerge, &BTreeMap::new());
+                let merged = apply(Some(&old), new.clone(), "", Merge::DeepMerge, &BTreeMap::new());
                 let merged = merged.unwrap_or(Value::Null);
                 fn leaves(value: &Value, at: String, out: &mut Vec<(String, Value)>) {
                     match value {
@@ -238,7 +295,20 @@ mod tests {
                 default in strategy(),
                 paths in paths(),
             ) {
-                let _ = apply(old, new, "", default, &paths);
+                let _ = apply(old.as_ref(), new, "", default, &paths);
+            }
+
+            /// Breaks if merging into a borrowed record gives anything else than merging
+            /// into one moved in (how it was done before the record stayed in the store).
+            #[test]
+            fn merging_into_a_borrowed_record_is_merging_into_a_moved_one(
+                old in prop::option::of(prop_oneof![small_object(), arbitrary::value()]),
+                new in prop_oneof![small_object(), arbitrary::value()],
+                default in strategy(),
+                paths in paths(),
+            ) {
+                let borrowed = apply(old.as_ref(), new.clone(), "", default, &paths);
+                prop_assert_eq!(borrowed, moved(old, new, "", default, &paths));
             }
         }
     }

@@ -3,6 +3,8 @@
 //! status, and the content type the contract documents for it; with `fit-answers`, the body
 //! fitted to the answer's schema when it breaks it (`contract/shape.rs`).
 
+use std::borrow::Cow;
+
 use http::StatusCode;
 use serde_json::{Map, Value, json};
 
@@ -11,7 +13,8 @@ use crate::contract::{shape, validate};
 use crate::json::pointer;
 use crate::mock::engine::call::{Call, Outcome};
 use crate::mock::respond::{Failure, Reply};
-use crate::scenario::template::Template;
+use crate::mock::store::Tx;
+use crate::scenario::template::{Scope, Template, With};
 use crate::scenario::{Action, OperationBehaviour, Resource};
 
 pub(crate) fn media_text(media: &MediaType) -> &str {
@@ -23,6 +26,15 @@ pub(crate) fn media_text(media: &MediaType) -> &str {
 /// flags derived.
 pub(crate) fn view(resource: &Resource, stored: &Value, reveal: &[String]) -> Value {
     view_owned(resource, stored.clone(), reveal)
+}
+
+/// [`view`] of a record lent by the store: itself when nothing is hidden, else a copy.
+fn view_borrowed<'a>(resource: &Resource, stored: &'a Value, reveal: &[String]) -> Cow<'a, Value> {
+    if resource.write_only.iter().all(|w| reveal.contains(&w.field)) {
+        Cow::Borrowed(stored)
+    } else {
+        Cow::Owned(view(resource, stored, reveal))
+    }
 }
 
 /// [`view`] of a record the caller owns, changed in place.
@@ -75,20 +87,40 @@ fn place(
     }
 }
 
+/// Renders an action's outcome. A record the action wrote is read from the store (`tx`, under
+/// the session's lock) and lent to the templates rather than copied into their context.
 pub(crate) fn render(
     call: &Call<'_>,
     behaviour: &OperationBehaviour,
     resource: &Resource,
     outcome: Outcome,
     mut context: Value,
+    tx: Option<&Tx<'_>>,
 ) -> Result<Reply, Failure> {
     let operation = call.operation;
     let mut status = behaviour.status.unwrap_or_else(|| operation.success_status());
-    let default_body = match outcome {
+    // The header templates and the body, rendered.
+    let (headers, body) = match outcome {
         Outcome::Missing(missing) => {
             return Ok(Reply::empty(
                 StatusCode::from_u16(missing).unwrap_or(StatusCode::NO_CONTENT),
             ));
+        }
+        Outcome::Stored { key, status: override_status } => {
+            status = override_status.unwrap_or(status);
+            let not_found =
+                || Failure::NotFound { resource: resource.name.clone(), id: key.clone() };
+            let stored = tx.and_then(|tx| tx.get(&resource.name, &key)).ok_or_else(not_found)?;
+            let record = view_borrowed(resource, stored, &behaviour.reveal);
+            let scope = With { name: "record", value: &record, rest: &context };
+            let scope = With { name: "stored", value: stored, rest: &scope };
+            let headers = header_values(behaviour, &scope);
+            let body = match &behaviour.body {
+                Some(template) => Some(template.render(&scope)),
+                None if behaviour.action != Action::Delete => Some(record.into_owned()),
+                None => None,
+            };
+            (headers, body)
         }
         Outcome::Record { stored, status: override_status } => {
             status = override_status.unwrap_or(status);
@@ -101,7 +133,8 @@ pub(crate) fn render(
                 view_owned(resource, stored, &behaviour.reveal)
             };
             let default = behaviour.body.is_none() && behaviour.action != Action::Delete;
-            place(&mut context, "record", record, default, &behaviour.headers)
+            let default_body = place(&mut context, "record", record, default, &behaviour.headers);
+            templated(behaviour, context, default_body)
         }
         Outcome::Page(page) => {
             let items: Vec<Value> = page
@@ -128,20 +161,13 @@ pub(crate) fn render(
                 map.extend(page.next);
             }
             let default = behaviour.body.is_none();
-            place(&mut context, "items", Value::Array(items), default, &behaviour.headers)
+            let default_body =
+                place(&mut context, "items", Value::Array(items), default, &behaviour.headers);
+            templated(behaviour, context, default_body)
         }
     };
     let status_code = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-    // Headers first: the body template may take values out of the context.
-    let headers: Vec<(&http::HeaderName, String)> = behaviour
-        .headers
-        .iter()
-        .map(|(name, template)| (name, template.render_text(&context)))
-        .collect();
-    let mut body = match &behaviour.body {
-        Some(template) => Some(template.render_owned(context)),
-        None => default_body,
-    };
+    let mut body = body;
     let documented = operation.response(status).and_then(|spec| {
         spec.content.iter().find(|m| validate::is_json(&m.media)).or(spec.content.first())
     });
@@ -160,6 +186,30 @@ pub(crate) fn render(
     }
     reply.delay = behaviour.delay.map(|d| d.draw());
     Ok(reply)
+}
+
+/// The operation's header templates, rendered.
+fn header_values<'b, S: Scope + ?Sized>(
+    behaviour: &'b OperationBehaviour,
+    scope: &S,
+) -> Vec<(&'b http::HeaderName, String)> {
+    behaviour.headers.iter().map(|(name, template)| (name, template.render_text(scope))).collect()
+}
+
+/// The headers and the body of an answer whose values are in `context` (the body template
+/// takes them out of it), or the default body.
+fn templated(
+    behaviour: &OperationBehaviour,
+    context: Value,
+    default_body: Option<Value>,
+) -> (Vec<(&http::HeaderName, String)>, Option<Value>) {
+    // Headers first: the body template may take values out of the context.
+    let headers = header_values(behaviour, &context);
+    let body = match &behaviour.body {
+        Some(template) => Some(template.render_owned(context)),
+        None => default_body,
+    };
+    (headers, body)
 }
 
 /// Fits an answer that breaks its schema to it (`fit-answers`): what the schema requires and

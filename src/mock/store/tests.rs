@@ -136,9 +136,12 @@ fn a_rollback_puts_back_records_in_their_places_counters_ids_and_the_clock() {
         tx.put("others", crate::json::text::as_text(&random), json!({"id": random}));
         tx.put("fresh", "x".into(), json!({}));
         tx.remove("things", "b");
-        let mut taken = tx.take("things", "VGhpbmc6MQ==").unwrap();
-        taken["name"] = json!("changed");
-        tx.put("things", "VGhpbmc6MQ==".into(), taken);
+        let changed = tx.update("things", "VGhpbmc6MQ==", |_, old| {
+            let mut new = old.clone();
+            new["name"] = json!("changed");
+            Ok::<_, ()>(new)
+        });
+        assert_eq!(changed.unwrap().unwrap()["name"], "changed");
         assert!(tx.changed_since_savepoint());
         tx.rollback();
         (id, random, time)
@@ -282,18 +285,14 @@ fn index_answers_equal_a_scan_after_random_sequences_of_every_operation_rollback
                     tx.remove("items", &format!("k{}", rng.usize(..12)));
                 }),
                 5 => store.with("api", "s", &scenario, |tx| {
-                    // An update: taken out, then put back changed or as it was.
+                    // An update: changed, or refused (and left as it was).
                     let key = format!("k{}", rng.usize(..12));
-                    if let Some(old) = tx.take("items", &key) {
-                        match rng.bool() {
-                            true => tx.restore("items", &key, old),
-                            false => {
-                                let (_, mut changed) = record(&mut rng);
-                                changed["id"] = json!(key);
-                                tx.put("items", key, changed);
-                            }
-                        }
-                    }
+                    let (refuse, (_, mut changed)) = (rng.bool(), record(&mut rng));
+                    changed["id"] = json!(key);
+                    let _ = tx.update("items", &key, |_, _| match refuse {
+                        true => Err(()),
+                        false => Ok(changed),
+                    });
                 }),
                 6 => store.reset(Some("api"), Some("s")),
                 7 => {
@@ -312,10 +311,11 @@ fn index_answers_equal_a_scan_after_random_sequences_of_every_operation_rollback
                     tx.put("items", key, record);
                     tx.remove("items", &format!("k{}", rng.usize(..12)));
                     let key = format!("k{}", rng.usize(..12));
-                    if let Some(mut old) = tx.take("items", &key) {
-                        old["name"] = json!("changed");
-                        tx.put("items", key, old);
-                    }
+                    let _ = tx.update("items", &key, |_, old| {
+                        let mut new = old.clone();
+                        new["name"] = json!("changed");
+                        Ok::<_, ()>(new)
+                    });
                     tx.rollback();
                 }),
                 8 => {
