@@ -19,10 +19,10 @@
 //! DELETE /__understudy/state/A/S/R/K              remove one record
 //! GET    /__understudy/apis                       APIs, versions, mounts, scenarios, tokens, operations (inspect.rs)
 //! GET    /__understudy/limits                     every rate-limit window's count, per client (inspect.rs)
-//! GET    /__understudy/  (Accept: text/html)      the dashboard, and its files under /ui/ (dashboard.rs)
+//! GET    /__understudy/  (Accept: text/html)      the dashboard, one page holding all it runs (dashboard.rs)
 //! ```
 //!
-//! With an admin token configured, every route but health and the dashboard's files needs
+//! With an admin token configured, every route but health and the dashboard's page needs
 //! `Authorization: Bearer <it>`.
 //! Answers are plain JSON (`{"error": ...}` on failure): these routes belong to understudy,
 //! not to any vendor.
@@ -151,7 +151,7 @@ fn handle(app: &State, request: &Request) -> Reply {
             _ => not_allowed("GET"),
         };
     }
-    // The page and its files hold no data: no token needed to load them.
+    // The page holds no data: no token needed to load it.
     if let Some(reply) = crate::mock::dashboard::answer(route, request) {
         return reply;
     }
