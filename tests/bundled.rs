@@ -328,21 +328,7 @@ fn check(name: &str) {
         }
     }
 
-    for expected in &run.expected_failures {
-        if !seen.iter().any(|e| std::ptr::eq(*e, expected)) {
-            eprintln!(
-                "{name}: the expected failure `{}` ({:?}) did not occur: remove it if it is fixed",
-                expected.contains, expected.codes
-            );
-        }
-    }
-    assert!(
-        unexpected.is_empty(),
-        "{name}: {} unexpected failures (reports in {}):\n\n{}",
-        unexpected.len(),
-        work.display(),
-        unexpected.join("\n\n")
-    );
+    schemathesis::conclude(name, &run.expected_failures, &seen, &unexpected, &work);
 }
 
 /// What understudy answered, per operation and status, read from its journal.

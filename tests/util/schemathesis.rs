@@ -148,6 +148,32 @@ fn schemathesis_stage() -> String {
     "schemathesis".to_owned()
 }
 
+/// The end of a run: says which of `expected` (the failures a stage could meet) did not occur,
+/// and fails with every unexpected failure, naming where the reports are.
+pub fn conclude<'e>(
+    name: &str,
+    expected: impl IntoIterator<Item = &'e Expected>,
+    seen: &[&Expected],
+    unexpected: &[String],
+    work: &Path,
+) {
+    for expected in expected {
+        if !seen.iter().any(|e| std::ptr::eq(*e, expected)) {
+            eprintln!(
+                "{name}: the expected failure `{}` ({:?}) did not occur: remove it if it is fixed",
+                expected.contains, expected.codes
+            );
+        }
+    }
+    assert!(
+        unexpected.is_empty(),
+        "{name}: {} unexpected failures (reports in {}):\n\n{}",
+        unexpected.len(),
+        work.display(),
+        unexpected.join("\n\n")
+    );
+}
+
 /// What to run Schemathesis against.
 pub struct Target<'a> {
     /// The document Schemathesis generates requests from.

@@ -28,9 +28,17 @@ pub(crate) fn view(resource: &Resource, stored: &Value, reveal: &[String]) -> Va
     view_owned(resource, stored.clone(), reveal)
 }
 
+/// The write-only fields a view removes: those not `reveal`ed.
+fn hidden<'r>(
+    resource: &'r Resource,
+    reveal: &'r [String],
+) -> impl Iterator<Item = &'r crate::scenario::WriteOnly> {
+    resource.write_only.iter().filter(|w| !reveal.contains(&w.field))
+}
+
 /// [`view`] of a record lent by the store: itself when nothing is hidden, else a copy.
 fn view_borrowed<'a>(resource: &Resource, stored: &'a Value, reveal: &[String]) -> Cow<'a, Value> {
-    if resource.write_only.iter().all(|w| reveal.contains(&w.field)) {
+    if hidden(resource, reveal).next().is_none() {
         Cow::Borrowed(stored)
     } else {
         Cow::Owned(view(resource, stored, reveal))
@@ -39,8 +47,7 @@ fn view_borrowed<'a>(resource: &Resource, stored: &'a Value, reveal: &[String]) 
 
 /// [`view`] of a record the caller owns, changed in place.
 fn view_owned(resource: &Resource, mut record: Value, reveal: &[String]) -> Value {
-    let hidden: Vec<_> =
-        resource.write_only.iter().filter(|w| !reveal.contains(&w.field)).collect();
+    let hidden: Vec<_> = hidden(resource, reveal).collect();
     if hidden.is_empty() {
         return record;
     }
