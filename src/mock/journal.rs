@@ -425,13 +425,17 @@ impl Journal {
         ring.bytes += size;
         ring.entries.push_back(entry);
         let seq = ring.seq;
+        // Read under the lock: a watcher subscribes before it first reads the entries (under
+        // this lock), so one that subscribes after this reads the entry just added itself.
+        let watched = self.latest.receiver_count() > 0;
         drop(ring);
         // Outside the lock; an older number arriving late changes nothing (watchers read
-        // everything after what they have seen).
+        // everything after what they have seen). With nobody watching the number is kept
+        // without waking anyone: waking takes eight locks, on every request.
         self.latest.send_if_modified(|latest| {
             let newer = seq > *latest;
             *latest = (*latest).max(seq);
-            newer
+            newer && watched
         });
         // The oldest entries are freed after the lock is released.
         drop(oldest);
@@ -565,6 +569,22 @@ mod tests {
         assert_eq!(since.len(), 1);
         let created = journal.entries(&Query { status: Some(201), ..Query::default() });
         assert_eq!(created[0].seq, 3);
+    }
+
+    #[tokio::test]
+    async fn entries_nobody_watches_keep_the_newest_number_and_a_later_watcher_is_woken() {
+        let journal = Journal::default();
+        journal.record(entry("a", 200));
+        journal.record(entry("a", 200));
+        let mut watcher = journal.watch();
+        assert_eq!(*watcher.borrow_and_update(), 2);
+        journal.record(entry("a", 201));
+        let woken = tokio::time::timeout(std::time::Duration::from_secs(10), watcher.changed());
+        assert!(woken.await.is_ok_and(|changed| changed.is_ok()), "the watcher was not woken");
+        assert_eq!(*watcher.borrow_and_update(), 3);
+        drop(watcher);
+        journal.record(entry("a", 202));
+        assert_eq!(*journal.watch().borrow(), 4);
     }
 
     fn with_bodies(request: &[u8], response: &[u8]) -> Entry {

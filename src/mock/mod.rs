@@ -148,10 +148,10 @@ impl App {
             // Outermost: every later log line, rejections included, is inside the request's
             // span, and the log line sees the final status (after CORS and preflight).
             .layer(trace::layer())
-            .service(Route {
+            .service(Route(Arc::new(Routes {
                 mock: BoxCloneSyncService::new(mock),
                 admin: BoxCloneSyncService::new(admin),
-            });
+            })));
         App { state, stack: BoxCloneSyncService::new(stack) }
     }
 
@@ -225,8 +225,14 @@ where
 type Inner = BoxCloneSyncService<http::Request<RequestBody>, http::Response<Body>, Infallible>;
 
 /// Below the trace span: understudy's own routes, or the mock (each behind its own CORS).
+///
+/// The stack is cloned for every request (a tower service is called through `&mut`); the two
+/// services sit behind one `Arc` so that only the one a request goes to is cloned (each clone
+/// of a CORS service allocates).
 #[derive(Clone)]
-struct Route {
+struct Route(Arc<Routes>);
+
+struct Routes {
     mock: Inner,
     admin: Inner,
 }
@@ -246,7 +252,7 @@ impl Service<http::Request<RequestBody>> for Route {
             .path()
             .strip_prefix(ADMIN_PREFIX)
             .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
-        let inner = if admin { self.admin.clone() } else { self.mock.clone() };
+        let inner = if admin { self.0.admin.clone() } else { self.0.mock.clone() };
         Box::pin(inner.oneshot(request))
     }
 }
