@@ -7,7 +7,8 @@
 //! process (a contract's rewritten document, a scenario's seed records), that room is a third
 //! of its heap: GitBook's 3.1 document takes 318 kB parsed and 215 kB compacted. Compacting
 //! costs a pass that rebuilds every object at its size (about a third of the parse's time), so
-//! it is for values that are kept, not for those of one request.
+//! it is for values that are kept, not for those of one request. Values kept more than once
+//! can be kept once instead: [`identical`] says when two are the same, key order included.
 
 use serde_json::{Map, Value};
 
@@ -34,6 +35,32 @@ pub(crate) fn compact(value: &mut Value) {
             Value::Null | Value::Bool(_) | Value::Number(_) => {}
         }
     }
+}
+
+/// Whether two values are the same, keys in the same order: serde_json's `==` ignores the order
+/// of an object's keys, which a record shows its clients. What is identical can be kept once
+/// and shared (`scenario/load.rs`).
+pub(crate) fn identical(a: &Value, b: &Value) -> bool {
+    let mut pending = vec![(a, b)];
+    while let Some(pair) = pending.pop() {
+        match pair {
+            (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
+                pending.extend(a.iter().zip(b));
+            }
+            (Value::Object(a), Value::Object(b)) if a.len() == b.len() => {
+                for ((key_a, a), (key_b, b)) in a.iter().zip(b) {
+                    if key_a != key_b {
+                        return false;
+                    }
+                    pending.push((a, b));
+                }
+            }
+            (Value::Array(_) | Value::Object(_), _) => return false,
+            (a, b) if a != b => return false,
+            _ => {}
+        }
+    }
+    true
 }
 
 #[cfg(test)]
@@ -97,7 +124,32 @@ mod tests {
         }
     }
 
+    #[test]
+    fn values_with_their_keys_in_another_order_are_not_identical() {
+        let a = json!({"id": 1, "name": "a", "tags": [{"x": 1, "y": 2}]});
+        assert!(identical(&a, &a.clone()));
+        let reordered = json!({"name": "a", "id": 1, "tags": [{"x": 1, "y": 2}]});
+        assert_eq!(a, reordered, "serde_json's `==` ignores the order");
+        assert!(!identical(&a, &reordered));
+        let nested = json!({"id": 1, "name": "a", "tags": [{"y": 2, "x": 1}]});
+        assert!(!identical(&a, &nested));
+        assert!(!identical(&json!([1, 2]), &json!([1, 2, 3])));
+        assert!(!identical(&json!({"a": [1]}), &json!({"a": {"0": 1}})));
+        assert!(!identical(&json!(1), &json!(1.0)), "numbers are kept as written");
+    }
+
     proptest! {
+        #[test]
+        fn values_are_identical_to_their_clones_and_not_to_other_text(
+            a in crate::json::arbitrary::value(),
+            b in crate::json::arbitrary::value(),
+        ) {
+            prop_assert!(identical(&a, &a.clone()));
+            // The same text, key order included, is the same value.
+            let (text_a, text_b) = (a.to_string(), b.to_string());
+            prop_assert_eq!(identical(&a, &b), text_a == text_b);
+        }
+
         #[test]
         fn compacting_changes_no_value(value in crate::json::arbitrary::value()) {
             let text = value.to_string();

@@ -93,7 +93,6 @@ impl Builder<'_> {
         // Records are kept for the life of the process (every new session starts from them):
         // without the room serde left in them (`json/compact.rs`).
         let mut seed = r.seed;
-        seed.shrink_to_fit();
         seed.iter_mut().for_each(compact);
         let mut on_create: Vec<(String, Vec<Value>)> = r.on_create.into_iter().collect();
         for records in on_create.iter_mut().map(|(_, records)| records) {
@@ -111,7 +110,7 @@ impl Builder<'_> {
             write_only: r.write_only,
             auto_create,
             on_create,
-            seed,
+            seed: seed.into(),
         })
     }
 
