@@ -384,7 +384,7 @@ fn assemble(
 
 /// The scenario must only name operations and path parameters the contract has.
 fn check_scenario(scenario: &Scenario, contract: &Contract) -> Result<(), LoadError> {
-    for (id, behaviour) in &scenario.operations {
+    for (id, behaviour) in scenario.operations.iter() {
         let pointer = format!("/operations/{id}");
         let Some(operation) = contract.operation(id) else {
             let known: Vec<&str> = contract.operations.iter().map(|o| o.id.as_str()).collect();

@@ -374,7 +374,7 @@ fn recorded_request(
 /// operation's request body schema (when there is one to look in).
 fn rule_fields(scenario: &crate::scenario::Scenario, contract: &Contract, report: &mut Report) {
     let document = &contract.document;
-    for (id, behaviour) in &scenario.operations {
+    for (id, behaviour) in scenario.operations.iter() {
         let Some(operation) = contract.operation(id) else { continue };
         let Some(resource) = scenario.resource(&behaviour.resource) else { continue };
         let mut schemas: Vec<&Value> = Vec::new();

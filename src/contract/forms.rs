@@ -12,7 +12,10 @@
 //! stops the start (`load/`). A document that uses `$dynamicRef` has both forms made at load
 //! too: its schemas bind their dynamic references when they are made (`Schema::bound`). A
 //! document that marks nothing `readOnly` or `writeOnly` (GitBook's, Teable's, Ada's) gets one
-//! form for both directions, and one validator per pointer.
+//! form for both directions, and one validator per pointer. A form is kept from then on, so it
+//! is compacted as it is made (`json/compact.rs`): a parsed document holds a third more heap
+//! than its contents need, and the self-check of GitBook's first answer reads its three
+//! dialects' forms.
 //!
 //! [`Schemas`] hands out the document's schemas by direction and pointer, each made once and
 //! shared, compiled on first use from the form's compiler.
@@ -27,6 +30,7 @@ use crate::contract::schema::{
 };
 use crate::error::LoadError;
 use crate::files::TextFile;
+use crate::json::compact::compact;
 
 /// The URI each form is registered under, by its slot.
 const URIS: [&str; 2] = ["urn:understudy:request", "urn:understudy:response"];
@@ -84,8 +88,9 @@ impl Forms {
             compilers: Default::default(),
         };
         for direction in forms.directions() {
-            let rewritten = Arc::new(schema::normalize(document, dialect, direction));
-            let _ = forms.documents[forms.slot(direction)].set(rewritten);
+            let mut rewritten = schema::normalize(document, dialect, direction);
+            compact(&mut rewritten);
+            let _ = forms.documents[forms.slot(direction)].set(Arc::new(rewritten));
         }
         for direction in forms.directions() {
             forms.compiler(direction)?;
@@ -154,7 +159,7 @@ impl Forms {
             text: text.text.to_owned(),
         };
         // The same steps as the load's, which succeeded on this very text.
-        match (text.read)(&file) {
+        let mut form = match (text.read)(&file) {
             Ok(mut document) if self.same => {
                 schema::normalize_in_place(&mut document, self.dialect, direction);
                 document
@@ -164,7 +169,9 @@ impl Forms {
                 tracing::error!(file = %file.name, %error, "an embedded contract cannot be read again");
                 Value::Null
             }
-        }
+        };
+        compact(&mut form);
+        form
     }
 
     /// The schema at `pointer` of one form with its `$dynamicRef`s bound, when it reaches any

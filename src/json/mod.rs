@@ -6,12 +6,14 @@
 //! * [`secret`]: which names hold secrets, and values with them hidden.
 //! * [`plain`]: values for serializers other than serde_json's (numbers kept as written are
 //!   otherwise a struct only serde_json reads).
+//! * [`compact`]: a value kept for the life of the process, with no spare room in it.
 //!
 //! Nothing here knows about OpenAPI or scenarios: `$ref`s are the contract wing's
 //! (`contract/document.rs`), templates the scenario wing's.
 
 #[cfg(test)]
 pub(crate) mod arbitrary;
+pub(crate) mod compact;
 pub(crate) mod plain;
 pub(crate) mod pointer;
 pub(crate) mod secret;

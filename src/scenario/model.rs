@@ -8,6 +8,7 @@
 //! file spells them is `format`; what the rules *do* is the engine's business (`mock/engine/`).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use regex::Regex;
 use schemars::JsonSchema;
@@ -41,8 +42,9 @@ pub struct Scenario {
     pub limits: Option<Limits>,
     /// Collections, in file order.
     pub resources: Vec<Resource>,
-    /// Behaviour per operationId.
-    pub operations: BTreeMap<String, OperationBehaviour>,
+    /// Behaviour per operationId; one map for every scenario of the API made from the same
+    /// `resources` and `operations` (`load.rs`).
+    pub operations: Arc<BTreeMap<String, OperationBehaviour>>,
 }
 
 impl Scenario {
@@ -59,7 +61,7 @@ impl Scenario {
             tokens: None,
             limits: None,
             resources: Vec::new(),
-            operations: BTreeMap::new(),
+            operations: Arc::default(),
         }
     }
 
@@ -137,8 +139,9 @@ pub struct Resource {
     pub auto_create: Option<Regex>,
     /// Records created in other resources whenever a record of this one is created.
     pub on_create: Vec<(String, Vec<Value>)>,
-    /// Records present when a store is created.
-    pub seed: Vec<Value>,
+    /// Records present when a store is created; kept once for every scenario of the API
+    /// that has the same ones (`load.rs`).
+    pub seed: Arc<[Value]>,
 }
 
 /// What identifies a record of a resource.

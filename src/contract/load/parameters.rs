@@ -41,6 +41,8 @@ impl Builder<'_> {
                 parameters.push(parameter);
             }
         }
+        // Kept for the life of the process: no room for more (`content` says why).
+        parameters.shrink_to_fit();
         Ok(parameters)
     }
 

@@ -16,6 +16,7 @@ mod operation;
 mod resource;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -137,7 +138,7 @@ impl Builder<'_> {
             tokens,
             limits,
             resources,
-            operations,
+            operations: Arc::new(operations),
         })
     }
 

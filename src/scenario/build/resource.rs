@@ -2,8 +2,10 @@
 //! tie resources to each other (a parent exists, `on-create` children belong to it).
 
 use regex::Regex;
+use serde_json::Value;
 
 use crate::error::LoadError;
+use crate::json::compact::compact;
 use crate::scenario::build::Builder;
 use crate::scenario::format::{IdKind, RawId, RawResource};
 use crate::scenario::model::{Alphabet, IdGenerator, Resource, ResourceKey};
@@ -88,6 +90,15 @@ impl Builder<'_> {
             })?),
             None => None,
         };
+        // Records are kept for the life of the process (every new session starts from them):
+        // without the room serde left in them (`json/compact.rs`).
+        let mut seed = r.seed;
+        seed.iter_mut().for_each(compact);
+        let mut on_create: Vec<(String, Vec<Value>)> = r.on_create.into_iter().collect();
+        for records in on_create.iter_mut().map(|(_, records)| records) {
+            records.shrink_to_fit();
+            records.iter_mut().for_each(compact);
+        }
         Ok(Resource {
             name,
             key,
@@ -98,8 +109,8 @@ impl Builder<'_> {
             schema: r.schema,
             write_only: r.write_only,
             auto_create,
-            on_create: r.on_create.into_iter().collect(),
-            seed: r.seed,
+            on_create,
+            seed: seed.into(),
         })
     }
 
