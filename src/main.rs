@@ -25,36 +25,7 @@ use understudy::{App, Catalog, Store};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// mimalloc's `mi_option_purge_delay` (its `mi_option_t` is a C enum: this is its place in
-/// mimalloc 3's list, which a test below checks by the option's default).
-const PURGE_DELAY: std::ffi::c_int = 15;
-
-// The one function of mimalloc's C API understudy calls itself (and its reader, for the test) (the `mimalloc` crate exports
-// only the allocator; `libmimalloc-sys` declares this behind a feature that needs one more crate).
-#[allow(unsafe_code)]
-unsafe extern "C" {
-    fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
-    #[cfg(test)]
-    fn mi_option_get(option: std::ffi::c_int) -> std::ffi::c_long;
-}
-
-/// Memory freed is given back to the system at once, not a second later. mimalloc 3 purges
-/// freed pages after `purge_delay` ms (1,000) but only when it is called again, so a server gone
-/// idle after start-up (which frees what loading the catalog needed) or after a first request
-/// (which frees what compiling its validators needed) kept them: 0.6 MiB of the idle RSS. Under
-/// load, pages a thread reuses stay in its queues, so this costs few calls: 270 `madvise` in 14
-/// s of the PATCH rows' load, against 160 with the delay, and on GitBook's list about 10 a
-/// second (with 70 page faults) against 2 (17): no change in CPU per request beyond the
-/// bench's noise. Loading the catalog takes 0.35 ms longer (`--print-config`: 12.3 → 12.7 ms).
-#[allow(unsafe_code)]
-fn purge_at_once() {
-    // SAFETY: `mi_option_set` stores a number in mimalloc's table of options, and any value is
-    // valid for this one; it is called before the runtime starts other threads.
-    unsafe { mi_option_set(PURGE_DELAY, 0) }
-}
-
 fn main() -> ExitCode {
-    purge_at_once();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -365,23 +336,4 @@ fn lint(args: &LintArgs) -> anyhow::Result<ExitCode> {
         counts.exchanges
     );
     Ok(if report.problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    #[allow(unsafe_code)]
-    fn the_purge_delay_is_set_to_zero_in_the_option_it_names() {
-        // SAFETY: reading an option is a load from mimalloc's table of options.
-        let get = || unsafe { mi_option_get(PURGE_DELAY) };
-        // mimalloc 3's default for `purge_delay` (1,000 ms), unless the environment sets it: an
-        // option at another place in the list has another default (`max_warnings` 32, ...).
-        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
-            assert_eq!(get(), 1000, "PURGE_DELAY names another option");
-        }
-        purge_at_once();
-        assert_eq!(get(), 0);
-    }
 }
