@@ -468,6 +468,15 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// `similar`'s own unified diff of two texts, which `unified_lines` must print alike.
+    fn text_diff(left: &str, right: &str) -> String {
+        similar::TextDiff::from_lines(left, right)
+            .unified_diff()
+            .context_radius(3)
+            .header("a", "b")
+            .to_string()
+    }
+
     proptest! {
         /// Breaks if the diff printed here differs in any byte from `similar`'s own unified
         /// diff of the same two texts: short and long (over 100 lines, where `TextDiff` trims
@@ -488,12 +497,7 @@ mod tests {
             }
             let text = |lines: &[u8]| lines.iter().map(|l| format!("line {l}\n")).collect::<String>();
             let (left, right) = (text(&left), text(&right));
-            let expected = similar::TextDiff::from_lines(&left, &right)
-                .unified_diff()
-                .context_radius(3)
-                .header("a", "b")
-                .to_string();
-            prop_assert_eq!(unified_lines(&left, &right, "a", "b"), expected);
+            prop_assert_eq!(unified_lines(&left, &right, "a", "b"), text_diff(&left, &right));
         }
     }
 
@@ -501,11 +505,7 @@ mod tests {
     fn hunks_with_nothing_on_one_side_are_numbered_as_similar_numbers_them() {
         let pairs = [("", "a\nb\n"), ("a\nb\n", ""), ("a\n", "b\n"), ("a\nb\n", "a\nb\n")];
         for (left, right) in pairs {
-            let expected = similar::TextDiff::from_lines(left, right)
-                .unified_diff()
-                .context_radius(3)
-                .header("a", "b")
-                .to_string();
+            let expected = text_diff(left, right);
             assert_eq!(unified_lines(left, right, "a", "b"), expected, "{left:?} → {right:?}");
         }
     }

@@ -4,8 +4,9 @@
 //! `extends` is resolved on the YAML values, before serde sees them, so that a child may say
 //! only what differs (maps merge key by key, anything else is replaced) and still be checked
 //! as a whole file. Each scenario is built in full, then keeps once what an earlier one of the
-//! API has identically (seed records, operations: see `share`). An unreadable file, an unknown or circular parent, and every problem the
-//! builder finds stop loading with a [`LoadError`] naming the file.
+//! API has identically (seed records, operations: see `share`). An unreadable file, an unknown
+//! or circular parent, and every problem the builder finds stop loading with a [`LoadError`]
+//! naming the file.
 
 use std::collections::BTreeMap;
 
