@@ -14,6 +14,7 @@
 //! * `runner`: running the planned cases, one at a time, into an outcome per case with its two
 //!   verdicts (the contract side's checks are `contract::check`);
 //! * `diff`: comparing a response with its recording under the exchange's rules;
+//! * `unified`: the unified diff of the two bodies, as `check` prints it;
 //! * `report`: the human, JSON and JUnit reports of a run;
 //! * `client`: the HTTP client both the runner and the recorder send with;
 //! * `record/`: the recording proxy, with its rooms for secrets, rules and capture links.
@@ -28,3 +29,4 @@ pub mod plan;
 pub mod record;
 pub mod report;
 pub mod runner;
+mod unified;
