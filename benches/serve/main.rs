@@ -572,7 +572,12 @@ async fn run(options: &Options) -> Result<bool, String> {
             runs.min(5)
         ))
     );
-    println!("| RSS idle (after start-up and one request) | {} | |", mib(rss_idle));
+    let order = Path::new(ROOT).join("link/startup-order.txt");
+    println!(
+        "| RSS idle (after start-up and one request) | {} | start-up code placed together: {} functions of `link/startup-order.txt` in this binary |",
+        mib(rss_idle),
+        servers::ordered_functions(UNDERSTUDY, &order).map_or("?".to_owned(), |n| n.to_string())
+    );
     println!("| RSS after the load above | {} | |", mib(rss_loaded));
     if let Some(count) = options.records.last() {
         println!("| RSS with {count} stored records | {} | |", mib(rss_records));

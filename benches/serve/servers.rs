@@ -44,11 +44,12 @@ impl Server {
         }
     }
 
-    /// Resident memory (VmRSS) in bytes.
+    /// The server's process id.
     pub(crate) fn pid(&self) -> u32 {
         self.child.id()
     }
 
+    /// Resident memory (VmRSS) in bytes.
     pub(crate) fn rss(&self) -> Option<u64> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
         let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
@@ -117,4 +118,17 @@ pub(crate) fn prism(executable: &Path, contract: &Path, address: SocketAddr) -> 
         .args(["mock", "-h", "127.0.0.1", "-p", &address.port().to_string(), "-v", "silent"])
         .arg(contract);
     command
+}
+
+/// How many of the functions `link/startup-order.txt` lists the binary has (read with `nm`;
+/// `None` without it). The list names the functions of both builds, release and bench, so each
+/// build finds about half. Far fewer than start-up runs (about 3,700) means the list is stale
+/// and the linker could not place start-up's code together (README, Performance).
+pub(crate) fn ordered_functions(binary: &str, list: &Path) -> Option<usize> {
+    let symbols = Command::new("nm").args(["--defined-only", binary]).output().ok()?;
+    let symbols = String::from_utf8_lossy(&symbols.stdout);
+    let names: std::collections::HashSet<&str> =
+        symbols.lines().filter_map(|line| line.split(' ').nth(2)).collect();
+    let listed = std::fs::read_to_string(list).ok()?;
+    Some(listed.lines().filter(|line| names.contains(line.trim())).count())
 }
