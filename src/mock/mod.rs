@@ -133,7 +133,19 @@ impl App {
         // The admin API holds every session's data and the journal: another origin's page may
         // use it only when the configuration says so.
         let admin_cors = cors.clone().filter(|_| settings.cors.admin);
+        // A request without `Origin` skips the layer (`cors.rs`): its answer gets the headers
+        // the layer would give it.
+        let added = cors.as_ref().and_then(cors::without_origin).map(Arc::new);
         let state = State::new(catalog, store, settings);
+        let plain = added.map(|added| {
+            let add = move |mut response: http::Response<Body>| {
+                cors::add_without_origin(&added, response.headers_mut());
+                response
+            };
+            BoxCloneSyncService::new(
+                ServiceBuilder::new().map_response(add).service(Mock { state: state.clone() }),
+            )
+        });
         let mock = ServiceBuilder::new()
             // Around CORS, to see the 200 it gives an answered preflight and make it 204.
             .layer(cors::PreflightLayer)
@@ -150,6 +162,7 @@ impl App {
             .layer(trace::layer())
             .service(Route(Arc::new(Routes {
                 mock: BoxCloneSyncService::new(mock),
+                plain,
                 admin: BoxCloneSyncService::new(admin),
             })));
         App { state, stack: BoxCloneSyncService::new(stack) }
@@ -233,7 +246,10 @@ type Inner = BoxCloneSyncService<http::Request<RequestBody>, http::Response<Body
 struct Route(Arc<Routes>);
 
 struct Routes {
+    /// The mock behind its CORS layer.
     mock: Inner,
+    /// The mock for a request that skips the CORS layer (`None` when CORS is off).
+    plain: Option<Inner>,
     admin: Inner,
 }
 
@@ -252,7 +268,11 @@ impl Service<http::Request<RequestBody>> for Route {
             .path()
             .strip_prefix(ADMIN_PREFIX)
             .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
-        let inner = if admin { self.0.admin.clone() } else { self.0.mock.clone() };
+        let inner = match &self.0.plain {
+            _ if admin => self.0.admin.clone(),
+            Some(plain) if cors::skips_the_layer(&request) => plain.clone(),
+            _ => self.0.mock.clone(),
+        };
         Box::pin(inner.oneshot(request))
     }
 }
