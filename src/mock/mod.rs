@@ -67,8 +67,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use http_body_util::BodyExt as _;
 use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt as _, Either};
 use tower::util::BoxCloneSyncService;
 use tower::{Service, ServiceBuilder, ServiceExt as _};
 
@@ -91,9 +91,12 @@ pub type RequestBody = UnsyncBoxBody<Bytes, BodyError>;
 #[error("{0}")]
 pub struct BodyError(String);
 
-/// The body of the stack's responses (the trace layer's wrapper around the answer, whole or
-/// live).
-pub type ResponseBody = tower_http::trace::ResponseBody<
+/// The body of the app's responses: the answer (whole or live), in the trace layer's wrapper
+/// when the request log is on (`trace.rs`).
+pub type ResponseBody = http_body_util::Either<Traced, Body>;
+
+/// The trace layer's wrapper around an answer.
+type Traced = tower_http::trace::ResponseBody<
     Body,
     tower_http::classify::NeverClassifyEos<tower_http::classify::ServerErrorsFailureClass>,
     (),
@@ -117,7 +120,10 @@ pub(crate) struct DropConnection;
 #[derive(Clone)]
 pub struct App {
     state: State,
+    /// The routes under the request span and log line (`trace.rs`).
     stack: BoxCloneSyncService<http::Request<RequestBody>, Response, Infallible>,
+    /// The same routes without them, for when the request log is off.
+    quiet: BoxCloneSyncService<http::Request<RequestBody>, Response, Infallible>,
 }
 
 impl std::fmt::Debug for App {
@@ -156,16 +162,26 @@ impl App {
             .layer(cors::PreflightLayer)
             .option_layer(admin_cors)
             .service(Admin { state: state.clone() });
+        let route = Route(Arc::new(Routes {
+            mock: BoxCloneSyncService::new(mock),
+            plain,
+            admin: BoxCloneSyncService::new(admin),
+        }));
         let stack = ServiceBuilder::new()
+            .map_response(|response: http::Response<Traced>| response.map(Either::Left))
             // Outermost: every later log line, rejections included, is inside the request's
             // span, and the log line sees the final status (after CORS and preflight).
             .layer(trace::layer())
-            .service(Route(Arc::new(Routes {
-                mock: BoxCloneSyncService::new(mock),
-                plain,
-                admin: BoxCloneSyncService::new(admin),
-            })));
-        App { state, stack: BoxCloneSyncService::new(stack) }
+            .service(route.clone());
+        App {
+            state,
+            stack: BoxCloneSyncService::new(stack),
+            quiet: BoxCloneSyncService::new(
+                ServiceBuilder::new()
+                    .map_response(|response: http::Response<Body>| response.map(Either::Right))
+                    .service(route),
+            ),
+        }
     }
 
     /// What the mock remembers: catalog, store, limiter, cache, journal.
@@ -195,7 +211,8 @@ impl App {
         // The body is boxed here, outside the future: the stack takes one body type.
         let request = request
             .map(|body| body.map_err(|error| BodyError(error.into().to_string())).boxed_unsync());
-        answer(self.stack.clone(), request)
+        let stack = if trace::on() { &self.stack } else { &self.quiet };
+        answer(stack.clone(), request)
     }
 }
 

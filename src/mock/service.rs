@@ -168,14 +168,16 @@ pub(crate) async fn answer(
     }
     let drop = reply.drop;
     let mut response = reply.into_http(&request.method);
-    response.extensions_mut().insert(Logged {
-        api: version.api.clone(),
-        version: version.name.clone(),
-        operation: operation.map_or("-", |o| o.id.as_str()).to_owned(),
-        method: request.method.clone(),
-        path: request.path.clone(),
-        session: request.session().to_owned(),
-    });
+    if crate::mock::trace::on() {
+        response.extensions_mut().insert(Logged {
+            api: version.api.clone(),
+            version: version.name.clone(),
+            operation: operation.map_or("-", |o| o.id.as_str()).to_owned(),
+            method: request.method.clone(),
+            path: request.path.clone(),
+            session: request.session().to_owned(),
+        });
+    }
     if drop {
         response.extensions_mut().insert(DropConnection);
     }
