@@ -271,12 +271,13 @@ pub fn request(
             };
             let essence = media.as_deref().unwrap_or_default();
             let value = if is_json(essence) {
-                let value: Value =
-                    serde_json::from_slice(&request.body).map_err(|e| Rejection::InvalidJson {
+                let value = crate::json::parse::from_slice(&request.body).map_err(|e| {
+                    Rejection::InvalidJson {
                         line: e.line(),
                         column: e.column(),
                         error: e.to_string(),
-                    })?;
+                    }
+                })?;
                 Some(value)
             } else if essence == FORM {
                 Some(form::urlencoded(&request.body, &declared.fields, scalar))

@@ -7,6 +7,7 @@
 //! * [`plain`]: values for serializers other than serde_json's (numbers kept as written are
 //!   otherwise a struct only serde_json reads).
 //! * [`compact`]: a value kept for the life of the process, with no spare room in it.
+//! * [`parse`]: a request body parsed as serde_json parses it, each object made at its size.
 //!
 //! Nothing here knows about OpenAPI or scenarios: `$ref`s are the contract wing's
 //! (`contract/document.rs`), templates the scenario wing's.
@@ -14,6 +15,7 @@
 #[cfg(test)]
 pub(crate) mod arbitrary;
 pub(crate) mod compact;
+pub(crate) mod parse;
 pub(crate) mod plain;
 pub(crate) mod pointer;
 pub(crate) mod secret;
