@@ -406,7 +406,7 @@ fn read_error(path: &Path, source: std::io::Error) -> LoadError {
 /// does not parse, goes to the YAML parser, whose errors name line and column.
 pub fn parse_yaml(text: &str) -> Result<serde_json::Value, serde_saphyr::Error> {
     if text.trim_start().starts_with('{')
-        && let Ok(value) = serde_json::from_str(text)
+        && let Ok(value) = crate::json::parse::from_str(text)
     {
         return Ok(value);
     }

@@ -1,11 +1,13 @@
-//! Parsing a request body into a [`Value`], with each object made at its final size.
+//! Parsing JSON into a [`Value`] with each object and array made at its final size: request
+//! bodies, and the contracts and scenarios read at start-up.
 //!
 //! serde_json builds an object by inserting into an empty map, so an object of nine members
-//! grows its entry list and its hash table three times each on the way (0, 4, 8, 16), and a
-//! 2 KB body of small objects pays for it at every level: 5 % of a Teable PATCH's CPU went to
-//! that growing. Here an object's members are gathered first on one stack shared by the whole
-//! parse (objects nest, so each takes its members off the top when it ends), then moved into a
-//! map made for their number. Everything else is serde_json's: the same deserializer (so the
+//! grows its entry list and its hash table three times each on the way (0, 4, 8, 16), and an
+//! array its list the same way. A 2 KB body of small objects pays for it at every level (5 %
+//! of a Teable PATCH's CPU), and so does start-up, which parses the embedded documents (8 %
+//! of its CPU). Here an object's members are gathered first on one stack shared by the whole
+//! parse (values nest, so each takes its own off the top when it ends), then moved into a map
+//! made for their number; an array's items likewise on a second stack. Everything else is serde_json's: the same deserializer (so the
 //! same errors, at the same line and column, and the same depth limit), the same numbers (with
 //! `arbitrary_precision` a number arrives as a one-member object, which is read as serde_json
 //! reads it), and the same map (a repeated member keeps its first place and its last value).
@@ -13,11 +15,21 @@
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
-/// `serde_json::from_slice::<Value>`, with objects made at their final size.
+/// `serde_json::from_slice::<Value>`, with objects and arrays made at their final size.
 pub(crate) fn from_slice(bytes: &[u8]) -> Result<Value, serde_json::Error> {
-    let mut members = Vec::new();
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = Seed { members: &mut members }.deserialize(&mut deserializer)?;
+    read(serde_json::Deserializer::from_slice(bytes))
+}
+
+/// `serde_json::from_str::<Value>`, with objects and arrays made at their final size.
+pub(crate) fn from_str(text: &str) -> Result<Value, serde_json::Error> {
+    read(serde_json::Deserializer::from_str(text))
+}
+
+fn read<'de, R: serde_json::de::Read<'de>>(
+    mut deserializer: serde_json::Deserializer<R>,
+) -> Result<Value, serde_json::Error> {
+    let (mut members, mut items) = (Vec::new(), Vec::new());
+    let value = Seed { members: &mut members, items: &mut items }.deserialize(&mut deserializer)?;
     deserializer.end()?;
     Ok(value)
 }
@@ -26,9 +38,18 @@ pub(crate) fn from_slice(bytes: &[u8]) -> Result<Value, serde_json::Error> {
 /// (`arbitrary_precision`).
 const NUMBER: &str = "$serde_json::private::Number";
 
-/// Reads one value; the objects inside it gather their members on `members`.
+/// Reads one value; the objects inside it gather their members on `members`, the arrays their
+/// items on `items`.
 struct Seed<'a> {
     members: &'a mut Vec<(String, Value)>,
+    items: &'a mut Vec<Value>,
+}
+
+impl Seed<'_> {
+    /// The seed for a value inside this one, on the same stacks.
+    fn inner(&mut self) -> Seed<'_> {
+        Seed { members: &mut *self.members, items: &mut *self.items }
+    }
 }
 
 impl<'de> DeserializeSeed<'de> for Seed<'_> {
@@ -82,15 +103,15 @@ impl<'de> Visitor<'de> for Seed<'_> {
         self.deserialize(deserializer)
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-        while let Some(item) = seq.next_element_seed(Seed { members: &mut *self.members })? {
-            items.push(item);
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<Value, A::Error> {
+        let start = self.items.len();
+        while let Some(item) = seq.next_element_seed(self.inner())? {
+            self.items.push(item);
         }
-        Ok(Value::Array(items))
+        Ok(Value::Array(self.items.drain(start..).collect()))
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Value, A::Error> {
         let Some(first) = map.next_key::<String>()? else {
             return Ok(Value::Object(Map::new()));
         };
@@ -100,10 +121,10 @@ impl<'de> Visitor<'de> for Seed<'_> {
             return digits.parse::<Number>().map(Value::Number).map_err(de::Error::custom);
         }
         let start = self.members.len();
-        let value = map.next_value_seed(Seed { members: &mut *self.members })?;
+        let value = map.next_value_seed(self.inner())?;
         self.members.push((first, value));
         while let Some(key) = map.next_key::<String>()? {
-            let value = map.next_value_seed(Seed { members: &mut *self.members })?;
+            let value = map.next_value_seed(self.inner())?;
             self.members.push((key, value));
         }
         let mut object = Map::with_capacity(self.members.len() - start);
@@ -120,10 +141,22 @@ mod tests {
 
     use super::*;
 
-    /// Both parses of `text`: equal values, or errors saying the same at the same place.
+    /// Both parses of `text`, as bytes and as text: equal values, or errors saying the same at
+    /// the same place.
     fn same_as_serde_json(text: &str) {
-        let ours = from_slice(text.as_bytes());
-        let theirs = serde_json::from_slice::<Value>(text.as_bytes());
+        for (ours, theirs) in [
+            (from_slice(text.as_bytes()), serde_json::from_slice::<Value>(text.as_bytes())),
+            (from_str(text), serde_json::from_str::<Value>(text)),
+        ] {
+            same(text, ours, theirs);
+        }
+    }
+
+    fn same(
+        text: &str,
+        ours: Result<Value, serde_json::Error>,
+        theirs: Result<Value, serde_json::Error>,
+    ) {
         match (ours, theirs) {
             (Ok(ours), Ok(theirs)) => {
                 assert_eq!(ours, theirs, "{text}");
@@ -136,7 +169,7 @@ mod tests {
     }
 
     #[test]
-    fn bodies_parse_as_serde_json_parses_them_numbers_repeats_and_errors_included() {
+    fn text_parses_as_serde_json_parses_it_numbers_repeats_and_errors_included() {
         for text in [
             r#"{"enable": true, "config": {"llmProviders": [{"type": "openai", "models": "a,b"}]}}"#,
             r#"{"a": 1, "b": -2, "c": 1.50, "d": 1e400, "e": 123456789012345678901234567890}"#,
@@ -151,6 +184,15 @@ mod tests {
             &"[".repeat(200),
         ] {
             same_as_serde_json(text);
+        }
+    }
+
+    #[test]
+    fn arrays_hold_no_room_for_more() {
+        let value = from_str(r#"{"a": [1, 2, 3, 4, 5], "b": [[true], []]}"#).unwrap();
+        for array in [&value["a"], &value["b"], &value["b"][0]] {
+            let items = array.as_array().unwrap();
+            assert_eq!(items.capacity(), items.len(), "{array}");
         }
     }
 

@@ -49,7 +49,7 @@ mod parameters;
 pub fn parse_text(file: &TextFile) -> Result<Value, LoadError> {
     crate::contract::schema::count_parse();
     if file.file_name.ends_with(".json") {
-        serde_json::from_str(&file.text).map_err(|e| LoadError::Syntax {
+        crate::json::parse::from_str(&file.text).map_err(|e| LoadError::Syntax {
             file: file.name.clone(),
             message: format!("invalid JSON at line {}, column {}: {e}", e.line(), e.column()),
         })
