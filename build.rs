@@ -30,9 +30,11 @@ fn main() {
     if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
         println!("cargo:rustc-link-arg-bin=understudy=-no-pie");
     }
-    println!("cargo:rerun-if-changed=link/startup-order.txt");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     if release_linked_by_rust_lld() {
-        let order = Path::new(env!("CARGO_MANIFEST_DIR")).join("link/startup-order.txt");
+        // Only the build that passes the list is redone when it changes.
+        println!("cargo:rerun-if-changed=link/startup-order.txt");
+        let order = root.join("link/startup-order.txt");
         // `-Xlinker` passes each argument whole (a path may hold a comma). A listed name the
         // binary lacks (the list is older than the code) is skipped without a warning.
         for arg in [
@@ -43,7 +45,6 @@ fn main() {
             println!("cargo:rustc-link-arg-bin=understudy={arg}");
         }
     }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let out = Path::new(&std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded");
     for folder in ["contracts", "scenarios", "conformance"] {
         // Rebuild when anything under the folder changes, files added later included.

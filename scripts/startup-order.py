@@ -105,7 +105,8 @@ def serving(prefix, args, requests, then):
 
 def executed(args, requests):
     """The mangled names of the functions one callgrind run of `understudy serve` executed."""
-    out = tempfile.mktemp(prefix="understudy-callgrind.")
+    with tempfile.NamedTemporaryFile(prefix="understudy-callgrind.", delete=False) as made:
+        out = made.name
     valgrind = ["valgrind", "--tool=callgrind", "--demangle=no", f"--callgrind-out-file={out}"]
     serving(valgrind, args, requests, lambda pid: None)
     names, seen = {}, set()

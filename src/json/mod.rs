@@ -7,7 +7,8 @@
 //! * [`plain`]: values for serializers other than serde_json's (numbers kept as written are
 //!   otherwise a struct only serde_json reads).
 //! * [`compact`]: a value kept for the life of the process, with no spare room in it.
-//! * [`parse`]: a request body parsed as serde_json parses it, each object made at its size.
+//! * [`parse`]: JSON parsed as serde_json parses it, each object and array made at its size
+//!   (request bodies, and the documents read at start-up).
 //!
 //! Nothing here knows about OpenAPI or scenarios: `$ref`s are the contract wing's
 //! (`contract/document.rs`), templates the scenario wing's.

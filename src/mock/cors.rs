@@ -91,10 +91,18 @@ pub fn skips_the_layer<B>(request: &http::Request<B>) -> bool {
 pub fn without_origin(layer: &CorsLayer) -> Option<HeaderMap> {
     let answer = |_: http::Request<()>| async { Ok::<_, Infallible>(http::Response::new(())) };
     let mut service = layer.layer(tower::service_fn(answer));
-    let mut future = std::pin::pin!(service.call(http::Request::new(())));
-    match future.as_mut().poll(&mut Context::from_waker(std::task::Waker::noop())) {
-        Poll::Ready(Ok(response)) => Some(response.headers().clone()),
+    match at_once(service.call(http::Request::new(()))) {
+        Some(Ok(response)) => Some(response.headers().clone()),
         _ => None,
+    }
+}
+
+/// The output of a future that is ready when first polled (`None` if it is not).
+fn at_once<F: Future>(future: F) -> Option<F::Output> {
+    let mut future = std::pin::pin!(future);
+    match future.as_mut().poll(&mut Context::from_waker(std::task::Waker::noop())) {
+        Poll::Ready(output) => Some(output),
+        Poll::Pending => None,
     }
 }
 
@@ -187,9 +195,7 @@ mod tests {
             layer.layer(tower::service_fn(|_| async { Ok::<_, Infallible>(answer()) }));
         let request = http::Request::get("/teable/api/space/x/integration").body(()).unwrap();
         assert!(skips_the_layer(&request));
-        let mut future = std::pin::pin!(service.call(request));
-        let waker = std::task::Waker::noop();
-        let Poll::Ready(Ok(through)) = future.as_mut().poll(&mut Context::from_waker(waker)) else {
+        let Some(Ok(through)) = at_once(service.call(request)) else {
             panic!("the layer did not answer at once");
         };
         let added = without_origin(&layer).unwrap();
