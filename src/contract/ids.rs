@@ -82,6 +82,9 @@ pub(crate) struct Resources {
     local_refs: Vec<(String, String)>,
     /// `$id`s declared twice: (id, first pointer, second pointer).
     duplicates: Vec<(String, String, String)>,
+    /// Whether some `$ref` is not a plain local pointer (`#`, `#/...`): [`canonicalize`] has
+    /// something to resolve only then, or when the document declares `$id`s or anchors.
+    unplain_refs: bool,
 }
 
 /// Why a reference resolves nowhere.
@@ -199,9 +202,11 @@ impl Resources {
                 resources.dynamic_refs = true;
                 resources.dynamic_ref_at.push(at.to_owned());
             }
-            if let Some(target) = schema.get("$ref").and_then(Value::as_str).and_then(local_pointer)
-            {
-                resources.local_refs.push((at.to_owned(), target));
+            if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+                resources.unplain_refs |= !(reference == "#" || reference.starts_with("#/"));
+                if let Some(target) = local_pointer(reference) {
+                    resources.local_refs.push((at.to_owned(), target));
+                }
             }
         });
         resources
@@ -526,6 +531,15 @@ pub(crate) fn canonicalize(file: &str, doc: &mut Value) -> Result<Canonical, Loa
             format!("`$id` `{id}` is declared twice (first at {first})"),
         ));
     }
+    if resources.ids.is_empty()
+        && resources.anchors.is_empty()
+        && !resources.dynamic_refs
+        && !resources.unplain_refs
+    {
+        // Every reference is a plain local pointer under the document's own base (most
+        // documents): nothing to resolve or rewrite, and no second walk.
+        return Ok(Canonical { dynamic: false, edited: false });
+    }
     let mut edits = Vec::new();
     let mut error = None;
     walk(doc, &mut |at, schema, base| {
@@ -636,6 +650,18 @@ mod tests {
         let mut doc = document(json!({"A": {"$ref": "#nowhere"}}));
         let error = canonicalize("c.yaml", &mut doc).unwrap_err().to_string();
         assert!(error.contains("`#nowhere` does not resolve"), "{error}");
+    }
+
+    #[test]
+    fn plain_local_references_leave_the_document_as_written() {
+        let written = document(json!({
+            "A": {"properties": {"b": {"$ref": "#/components/schemas/B"}, "c": {"$ref": "#"}}},
+            "B": {"type": "string"}
+        }));
+        let mut doc = written.clone();
+        let canonical = canonicalize("c.yaml", &mut doc).unwrap();
+        assert!(!canonical.edited && !canonical.dynamic);
+        assert_eq!(doc, written);
     }
 
     #[test]

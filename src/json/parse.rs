@@ -18,8 +18,16 @@ use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
 /// `serde_json::from_slice::<Value>`, with objects and arrays made at their final size.
+///
+/// Bytes that are UTF-8 throughout (every valid body) are read as text: serde_json then checks
+/// no string on its own, where reading bytes it runs `str::from_utf8` on each one (4 % of a
+/// Teable PATCH's instructions, 40 strings a body). One check of the whole body costs a tenth of
+/// that. Other bytes are read as bytes, so their error is serde_json's, at its line and column.
 pub(crate) fn from_slice(bytes: &[u8]) -> Result<Value, serde_json::Error> {
-    read(serde_json::Deserializer::from_slice(bytes))
+    match std::str::from_utf8(bytes) {
+        Ok(text) => from_str(text),
+        Err(_) => read(serde_json::Deserializer::from_slice(bytes)),
+    }
 }
 
 /// `serde_json::from_str::<Value>`, with objects and arrays made at their final size.
@@ -186,6 +194,17 @@ mod tests {
             &"[".repeat(200),
         ] {
             same_as_serde_json(text);
+        }
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_fail_as_serde_json_fails_them() {
+        for bytes in
+            [&b"{\"a\": \"\xff\"}"[..], b"{\"a\xc3\": 1}", b"[1, \xe2\x82]", b"\xef\xbb\xbf{}"]
+        {
+            let ours = from_slice(bytes).unwrap_err().to_string();
+            let theirs = serde_json::from_slice::<Value>(bytes).unwrap_err().to_string();
+            assert_eq!(ours, theirs, "{}", String::from_utf8_lossy(bytes));
         }
     }
 
