@@ -38,7 +38,7 @@ impl Bodies {
         match value {
             Value::Object(map) => {
                 for property in &node.properties {
-                    match map.get_mut(&*property.name) {
+                    match crate::json::member::member_mut(map, &property.name) {
                         Some(child) => self.fill_at(property.node, child, depth + 1),
                         None => {
                             if let Some(default) = &property.default {

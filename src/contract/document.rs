@@ -8,6 +8,7 @@
 use serde_json::Value;
 
 use crate::error::LoadError;
+use crate::json::member::member;
 use crate::json::pointer::{self, escape_token, push_token, unescape_token};
 
 /// The HTTP methods an OpenAPI path item can hold, in document order.
@@ -245,7 +246,7 @@ pub(crate) fn check_references(file: &str, document: &Value) -> Result<(), LoadE
     ) -> Result<(), LoadError> {
         match value {
             Value::Object(map) => {
-                if let Some(reference) = map.get("$ref").and_then(Value::as_str) {
+                if let Some(reference) = member(map, "$ref").and_then(Value::as_str) {
                     let problem = if !reference.starts_with('#') {
                         Some("is not local (understudy resolves only `#/...` references)")
                     } else if resolve_local(document, reference).is_none() {

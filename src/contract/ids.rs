@@ -32,6 +32,7 @@ use crate::contract::document::{
     operation_of,
 };
 use crate::error::LoadError;
+use crate::json::member;
 use crate::json::pointer::{self, push_token};
 
 /// The base URI of a document that says nothing of its own: hierarchical (so relative `$id`s
@@ -135,7 +136,10 @@ fn walk_schema(
         return;
     }
     let own;
-    let base = match object.get("$id").and_then(Value::as_str).and_then(|id| resolve(id, base)) {
+    let base = match member::member(object, "$id")
+        .and_then(Value::as_str)
+        .and_then(|id| resolve(id, base))
+    {
         Some(id) => {
             own = id;
             own.as_str()
@@ -179,7 +183,7 @@ impl Resources {
     pub(crate) fn index(doc: &Value) -> Resources {
         let mut resources = Resources::default();
         walk(doc, &mut |at, schema, base| {
-            if schema.get("$id").and_then(Value::as_str).is_some() {
+            if member::get(schema, "$id").and_then(Value::as_str).is_some() {
                 match resources.ids.get(base) {
                     Some(first) if first != at => {
                         resources.duplicates.push((base.to_owned(), first.clone(), at.to_owned()));
@@ -192,17 +196,17 @@ impl Resources {
                 }
             }
             for (keyword, dynamic) in [("$anchor", false), ("$dynamicAnchor", true)] {
-                if let Some(name) = schema.get(keyword).and_then(Value::as_str) {
+                if let Some(name) = member::get(schema, keyword).and_then(Value::as_str) {
                     let key = (base.to_owned(), name.to_owned());
                     let entry = resources.anchors.entry(key).or_insert((at.to_owned(), dynamic));
                     entry.1 |= dynamic;
                 }
             }
-            if schema.get("$dynamicRef").is_some() {
+            if member::get(schema, "$dynamicRef").is_some() {
                 resources.dynamic_refs = true;
                 resources.dynamic_ref_at.push(at.to_owned());
             }
-            if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+            if let Some(reference) = member::get(schema, "$ref").and_then(Value::as_str) {
                 resources.unplain_refs |= !(reference == "#" || reference.starts_with("#/"));
                 if let Some(target) = local_pointer(reference) {
                     resources.local_refs.push((at.to_owned(), target));
@@ -303,16 +307,19 @@ impl Resources {
     ) -> (Value, Vec<(String, Value)>) {
         let mut edits: Vec<(String, &'static str, Option<Value>)> = Vec::new();
         walk(doc, &mut |at, schema, base| {
-            if schema.get("$id").is_some() && self.ids.get(base).map(String::as_str) == Some(at) {
+            if member::get(schema, "$id").is_some()
+                && self.ids.get(base).map(String::as_str) == Some(at)
+            {
                 edits.push((at.to_owned(), "$id", Some(Value::String(base.to_owned()))));
             }
-            if let Some(target) = schema.get("$ref").and_then(Value::as_str).and_then(local_pointer)
+            if let Some(target) =
+                member::get(schema, "$ref").and_then(Value::as_str).and_then(local_pointer)
                 && (self.resource_of(at).is_some() || self.resource_of(&target).is_some())
             {
                 let absolute = self.absolute(document_uri, &target);
                 edits.push((at.to_owned(), "$ref", Some(Value::String(absolute))));
             }
-            if let Some(reference) = schema.get("$dynamicRef").and_then(Value::as_str) {
+            if let Some(reference) = member::get(schema, "$dynamicRef").and_then(Value::as_str) {
                 match self.target(doc, reference, base) {
                     // A dynamic anchor inside an `$id` resource: the library resolves it,
                     // against the dynamic scope.
@@ -547,7 +554,9 @@ pub(crate) fn canonicalize(file: &str, doc: &mut Value) -> Result<Canonical, Loa
             return;
         }
         for keyword in ["$ref", "$dynamicRef"] {
-            let Some(reference) = schema.get(keyword).and_then(Value::as_str) else { continue };
+            let Some(reference) = member::get(schema, keyword).and_then(Value::as_str) else {
+                continue;
+            };
             let plain = base == DOCUMENT_BASE && (reference == "#" || reference.starts_with("#/"));
             if keyword == "$ref" && plain {
                 continue; // checked with every other local reference (`check_references`)

@@ -7,6 +7,7 @@
 //! * [`plain`]: values for serializers other than serde_json's (numbers kept as written are
 //!   otherwise a struct only serde_json reads).
 //! * [`compact`]: a value kept for the life of the process, with no spare room in it.
+//! * [`member`]: a member of a small object found without hashing its name.
 //! * [`parse`]: JSON parsed as serde_json parses it, each object and array made at its size
 //!   (request bodies, and the documents read at start-up).
 //!
@@ -16,6 +17,7 @@
 #[cfg(test)]
 pub(crate) mod arbitrary;
 pub(crate) mod compact;
+pub(crate) mod member;
 pub(crate) mod parse;
 pub(crate) mod plain;
 pub(crate) mod pointer;

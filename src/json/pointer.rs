@@ -48,12 +48,21 @@ pub(crate) fn pointer<'a>(doc: &'a Value, pointer: &str) -> Option<&'a Value> {
     for token in rest.split('/') {
         let token = unescape_token(token);
         current = match current {
-            Value::Object(map) => map.get(token.as_ref())?,
-            Value::Array(items) => items.get(token.parse::<usize>().ok()?)?,
+            Value::Object(map) => crate::json::member::member(map, &token)?,
+            Value::Array(items) => items.get(array_index(&token)?)?,
             _ => return None,
         };
     }
     Some(current)
+}
+
+/// An array index as RFC 6901 writes it, and serde_json reads it: `0`, or digits without a
+/// leading zero or sign.
+fn array_index(token: &str) -> Option<usize> {
+    if token.starts_with('+') || (token.starts_with('0') && token.len() != 1) {
+        return None;
+    }
+    token.parse().ok()
 }
 
 /// The unescaped reference tokens of a pointer (`/a~1b/0` → `["a/b", "0"]`).
@@ -105,6 +114,13 @@ mod tests {
         assert_eq!(pointer(&doc, ""), Some(&doc));
         assert_eq!(pointer(&doc, "/a~1b/x"), None);
         assert_eq!(pointer(&doc, "no-slash"), None);
+        for odd in ["/a~1b/00/c", "/a~1b/+0/c", "/a~1b/-0/c", "/a~1b/ 0/c"] {
+            assert_eq!(pointer(&doc, odd), doc.pointer(odd), "{odd}");
+        }
+        let wide = json!({"k0": 0, "k1": 1, "k2": 2, "k3": 3, "k4": 4, "k5": 5, "k6": 6, "k7": 7, "k8": 8});
+        for name in ["/k0", "/k8", "/k9"] {
+            assert_eq!(pointer(&wide, name), wide.pointer(name), "{name}");
+        }
     }
 
     #[test]

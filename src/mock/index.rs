@@ -15,7 +15,6 @@
 //! (`engine/rules.rs`, `engine/action.rs`).
 
 use std::collections::{HashMap, HashSet};
-use std::fmt::Write as _;
 
 use serde_json::Value;
 
@@ -183,8 +182,10 @@ impl Indexes {
 impl Index {
     /// The entry text of a record: `None` when it lacks one of the fields.
     fn text_of(&self, record: &Value) -> Option<String> {
-        let values: Option<Vec<&Value>> = self.fields.iter().map(|f| record.pointer(f)).collect();
-        let scope = self.scope.as_ref().map(|field| key_text(record.get(field)));
+        let values: Option<Vec<&Value>> =
+            self.fields.iter().map(|f| crate::json::pointer::pointer(record, f)).collect();
+        let scope =
+            self.scope.as_ref().map(|field| key_text(crate::json::member::get(record, field)));
         Some(canonical_key(&values?, scope.as_deref()))
     }
 
@@ -233,14 +234,31 @@ impl Index {
 fn canonical_key(values: &[&Value], scope: Option<&str>) -> String {
     let mut text = String::new();
     if let Some(scope) = scope {
-        canonical(&Value::String(scope.to_owned()), &mut text);
+        quoted(scope, &mut text);
     }
     for value in values {
-        // NUL never appears in JSON text outside an escape: a safe separator.
+        // NUL never appears outside a string: a safe separator.
         text.push('\0');
         canonical(value, &mut text);
     }
     text
+}
+
+/// A string in quotes, its `"` and `\` escaped: enough to tell any two strings apart, and
+/// cheaper than JSON's escapes written through a formatter (index upkeep was 5 % of a PATCH).
+fn quoted(text: &str, out: &mut String) {
+    out.push('"');
+    if text.contains(['"', '\\']) {
+        for c in text.chars() {
+            if matches!(c, '"' | '\\') {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+    } else {
+        out.push_str(text);
+    }
+    out.push('"');
 }
 
 fn canonical(value: &Value, out: &mut String) {
@@ -253,7 +271,7 @@ fn canonical(value: &Value, out: &mut String) {
                 if i > 0 {
                     out.push(',');
                 }
-                out.push_str(&Value::String(name.clone()).to_string());
+                quoted(name, out);
                 out.push(':');
                 canonical(member, out);
             }
@@ -269,9 +287,11 @@ fn canonical(value: &Value, out: &mut String) {
             }
             out.push(']');
         }
-        other => {
-            let _ = write!(out, "{other}");
-        }
+        Value::String(text) => quoted(text, out),
+        Value::Number(number) => out.push_str(number.as_str()),
+        Value::Bool(true) => out.push_str("true"),
+        Value::Bool(false) => out.push_str("false"),
+        Value::Null => out.push_str("null"),
     }
 }
 
@@ -299,5 +319,23 @@ mod tests {
             canonical_key(&[&json!("x")], Some("p1")),
             canonical_key(&[&json!("x")], Some("p2"))
         );
+        // Quotes and backslashes inside strings cannot pass for the structure around them.
+        let tricky = [
+            json!("a\"b"),
+            json!("a\\\"b"),
+            json!("a\\"),
+            json!("a\\\\"),
+            json!({"a\"": "b"}),
+            json!({"a": "\"b"}),
+            json!({"a\":\"b": 1}),
+            json!({"a": {"b": 1}}),
+            json!(["a\",\"b"]),
+            json!(["a", "b"]),
+        ];
+        for (i, a) in tricky.iter().enumerate() {
+            for b in &tricky[i + 1..] {
+                assert_ne!(text(a.clone()), text(b.clone()), "{a} and {b}");
+            }
+        }
     }
 }

@@ -28,6 +28,7 @@ use std::fmt;
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
+use crate::json::member::{member, member_mut};
 use crate::json::text::{as_text, compact};
 
 /// What placeholders read: the context's top-level values by name. A JSON object is one; so
@@ -41,7 +42,7 @@ pub trait Scope {
 impl Scope for Value {
     fn root(&self, name: &str) -> Option<&Value> {
         match self {
-            Value::Object(map) => map.get(name),
+            Value::Object(map) => member(map, name),
             Value::Array(items) => items.get(name.parse::<usize>().ok()?),
             _ => None,
         }
@@ -427,7 +428,7 @@ fn lookup<'a, S: Scope + ?Sized>(context: &'a S, path: &[String]) -> Option<&'a 
     let mut value = context.root(first)?;
     for segment in path {
         value = match value {
-            Value::Object(map) => map.get(segment)?,
+            Value::Object(map) => member(map, segment)?,
             Value::Array(items) => items.get(segment.parse::<usize>().ok()?)?,
             _ => return None,
         };
@@ -439,7 +440,7 @@ fn lookup_mut<'a>(context: &'a mut Value, path: &[String]) -> Option<&'a mut Val
     let mut value = context;
     for segment in path {
         value = match value {
-            Value::Object(map) => map.get_mut(segment)?,
+            Value::Object(map) => member_mut(map, segment)?,
             Value::Array(items) => items.get_mut(segment.parse::<usize>().ok()?)?,
             _ => return None,
         };

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
+use crate::json::member::member;
 use crate::json::pointer::push_token;
 use crate::scenario::Merge;
 
@@ -55,14 +56,14 @@ pub(crate) fn apply(
             // then the body's, merged in place or added after.
             let mut out = Map::with_capacity(old.len() + new.len());
             for (key, value) in old {
-                let kept = if new.contains_key(key) { Value::Null } else { value.clone() };
+                let kept = if member(&new, key).is_some() { Value::Null } else { value.clone() };
                 out.insert(key.clone(), kept);
             }
             for (key, value) in new {
                 // Pointers are only written out when some path has a strategy of its own.
                 let child =
                     if paths.is_empty() { String::new() } else { push_token(pointer, &key) };
-                match apply(old.get(&key), value, &child, below, paths) {
+                match apply(member(old, &key), value, &child, below, paths) {
                     Some(value) => {
                         out.insert(key, value);
                     }
