@@ -95,7 +95,8 @@ pub fn same_in_both_directions(doc: &Value) -> bool {
         match value {
             _ if depth > 512 => true,
             Value::Object(object) => {
-                let flagged = |k| object.get(k) == Some(&Value::Bool(true));
+                let flagged =
+                    |k| crate::json::member::member(object, k) == Some(&Value::Bool(true));
                 flagged("readOnly")
                     || flagged("writeOnly")
                     || object.values().any(|v| marks(v, depth + 1))
