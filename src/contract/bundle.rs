@@ -175,21 +175,26 @@ pub(crate) fn bundle(
 /// follows). A superset of what the walk rewrites, found without its bookkeeping (the walk
 /// was 27 % of start-up's instructions on the bundled single-file contracts).
 fn leads_elsewhere(value: &Value) -> bool {
-    match value {
-        Value::Object(map) => map.iter().any(|(key, child)| match (key.as_str(), child) {
-            ("$ref", Value::String(reference)) => !reference.starts_with('#'),
-            ("mapping", Value::Object(mapping)) => {
-                mapping.values().any(|target| {
-                    target
-                        .as_str()
-                        .is_some_and(|t| !t.starts_with('#') && t.contains(['/', '.', '#']))
-                }) || leads_elsewhere(child)
-            }
-            _ => leads_elsewhere(child),
-        }),
-        Value::Array(items) => items.iter().any(leads_elsewhere),
-        _ => false,
+    fn at(value: &Value, depth: usize) -> bool {
+        match value {
+            // Past this depth the answer is "perhaps": the walk, with its own bound, decides.
+            _ if depth > 512 => true,
+            Value::Object(map) => map.iter().any(|(key, child)| match (key.as_str(), child) {
+                ("$ref", Value::String(reference)) => !reference.starts_with('#'),
+                ("mapping", Value::Object(mapping)) => {
+                    mapping.values().any(|target| {
+                        target
+                            .as_str()
+                            .is_some_and(|t| !t.starts_with('#') && t.contains(['/', '.', '#']))
+                    }) || at(child, depth + 1)
+                }
+                _ => at(child, depth + 1),
+            }),
+            Value::Array(items) => items.iter().any(|item| at(item, depth + 1)),
+            _ => false,
+        }
     }
+    at(value, 0)
 }
 
 impl Kind {
@@ -641,6 +646,8 @@ mod tests {
         ] {
             assert_eq!(leads_elsewhere(&document), elsewhere, "{document}");
         }
+        let deep = (0..600).fold(json!({"$ref": "#/a"}), |inner, _| json!([inner]));
+        assert!(leads_elsewhere(&deep), "past the depth bound, the walk decides");
     }
 
     #[test]
