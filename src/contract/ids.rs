@@ -207,7 +207,7 @@ impl Resources {
                 resources.dynamic_ref_at.push(at.to_owned());
             }
             if let Some(reference) = member::get(schema, "$ref").and_then(Value::as_str) {
-                resources.unplain_refs |= !(reference == "#" || reference.starts_with("#/"));
+                resources.unplain_refs |= !plain_pointer(reference);
                 if let Some(target) = local_pointer(reference) {
                     resources.local_refs.push((at.to_owned(), target));
                 }
@@ -516,6 +516,12 @@ impl Resources {
     }
 }
 
+/// Whether a reference is a plain pointer into its own resource (`#`, `#/...`), which
+/// [`canonicalize`] leaves as written.
+fn plain_pointer(reference: &str) -> bool {
+    reference == "#" || reference.starts_with("#/")
+}
+
 /// The decoded pointer of a local reference (`#/components/schemas/A%20B` →
 /// `/components/schemas/A B`); `None` for any other reference.
 fn local_pointer(reference: &str) -> Option<String> {
@@ -557,7 +563,7 @@ pub(crate) fn canonicalize(file: &str, doc: &mut Value) -> Result<Canonical, Loa
             let Some(reference) = member::get(schema, keyword).and_then(Value::as_str) else {
                 continue;
             };
-            let plain = base == DOCUMENT_BASE && (reference == "#" || reference.starts_with("#/"));
+            let plain = base == DOCUMENT_BASE && plain_pointer(reference);
             if keyword == "$ref" && plain {
                 continue; // checked with every other local reference (`check_references`)
             }

@@ -20,9 +20,10 @@ use serde_json::{Map, Number, Value};
 /// `serde_json::from_slice::<Value>`, with objects and arrays made at their final size.
 ///
 /// Bytes that are UTF-8 throughout (every valid body) are read as text: serde_json then checks
-/// no string on its own, where reading bytes it runs `str::from_utf8` on each one (4 % of a
-/// Teable PATCH's instructions, 40 strings a body). One check of the whole body costs a tenth of
-/// that. Other bytes are read as bytes, so their error is serde_json's, at its line and column.
+/// no string on its own, where reading bytes it runs `str::from_utf8` on each one (40 strings a
+/// Teable PATCH body: 4,400 instructions of its 174,000). One check of the whole body costs a
+/// fifth of that, and the parse 4,000 instructions less in all. Other bytes are read as bytes,
+/// so their error is serde_json's, at its line and column.
 pub(crate) fn from_slice(bytes: &[u8]) -> Result<Value, serde_json::Error> {
     match std::str::from_utf8(bytes) {
         Ok(text) => from_str(text),
